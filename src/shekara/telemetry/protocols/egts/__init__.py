@@ -1,0 +1,58 @@
+"""EGTS (GOST R 54619-2011 / GOST 33472-2015): pure decoder and encoders."""
+
+from shekara.telemetry.protocols.egts.codec import (
+    DecodeResult,
+    RecordInfo,
+    decode,
+    encode_appdata,
+    encode_packet,
+    encode_record,
+    encode_response,
+    encode_result_code,
+    encode_subrecord,
+)
+from shekara.telemetry.protocols.egts.constants import PacketType, Result, Service, Subrecord
+from shekara.telemetry.protocols.egts.subrecords import (
+    AdSensorsData,
+    AuthInfo,
+    ExtPosData,
+    PosData,
+    RecordResponse,
+    StateData,
+    TermIdentity,
+    encode_ad_sensors,
+    encode_auth_info,
+    encode_ext_pos_data,
+    encode_pos_data,
+    encode_state,
+    encode_term_identity,
+)
+
+__all__ = [
+    "AdSensorsData",
+    "AuthInfo",
+    "DecodeResult",
+    "ExtPosData",
+    "PacketType",
+    "PosData",
+    "RecordInfo",
+    "RecordResponse",
+    "Result",
+    "Service",
+    "StateData",
+    "Subrecord",
+    "TermIdentity",
+    "decode",
+    "encode_ad_sensors",
+    "encode_appdata",
+    "encode_auth_info",
+    "encode_ext_pos_data",
+    "encode_packet",
+    "encode_pos_data",
+    "encode_record",
+    "encode_response",
+    "encode_result_code",
+    "encode_state",
+    "encode_subrecord",
+    "encode_term_identity",
+]

@@ -1,0 +1,512 @@
+"""EGTS transport and service layers: pure `decode` of one packet and the encoders.
+
+`decode(buf)` looks at the start of a byte stream and returns a `DecodeResult`: how many bytes the
+packet took (0 while more bytes are needed), the fixes it carried, what it asked for
+(authentication) and everything needed to build the acknowledgement. It sends nothing: the
+gateway stores the fixes first and only then writes `result.response(...)`.
+
+Checks follow the receive flowchart of GOST R 54619-2011 in order: PRV (UNS_PROTOCOL), HL
+(INC_HEADERFORM), HCS (HEADERCRC_ERROR), then PRF/HE/ENA/CMP, SFRCS (DATACRC_ERROR), PT (UNS_TYPE)
+and the record structure (INC_DATAFORM). A packet whose header cannot be trusted is `fatal`: the
+stream cannot be re-synchronised, so the gateway answers (when it can) and closes.
+"""
+
+from __future__ import annotations
+
+import struct
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from shekara.telemetry.protocols.egts.constants import (
+    HEADER_PREFIX_LEN,
+    HL_PLAIN,
+    HL_ROUTED,
+    KNOWN_SERVICES,
+    MAX_FDL,
+    PRV,
+    RFL_EVFE,
+    RFL_OBFE,
+    RFL_RSOD,
+    RFL_TMFE,
+    SRC_ALARMS,
+    PacketType,
+    Result,
+    Service,
+    Subrecord,
+)
+from shekara.telemetry.protocols.egts.subrecords import (
+    AuthInfo,
+    Buffer,
+    PosData,
+    RecordResponse,
+    TermIdentity,
+    datetime_to_ntm,
+    encode_record_response,
+    ntm_to_datetime,
+    parse_abs_an_sens,
+    parse_ad_sensors,
+    parse_auth_info,
+    parse_counters,
+    parse_ext_pos_data,
+    parse_pos_data,
+    parse_record_response,
+    parse_state,
+    parse_term_identity,
+)
+from shekara.telemetry.protocols.crc import crc8_egts, crc16_egts
+from shekara.telemetry.protocols.errors import ProtocolError
+from shekara.telemetry.protocols.fix import Alarm, Fix, ParamValue
+
+PROTOCOL = "egts"
+
+_HEADER = struct.Struct("<BBBBBHHB")  # PRV SKID flags HL HE FDL PID PT
+_ROUTE = struct.Struct("<HHB")  # PRA RCA TTL
+_U16 = struct.Struct("<H")
+_U32 = struct.Struct("<I")
+_SDR = struct.Struct("<HHB")  # RL RN RFL
+_SUB = struct.Struct("<BH")  # SRT SRL
+_RESPONSE_HEAD = struct.Struct("<HB")  # RPID PR
+
+
+@dataclass(frozen=True, slots=True)
+class RecordInfo:
+    """A received service data record, and the status its RECORD_RESPONSE will carry."""
+
+    rn: int
+    service: int
+    status: int
+    oid: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class DecodeResult:
+    """What one EGTS packet at the start of a buffer holds.
+
+    `consumed` is the packet's length in bytes, or 0 when the buffer holds only part of a packet.
+    `result` is the processing result (PR) to answer with; `fatal` means the stream framing is
+    lost and the connection must be closed after the answer.
+    """
+
+    consumed: int
+    result: int = Result.OK
+    fatal: bool = False
+    pid: int | None = None
+    packet_type: int | None = None
+    priority: int = 0
+    records: tuple[RecordInfo, ...] = ()
+    fixes: tuple[Fix, ...] = ()
+    identities: tuple[TermIdentity, ...] = ()
+    auth_infos: tuple[AuthInfo, ...] = ()
+    result_codes: tuple[int, ...] = ()
+    """RESULT_CODE values received (normally only a server receives none)."""
+    confirmations: tuple[RecordResponse, ...] = ()
+    """RECORD_RESPONSE subrecords received, e.g. the terminal confirming our RESULT_CODE."""
+    response_to: tuple[int, int] | None = None
+    """(RPID, PR) when the packet is itself a PT_RESPONSE."""
+    error: str | None = None
+
+    @property
+    def need_more(self) -> bool:
+        return self.consumed == 0 and not self.fatal
+
+    @property
+    def needs_response(self) -> bool:
+        """Whether this packet must be answered with a PT_RESPONSE (never a response itself)."""
+        if self.pid is None:
+            return False
+        return self.result != Result.OK or self.packet_type != PacketType.RESPONSE
+
+    @property
+    def record_numbers(self) -> int:
+        """How many record numbers `response` uses."""
+        return len(self.records) if self.result == Result.OK else 0
+
+    def response(self, pid: int, first_rn: int, record_status: int | None = None) -> bytes:
+        """The PT_RESPONSE for this packet: RPID = its PID, PR, and one record per received
+        record carrying an EGTS_SR_RECORD_RESPONSE with CRN = RN and RST = its status (or
+        `record_status` for all). `pid` and `first_rn` are the server's own counters."""
+        if self.pid is None:
+            raise ProtocolError("no packet id to respond to")
+        acks: list[tuple[int, int, int]] = []
+        if self.result == Result.OK:
+            for rec in self.records:
+                status = rec.status if record_status is None else record_status
+                acks.append((rec.rn, rec.service, status))
+        return encode_response(
+            pid, self.pid, self.result, acks, first_rn=first_rn, priority=self.priority
+        )
+
+
+def _fail(code: int, message: str, *, consumed: int = 0, pid: int | None = None,
+          fatal: bool = False, packet_type: int | None = None) -> DecodeResult:
+    return DecodeResult(
+        consumed=consumed,
+        result=code,
+        fatal=fatal,
+        pid=pid,
+        packet_type=packet_type,
+        error=message,
+    )
+
+
+def decode(
+    buf: Buffer,
+    *,
+    device_id: str | None = None,
+    received_at: datetime | None = None,
+) -> DecodeResult:
+    """Decode the EGTS packet at the start of `buf`.
+
+    Fixes are attributed to `device_id` (the authenticated device of the connection) or, when
+    it is None, to the record's OID. Never raises: bad input gives a result with an error code.
+    """
+    size = len(buf)
+    if size == 0:
+        return DecodeResult(0)
+    if buf[0] != PRV:
+        pid = _U16.unpack_from(buf, 7)[0] if size >= HEADER_PREFIX_LEN else None
+        return _fail(Result.UNS_PROTOCOL, f"PRV {buf[0]} unsupported", pid=pid, fatal=True)
+    if size >= 4 and buf[3] not in (HL_PLAIN, HL_ROUTED):
+        pid = _U16.unpack_from(buf, 7)[0] if size >= HEADER_PREFIX_LEN else None
+        return _fail(Result.INC_HEADERFORM, f"HL {buf[3]} invalid", pid=pid, fatal=True)
+    if size < HEADER_PREFIX_LEN:
+        return DecodeResult(0)
+    _prv, _skid, flags, hl, he, fdl, pid, pt = _HEADER.unpack_from(buf, 0)
+    if size < hl:
+        return DecodeResult(0)
+    if crc8_egts(buf[: hl - 1]) != buf[hl - 1]:
+        return _fail(Result.HEADERCRC_ERROR, "header checksum mismatch", pid=pid, fatal=True)
+    if (hl == HL_ROUTED) != bool(flags & 0x20):
+        return _fail(Result.INC_HEADERFORM, "HL does not match RTE", pid=pid, fatal=True)
+    if fdl > MAX_FDL:
+        return _fail(Result.INC_HEADERFORM, f"FDL {fdl} too large", pid=pid, fatal=True)
+    total = hl + fdl + (2 if fdl else 0)
+    if size < total:
+        return DecodeResult(0)
+    if flags & 0xC0:
+        return _fail(Result.UNS_PROTOCOL, "PRF not 00", consumed=total, pid=pid, packet_type=pt)
+    if he != 0:
+        return _fail(Result.UNS_PROTOCOL, f"HE {he} unsupported", consumed=total, pid=pid,
+                     packet_type=pt)
+    if flags & 0x18:
+        return _fail(Result.DECRYPT_ERROR, "encrypted packets unsupported", consumed=total,
+                     pid=pid, packet_type=pt)
+    if flags & 0x04:
+        return _fail(Result.UNS_PROTOCOL, "compressed packets unsupported", consumed=total,
+                     pid=pid, packet_type=pt)
+    if fdl and crc16_egts(buf[hl : hl + fdl]) != _U16.unpack_from(buf, hl + fdl)[0]:
+        return _fail(Result.DATACRC_ERROR, "data checksum mismatch", consumed=total, pid=pid,
+                     packet_type=pt)
+    try:
+        return _decode_body(buf, hl, hl + fdl, total, pid, pt, flags & 0x03, device_id,
+                            received_at)
+    except (ProtocolError, struct.error, ValueError, OverflowError, IndexError) as exc:
+        return _fail(Result.INC_DATAFORM, f"bad record structure: {exc}", consumed=total,
+                     pid=pid, packet_type=pt)
+
+
+def _decode_body(
+    buf: Buffer,
+    start: int,
+    end: int,
+    total: int,
+    pid: int,
+    pt: int,
+    priority: int,
+    device_id: str | None,
+    received_at: datetime | None,
+) -> DecodeResult:
+    response_to: tuple[int, int] | None = None
+    if pt == PacketType.RESPONSE:
+        if end - start < 3:
+            raise ProtocolError("PT_RESPONSE without RPID and PR")
+        response_to = _RESPONSE_HEAD.unpack_from(buf, start)
+        start += 3
+    elif pt == PacketType.SIGNED_APPDATA:
+        if end - start < 2:
+            raise ProtocolError("SIGNED_APPDATA without SIGL")
+        (sigl,) = _U16.unpack_from(buf, start)
+        start += 2 + sigl
+        if start > end:
+            raise ProtocolError("signature longer than the frame data")
+    elif pt != PacketType.APPDATA:
+        return _fail(Result.UNS_TYPE, f"PT {pt} unsupported", consumed=total, pid=pid,
+                     packet_type=pt)
+    parser = _RecordParser(buf, device_id, received_at)
+    parser.parse(start, end)
+    return DecodeResult(
+        consumed=total,
+        pid=pid,
+        packet_type=pt,
+        priority=priority,
+        records=tuple(parser.records),
+        fixes=tuple(parser.fixes),
+        identities=tuple(parser.identities),
+        auth_infos=tuple(parser.auth_infos),
+        result_codes=tuple(parser.result_codes),
+        confirmations=tuple(parser.confirmations),
+        response_to=response_to,
+    )
+
+
+class _RecordParser:
+    """Walks the service data records of one frame; OID carries forward between records."""
+
+    __slots__ = (
+        "buf", "device_id", "received_at", "records", "fixes", "identities", "auth_infos",
+        "result_codes", "confirmations", "oid",
+    )
+
+    def __init__(self, buf: Buffer, device_id: str | None, received_at: datetime | None):
+        self.buf = buf
+        self.device_id = device_id
+        self.received_at = received_at
+        self.records: list[RecordInfo] = []
+        self.fixes: list[Fix] = []
+        self.identities: list[TermIdentity] = []
+        self.auth_infos: list[AuthInfo] = []
+        self.result_codes: list[int] = []
+        self.confirmations: list[RecordResponse] = []
+        self.oid: int | None = None
+
+    def parse(self, pos: int, end: int) -> None:
+        buf = self.buf
+        while pos < end:
+            if pos + 7 > end:
+                raise ProtocolError("truncated record header")
+            rl, rn, rfl = _SDR.unpack_from(buf, pos)
+            pos += 5
+            evid: int | None = None
+            if rfl & RFL_OBFE:
+                (self.oid,) = _U32.unpack_from(buf, pos)
+                pos += 4
+            if rfl & RFL_EVFE:
+                (evid,) = _U32.unpack_from(buf, pos)
+                pos += 4
+            if rfl & RFL_TMFE:
+                pos += 4  # record time: the fixes carry their own
+            if pos + 2 > end:
+                raise ProtocolError("truncated record header")
+            sst = buf[pos]
+            pos += 2  # SST, RST
+            rd_end = pos + rl
+            if rd_end > end:
+                raise ProtocolError(f"record {rn}: RL {rl} beyond the frame")
+            status = Result.OK if sst in KNOWN_SERVICES else Result.SRVC_NFOUND
+            if status == Result.OK:
+                self._subrecords(pos, rd_end, sst, evid)
+            self.records.append(RecordInfo(rn, sst, status, self.oid))
+            pos = rd_end
+
+    def _subrecords(self, pos: int, end: int, service: int, evid: int | None) -> None:
+        buf = self.buf
+        positions: list[PosData] = []
+        params: dict[str, ParamValue] = {}
+        hdop: float | None = None
+        satellites: int | None = None
+        while pos < end:
+            if pos + 3 > end:
+                raise ProtocolError("truncated subrecord header")
+            srt, srl = _SUB.unpack_from(buf, pos)
+            pos += 3
+            if pos + srl > end:
+                raise ProtocolError(f"subrecord {srt}: SRL {srl} beyond the record")
+            if srt == Subrecord.RECORD_RESPONSE:
+                self.confirmations.append(parse_record_response(buf, pos, srl))
+            elif service == Service.TELEDATA:
+                if srt == Subrecord.POS_DATA:
+                    positions.append(parse_pos_data(buf, pos, srl))
+                elif srt == Subrecord.EXT_POS_DATA:
+                    ext = parse_ext_pos_data(buf, pos, srl)
+                    hdop, satellites = ext.hdop, ext.satellites
+                    if ext.vdop is not None:
+                        params["vdop"] = ext.vdop
+                    if ext.pdop is not None:
+                        params["pdop"] = ext.pdop
+                    if ext.systems is not None:
+                        params["gnss_systems"] = ext.systems
+                elif srt == Subrecord.STATE_DATA:
+                    st = parse_state(buf, pos, srl)
+                    params["state"] = st.state
+                    params["power_v"] = st.main_v
+                    params["battery_v"] = st.backup_v
+                    params["internal_battery_v"] = st.internal_v
+                    params["on_backup_power"] = st.backup_used
+                    params["on_internal_battery"] = st.internal_used
+                    params["nav_module_on"] = st.nav_on
+                elif srt == Subrecord.AD_SENSORS_DATA:
+                    ad = parse_ad_sensors(buf, pos, srl)
+                    params["outputs"] = ad.outputs
+                    for n, value in ad.digital.items():
+                        params[f"dio{n}"] = value
+                    for n, value in ad.analog.items():
+                        params[f"adc{n}"] = value
+                elif srt == Subrecord.COUNTERS_DATA:
+                    for n, value in parse_counters(buf, pos, srl).items():
+                        params[f"counter{n}"] = value
+                elif srt == Subrecord.ABS_AN_SENS_DATA:
+                    n, value = parse_abs_an_sens(buf, pos, srl)
+                    params[f"adc{n}"] = value
+            elif service == Service.AUTH:
+                if srt == Subrecord.TERM_IDENTITY:
+                    self.identities.append(parse_term_identity(buf, pos, srl))
+                elif srt == Subrecord.AUTH_INFO:
+                    self.auth_infos.append(parse_auth_info(buf, pos, srl))
+                elif srt == Subrecord.RESULT_CODE:
+                    if srl < 1:
+                        raise ProtocolError("RESULT_CODE is empty")
+                    self.result_codes.append(buf[pos])
+            pos += srl
+        if positions:
+            if self.oid is not None:
+                params["oid"] = self.oid
+            if evid is not None:
+                params["event_id"] = evid
+            for p in positions:
+                self.fixes.append(self._fix(p, params, hdop, satellites))
+
+    def _fix(self, p: PosData, extra: dict[str, ParamValue], hdop: float | None,
+             satellites: int | None) -> Fix:
+        params: dict[str, ParamValue] = {
+            "odometer_km": p.odometer_km,
+            "inputs": p.inputs,
+            "event_code": p.source,
+            "moving": p.moving,
+            "fix3d": p.fix3d,
+            "pz90": p.pz90,
+        }
+        if p.source_data is not None:
+            params["event_data"] = p.source_data
+        params.update(extra)
+        alarm = SRC_ALARMS.get(p.source)
+        device_id = self.device_id
+        if device_id is None:
+            device_id = "" if self.oid is None else str(self.oid)
+        return Fix(
+            device_id=device_id,
+            fix_time=p.time,
+            lat=p.lat,
+            lon=p.lon,
+            valid=p.valid,
+            speed_kmh=p.speed_kmh,
+            course_deg=float(p.course_deg),
+            altitude_m=None if p.altitude_m is None else float(p.altitude_m),
+            satellites=satellites,
+            hdop=hdop,
+            blackbox=p.blackbox,
+            received_at=self.received_at,
+            protocol=PROTOCOL,
+            alarms=frozenset((alarm,)) if alarm is not None else _NO_ALARMS,
+            params=params,
+        )
+
+
+_NO_ALARMS: frozenset[Alarm] = frozenset()
+
+
+# --- encoders ------------------------------------------------------------------------------
+
+
+def encode_subrecord(srt: int, data: bytes) -> bytes:
+    """SRT + SRL + SRD."""
+    if len(data) > 0xFFFF:
+        raise ProtocolError("subrecord too long")
+    return _SUB.pack(srt, len(data)) + data
+
+
+def encode_record(
+    rn: int,
+    service: int,
+    subrecords: bytes,
+    *,
+    oid: int | None = None,
+    evid: int | None = None,
+    time: datetime | None = None,
+    recipient_service: int | None = None,
+    flags: int = 0,
+) -> bytes:
+    """One service data record (SDR). `flags` adds RFL bits such as SSOD, RSOD, RPP."""
+    rfl = flags & 0xF8
+    opt = b""
+    if oid is not None:
+        rfl |= RFL_OBFE
+        opt += _U32.pack(oid)
+    if evid is not None:
+        rfl |= RFL_EVFE
+        opt += _U32.pack(evid)
+    if time is not None:
+        rfl |= RFL_TMFE
+        opt += _U32.pack(datetime_to_ntm(time))
+    rst = service if recipient_service is None else recipient_service
+    return _SDR.pack(len(subrecords), rn, rfl) + opt + bytes((service, rst)) + subrecords
+
+
+def encode_packet(
+    packet_type: int,
+    sfrd: bytes,
+    pid: int,
+    *,
+    skid: int = 0,
+    priority: int = 0,
+    route: tuple[int, int, int] | None = None,
+) -> bytes:
+    """A transport packet: header with HCS, SFRD, and SFRCS when SFRD is not empty.
+    `route` = (PRA, RCA, TTL) sets RTE and makes a 16-byte header."""
+    if len(sfrd) > MAX_FDL:
+        raise ProtocolError("frame data longer than 65517 bytes")
+    flags = priority & 0x03
+    hl = HL_PLAIN
+    extra = b""
+    if route is not None:
+        flags |= 0x20
+        hl = HL_ROUTED
+        extra = _ROUTE.pack(*route)
+    header = _HEADER.pack(PRV, skid, flags, hl, 0, len(sfrd), pid & 0xFFFF, packet_type) + extra
+    header += bytes((crc8_egts(header),))
+    if not sfrd:
+        return header
+    return header + sfrd + _U16.pack(crc16_egts(sfrd))
+
+
+def encode_appdata(records: Sequence[bytes], pid: int, **kwargs: int) -> bytes:
+    """An EGTS_PT_APPDATA packet carrying the given encoded records."""
+    return encode_packet(PacketType.APPDATA, b"".join(records), pid, **kwargs)  # type: ignore[arg-type]
+
+
+def encode_response(
+    pid: int,
+    rpid: int,
+    result: int,
+    acks: Sequence[tuple[int, int, int]],
+    *,
+    first_rn: int = 0,
+    priority: int = 0,
+) -> bytes:
+    """EGTS_PT_RESPONSE: RPID, PR, then for each (CRN, service, RST) in `acks` one record of
+    that service, addressed to the terminal (RSOD), holding one EGTS_SR_RECORD_RESPONSE."""
+    body = _RESPONSE_HEAD.pack(rpid & 0xFFFF, result)
+    for i, (crn, service, status) in enumerate(acks):
+        sub = encode_subrecord(Subrecord.RECORD_RESPONSE, encode_record_response(crn, status))
+        body += encode_record((first_rn + i) & 0xFFFF, service, sub, flags=RFL_RSOD)
+    return encode_packet(PacketType.RESPONSE, body, pid, priority=priority)
+
+
+def encode_result_code(pid: int, rn: int, code: int) -> bytes:
+    """The server's EGTS_SR_RESULT_CODE (AUTH service), sent after a TERM_IDENTITY."""
+    sub = encode_subrecord(Subrecord.RESULT_CODE, bytes((code,)))
+    return encode_appdata([encode_record(rn, Service.AUTH, sub, flags=RFL_RSOD)], pid)
+
+
+__all__ = [
+    "DecodeResult",
+    "RecordInfo",
+    "decode",
+    "encode_appdata",
+    "encode_packet",
+    "encode_record",
+    "encode_response",
+    "encode_result_code",
+    "encode_subrecord",
+    "ntm_to_datetime",
+]
