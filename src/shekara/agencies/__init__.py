@@ -1,0 +1,1 @@
+"""Countries, member countries and agencies."""

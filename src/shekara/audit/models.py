@@ -1,0 +1,46 @@
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, BigInteger, ForeignKey, Integer, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from shekara.db.base import Base, UTCDateTime
+
+BigIntPK = BigInteger().with_variant(Integer, "sqlite")
+
+
+class AuditEntry(Base):
+    """One audited action. ``hash`` = SHA-256 over the previous hash and this row's content."""
+
+    __tablename__ = "audit_log"
+
+    seq: Mapped[int] = mapped_column(BigIntPK, primary_key=True, autoincrement=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    user_id: Mapped[uuid.UUID | None] = mapped_column(index=True)
+    username: Mapped[str] = mapped_column(String(80), default="")
+    agency_id: Mapped[uuid.UUID | None] = mapped_column()
+    action: Mapped[str] = mapped_column(String(20))  # read, list, search, export, create, ...
+    resource: Mapped[str] = mapped_column(String(40))
+    record_id: Mapped[uuid.UUID | None] = mapped_column(index=True)
+    query: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    result_ids: Mapped[list[str] | None] = mapped_column(JSON)
+    before: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    after: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    ip: Mapped[str] = mapped_column(String(64), default="")
+    purpose: Mapped[str] = mapped_column(String(300), default="")
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    hash: Mapped[str] = mapped_column(String(64))
+
+
+class AuditAccess(Base):
+    """Index of audit entries by the owner agency of the records touched (for owners' view)."""
+
+    __tablename__ = "audit_access"
+
+    id: Mapped[int] = mapped_column(BigIntPK, primary_key=True, autoincrement=True)
+    seq: Mapped[int] = mapped_column(ForeignKey("audit_log.seq"), index=True)
+    owner_agency_id: Mapped[uuid.UUID] = mapped_column(index=True)
+    count: Mapped[int] = mapped_column(Integer, default=1)

@@ -1,0 +1,1 @@
+"""Cases with their status history and hand-overs between agencies."""

@@ -1,0 +1,1 @@
+"""Storage: SQLAlchemy 2 on a SQLite file (default) or PostgreSQL."""

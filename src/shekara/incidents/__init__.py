@@ -1,0 +1,1 @@
+"""Incidents, who and what was involved, and seizures."""

@@ -1,0 +1,1 @@
+"""Organisations and criminal groups with their members."""

@@ -1,0 +1,1 @@
+"""Persons with names in several scripts, documents and phones."""

@@ -1,0 +1,212 @@
+"""Persons, documents and phones as shared-record resources."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import String, and_, cast, select
+from sqlalchemy.orm import Session
+
+from shekara.cases.models import Case, CaseIncident
+from shekara.core.text import identifier_key, name_tokens, search_key
+from shekara.crossings.models import Crossing
+from shekara.incidents.models import Incident, Involvement
+from shekara.organisations.models import Membership, Organisation
+from shekara.persons import schemas as s
+from shekara.persons.constants import Script
+from shekara.persons.models import Document, Person, PersonName, Phone
+from shekara.policy.sharing import Viewer
+from shekara.records.links import linked, one_link
+from shekara.records.service import ensure_visible
+from shekara.records.spec import ResourceSpec
+
+
+def detect_script(text: str) -> Script:
+    for ch in text:
+        if "\u0400" <= ch <= "\u04ff":
+            return Script.cyrillic
+        if "\u0600" <= ch <= "\u06ff":
+            return Script.arabic
+        if ch.isalpha() and ch.isascii():
+            return Script.latin
+    return Script.other
+
+
+def name_condition(q: str) -> Any:
+    """Persons having a name whose tokens start with every token of ``q`` (any script)."""
+    conds = []
+    for tok in name_tokens(q):
+        conds.append(
+            (PersonName.search_key.like(f"{tok}%")) | (PersonName.search_key.like(f"% {tok}%"))
+        )
+    return Person.id.in_(select(PersonName.person_id).where(and_(*conds)))
+
+
+def _names(names: list[s.NameIn]) -> list[PersonName]:
+    return [
+        PersonName(
+            position=i, full_name=n.full_name, surname=n.surname, given_name=n.given_name,
+            patronymic=n.patronymic, script=n.script or detect_script(n.full_name), kind=n.kind,
+            search_key=search_key(n.full_name),
+        )
+        for i, n in enumerate(names)
+    ]
+
+
+def _build_person(session: Session, viewer: Viewer, obj: Any, data: Any) -> None:
+    obj.names = _names(data.names)
+    obj.display_name = data.names[0].full_name
+
+
+def _patch_person(session: Session, viewer: Viewer, obj: Any, data: Any) -> None:
+    if data.names is not None:
+        obj.names = _names(data.names)
+        obj.display_name = data.names[0].full_name
+
+
+def person_label(p: Any) -> str:
+    return str(p.display_name)
+
+
+def birth_date(p: Any) -> str | None:
+    if p.birth_year is None:
+        return None
+    out = f"{p.birth_year:04d}"
+    if p.birth_month:
+        out += f"-{p.birth_month:02d}"
+        if p.birth_day:
+            out += f"-{p.birth_day:02d}"
+    return out
+
+
+def _person_extra(session: Session, viewer: Viewer, p: Any) -> dict[str, Any]:
+    inv = session.execute(
+        select(Involvement.incident_id, Involvement.role).where(Involvement.person_id == p.id)
+    ).all()
+    mem = session.execute(
+        select(Membership.organisation_id, Membership.role).where(Membership.person_id == p.id)
+    ).all()
+    inc_roles = {i: r for i, r in inv}
+    incident_links = linked(session, viewer, Incident, "incidents", lambda r: r.summary,
+                            Incident.id.in_(list(inc_roles)), roles=inc_roles)
+    cases = linked(
+        session, viewer, Case, "cases", lambda r: f"{r.number} {r.title}",
+        Case.id.in_(select(CaseIncident.case_id).where(
+            CaseIncident.incident_id.in_([i.id for i in incident_links]))),
+    )
+    return {
+        "names": [s.NameOut.model_validate(n, from_attributes=True) for n in p.names],
+        "birth_date": birth_date(p),
+        "documents": linked(session, viewer, Document, "documents",
+                            lambda r: f"{r.kind} {r.number}", Document.person_id == p.id),
+        "phones": linked(session, viewer, Phone, "phones", lambda r: r.number,
+                         Phone.person_id == p.id),
+        "incidents": incident_links,
+        "organisations": linked(session, viewer, Organisation, "organisations",
+                                lambda r: r.name, Organisation.id.in_([m for m, _ in mem]),
+                                roles={m: r for m, r in mem}),
+        "crossings": linked(session, viewer, Crossing, "crossings",
+                            lambda r: f"{r.direction} {r.crossed_at:%Y-%m-%d %H:%M}",
+                            Crossing.person_id == p.id),
+        "cases": cases,
+    }
+
+
+PERSONS = ResourceSpec(
+    name="persons",
+    title="Persons",
+    model=Person,
+    create_schema=s.PersonCreate,
+    update_schema=s.PersonUpdate,
+    public_schema=s.PersonPublic,
+    label=person_label,
+    filters={
+        "birth_year": (int, "Year of birth", lambda v: Person.birth_year == v),
+        "nationality": (str, "ISO alpha-2 nationality",
+                        lambda v: cast(Person.nationalities, String).like(f'%"{v.upper()}"%')),
+        "sex": (str, "M, F or U", lambda v: Person.sex == v),
+    },
+    text_search=name_condition,
+    build=_build_person,
+    patch=_patch_person,
+    extra=_person_extra,
+    custom_fields=frozenset({"names"}),
+    create_example={
+        "names": [
+            {"full_name": "Нұрғалиев Ерлан", "surname": "Нұрғалиев", "given_name": "Ерлан"},
+            {"full_name": "NURGALIEV ERLAN", "kind": "passport"},
+        ],
+        "sex": "M", "birth_year": 1984, "birth_month": 3, "nationalities": ["KZ"],
+        "distribution": "country",
+    },
+)
+
+
+def _build_document(session: Session, viewer: Viewer, obj: Any, data: Any) -> None:
+    ensure_visible(session, viewer, Person, data.person_id, "person_id")
+    obj.number_key = identifier_key(data.number)
+    if obj.issuing_country:
+        obj.issuing_country = obj.issuing_country.upper()
+
+
+def _patch_document(session: Session, viewer: Viewer, obj: Any, data: Any) -> None:
+    if "person_id" in data.model_fields_set:
+        ensure_visible(session, viewer, Person, data.person_id, "person_id")
+    obj.number_key = identifier_key(obj.number)
+
+
+DOCUMENTS = ResourceSpec(
+    name="documents",
+    title="Documents",
+    model=Document,
+    create_schema=s.DocumentCreate,
+    update_schema=s.DocumentUpdate,
+    public_schema=s.DocumentPublic,
+    label=lambda r: f"{r.kind} {r.number}",
+    filters={
+        "number": (str, "Document number in any writing",
+                   lambda v: Document.number_key == identifier_key(v)),
+        "person_id": (str, "Holder", lambda v: Document.person_id == _uuid(v)),
+        "issuing_country": (str, "ISO alpha-2", lambda v: Document.issuing_country == v.upper()),
+    },
+    text_search=lambda q: Document.number_key.like(f"{identifier_key(q)}%"),
+    build=_build_document,
+    patch=_patch_document,
+    extra=lambda session, viewer, r: {
+        "person": one_link(session, viewer, Person, "persons", person_label, r.person_id)
+    },
+    create_example={"kind": "passport", "number": "N1234567", "issuing_country": "KZ"},
+)
+
+
+def _uuid(v: str) -> Any:
+    import uuid
+
+    return uuid.UUID(str(v))
+
+
+def _build_phone(session: Session, viewer: Viewer, obj: Any, data: Any) -> None:
+    ensure_visible(session, viewer, Person, data.person_id, "person_id")
+    ensure_visible(session, viewer, Organisation, data.organisation_id, "organisation_id")
+    obj.number_key = identifier_key(data.number)
+
+
+PHONES = ResourceSpec(
+    name="phones",
+    title="Phones",
+    model=Phone,
+    create_schema=s.PhoneCreate,
+    update_schema=s.PhoneUpdate,
+    public_schema=s.PhonePublic,
+    label=lambda r: r.number,
+    filters={"number": (str, "Phone number", lambda v: Phone.number_key == identifier_key(v))},
+    text_search=lambda q: Phone.number_key.like(f"%{identifier_key(q)}%"),
+    build=_build_phone,
+    patch=lambda session, viewer, obj, data: setattr(obj, "number_key", identifier_key(obj.number)),
+    extra=lambda session, viewer, r: {
+        "person": one_link(session, viewer, Person, "persons", person_label, r.person_id),
+        "organisation": one_link(session, viewer, Organisation, "organisations",
+                                 lambda o: o.name, r.organisation_id),
+    },
+    create_example={"number": "+77015550101", "distribution": "country"},
+)

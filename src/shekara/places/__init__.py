@@ -1,0 +1,1 @@
+"""Places: checkpoints, border sections, regions and cities (reference data)."""

@@ -1,0 +1,1 @@
+"""Generic machinery every shared-record resource uses: sharing fields, pages, CRUD, search."""

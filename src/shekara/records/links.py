@@ -1,0 +1,43 @@
+"""Links between records, shown only when the viewer may see both ends (in full)."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from sqlalchemy import ColumnElement, select
+from sqlalchemy.orm import Session
+
+from shekara.policy.sharing import Viewer, visible
+from shekara.records.schemas import LinkOut
+
+
+def linked(
+    session: Session,
+    viewer: Viewer,
+    model: Any,
+    type_: str,
+    label: Callable[[Any], str],
+    where: ColumnElement[bool],
+    *,
+    roles: dict[uuid.UUID, str] | None = None,
+    limit: int = 200,
+) -> list[LinkOut]:
+    rows: Sequence[Any] = session.execute(
+        select(model).where(where, visible(viewer, model)).limit(limit)
+    ).scalars().all()
+    return [
+        LinkOut(id=r.id, type=type_, label=label(r), role=(roles or {}).get(r.id, ""))
+        for r in rows
+    ]
+
+
+def one_link(
+    session: Session, viewer: Viewer, model: Any, type_: str, label: Callable[[Any], str],
+    record_id: uuid.UUID | None,
+) -> LinkOut | None:
+    if record_id is None:
+        return None
+    found = linked(session, viewer, model, type_, label, model.id == record_id, limit=1)
+    return found[0] if found else None

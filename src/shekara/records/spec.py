@@ -1,0 +1,39 @@
+"""The description of one shared-record resource, read by the generic service and router."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from pydantic import BaseModel
+from sqlalchemy import ColumnElement
+from sqlalchemy.orm import Session
+
+from shekara.policy.sharing import Viewer
+
+Filter = Callable[[Any], ColumnElement[bool]]
+
+
+@dataclass
+class ResourceSpec:
+    name: str  # URL segment and audit resource name, e.g. "persons"
+    title: str  # human name for the OpenAPI tags
+    model: Any
+    create_schema: type[BaseModel]
+    update_schema: type[BaseModel]
+    public_schema: type[BaseModel]
+    label: Callable[[Any], str]
+    # name -> (python type, description, builder of the SQL condition from the value)
+    filters: dict[str, tuple[type, str, Filter]] = field(default_factory=dict)
+    text_search: Callable[[str], ColumnElement[bool]] | None = None
+    order_by: Callable[[], Any] | None = None
+    # build(session, viewer, obj, create_data): set fields, nested children; validate references
+    build: Callable[[Session, Viewer, Any, BaseModel], None] | None = None
+    # patch(session, viewer, obj, update_data) for fields the generic patch cannot set
+    patch: Callable[[Session, Viewer, Any, BaseModel], None] | None = None
+    # extra(session, viewer, obj) -> dict of fields for the public schema beyond the columns
+    extra: Callable[[Session, Viewer, Any], dict[str, Any]] | None = None
+    # Columns excluded from generic create/patch (set by build/patch)
+    custom_fields: frozenset[str] = frozenset()
+    create_example: dict[str, Any] = field(default_factory=dict)

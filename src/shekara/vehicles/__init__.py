@@ -1,0 +1,1 @@
+"""Vehicles: plates, VINs, trackers and electronic seals."""

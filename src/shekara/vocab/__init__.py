@@ -1,0 +1,1 @@
+"""Reference vocabularies (threat categories, commodities, methods, roles), extendable as data."""
