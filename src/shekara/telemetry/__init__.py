@@ -1,1 +1,1 @@
-"""Telemetry: tracker protocol codecs (EGTS, Wialon IPS) and the TCP/UDP gateways that receive fixes."""
+"""Telemetry: tracker protocol codecs (EGTS, Wialon IPS) and the TCP/UDP gateways."""

@@ -18,6 +18,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
+from shekara.telemetry.protocols.crc import crc8_egts, crc16_egts
 from shekara.telemetry.protocols.egts.constants import (
     HEADER_PREFIX_LEN,
     HL_PLAIN,
@@ -54,7 +55,6 @@ from shekara.telemetry.protocols.egts.subrecords import (
     parse_state,
     parse_term_identity,
 )
-from shekara.telemetry.protocols.crc import crc8_egts, crc16_egts
 from shekara.telemetry.protocols.errors import ProtocolError
 from shekara.telemetry.protocols.fix import Alarm, Fix, ParamValue
 
@@ -138,8 +138,15 @@ class DecodeResult:
         )
 
 
-def _fail(code: int, message: str, *, consumed: int = 0, pid: int | None = None,
-          fatal: bool = False, packet_type: int | None = None) -> DecodeResult:
+def _fail(
+    code: int,
+    message: str,
+    *,
+    consumed: int = 0,
+    pid: int | None = None,
+    fatal: bool = False,
+    packet_type: int | None = None,
+) -> DecodeResult:
     return DecodeResult(
         consumed=consumed,
         result=code,
@@ -187,23 +194,39 @@ def decode(
     if flags & 0xC0:
         return _fail(Result.UNS_PROTOCOL, "PRF not 00", consumed=total, pid=pid, packet_type=pt)
     if he != 0:
-        return _fail(Result.UNS_PROTOCOL, f"HE {he} unsupported", consumed=total, pid=pid,
-                     packet_type=pt)
+        return _fail(
+            Result.UNS_PROTOCOL, f"HE {he} unsupported", consumed=total, pid=pid, packet_type=pt
+        )
     if flags & 0x18:
-        return _fail(Result.DECRYPT_ERROR, "encrypted packets unsupported", consumed=total,
-                     pid=pid, packet_type=pt)
+        return _fail(
+            Result.DECRYPT_ERROR,
+            "encrypted packets unsupported",
+            consumed=total,
+            pid=pid,
+            packet_type=pt,
+        )
     if flags & 0x04:
-        return _fail(Result.UNS_PROTOCOL, "compressed packets unsupported", consumed=total,
-                     pid=pid, packet_type=pt)
+        return _fail(
+            Result.UNS_PROTOCOL,
+            "compressed packets unsupported",
+            consumed=total,
+            pid=pid,
+            packet_type=pt,
+        )
     if fdl and crc16_egts(buf[hl : hl + fdl]) != _U16.unpack_from(buf, hl + fdl)[0]:
-        return _fail(Result.DATACRC_ERROR, "data checksum mismatch", consumed=total, pid=pid,
-                     packet_type=pt)
+        return _fail(
+            Result.DATACRC_ERROR, "data checksum mismatch", consumed=total, pid=pid, packet_type=pt
+        )
     try:
-        return _decode_body(buf, hl, hl + fdl, total, pid, pt, flags & 0x03, device_id,
-                            received_at)
+        return _decode_body(buf, hl, hl + fdl, total, pid, pt, flags & 0x03, device_id, received_at)
     except (ProtocolError, struct.error, ValueError, OverflowError, IndexError) as exc:
-        return _fail(Result.INC_DATAFORM, f"bad record structure: {exc}", consumed=total,
-                     pid=pid, packet_type=pt)
+        return _fail(
+            Result.INC_DATAFORM,
+            f"bad record structure: {exc}",
+            consumed=total,
+            pid=pid,
+            packet_type=pt,
+        )
 
 
 def _decode_body(
@@ -231,8 +254,9 @@ def _decode_body(
         if start > end:
             raise ProtocolError("signature longer than the frame data")
     elif pt != PacketType.APPDATA:
-        return _fail(Result.UNS_TYPE, f"PT {pt} unsupported", consumed=total, pid=pid,
-                     packet_type=pt)
+        return _fail(
+            Result.UNS_TYPE, f"PT {pt} unsupported", consumed=total, pid=pid, packet_type=pt
+        )
     parser = _RecordParser(buf, device_id, received_at)
     parser.parse(start, end)
     return DecodeResult(
@@ -254,8 +278,16 @@ class _RecordParser:
     """Walks the service data records of one frame; OID carries forward between records."""
 
     __slots__ = (
-        "buf", "device_id", "received_at", "records", "fixes", "identities", "auth_infos",
-        "result_codes", "confirmations", "oid",
+        "buf",
+        "device_id",
+        "received_at",
+        "records",
+        "fixes",
+        "identities",
+        "auth_infos",
+        "result_codes",
+        "confirmations",
+        "oid",
     )
 
     def __init__(self, buf: Buffer, device_id: str | None, received_at: datetime | None):
@@ -366,8 +398,9 @@ class _RecordParser:
             for p in positions:
                 self.fixes.append(self._fix(p, params, hdop, satellites))
 
-    def _fix(self, p: PosData, extra: dict[str, ParamValue], hdop: float | None,
-             satellites: int | None) -> Fix:
+    def _fix(
+        self, p: PosData, extra: dict[str, ParamValue], hdop: float | None, satellites: int | None
+    ) -> Fix:
         params: dict[str, ParamValue] = {
             "odometer_km": p.odometer_km,
             "inputs": p.inputs,

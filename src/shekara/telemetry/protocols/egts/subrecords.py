@@ -424,8 +424,8 @@ def parse_term_identity(buf: Buffer, off: int, length: int) -> TermIdentity:
             if pos + size > end:
                 raise ProtocolError(f"TERM_IDENTITY: {name} truncated")
             raw = bytes(buf[pos : pos + size])
-            values[name] = raw.decode("ascii", "replace") if kind == "s" else int.from_bytes(
-                raw, "little"
+            values[name] = (
+                raw.decode("ascii", "replace") if kind == "s" else int.from_bytes(raw, "little")
             )
             pos += size
     return TermIdentity(tid=tid, ssra=bool(flags & 0x10), **values)  # type: ignore[arg-type]

@@ -1,0 +1,77 @@
+"""What the gateways need from the rest of the system, and their settings.
+
+The gateways know nothing about databases: they hand decoded fixes to a `FixSink` and ask an
+`Authenticator` who a device is. A fix is acknowledged to a device only after `FixSink.store`
+returned, so a device never deletes from its black box data that was not durably stored.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
+from typing import Protocol
+
+import structlog
+
+from shekara.telemetry.protocols.fix import Fix
+
+log = structlog.get_logger(__name__)
+
+
+class FixSink(Protocol):
+    """Durable destination of decoded fixes (database writer, JetStream publisher…)."""
+
+    async def store(self, fixes: Sequence[Fix]) -> None:
+        """Return only once `fixes` are durable; raise if they could not be stored."""
+        ...
+
+
+Authenticator = Callable[[str, str, str | None], Awaitable[str | None]]
+"""`authenticate(protocol, device_identifier, password) -> device_id | None`.
+
+`protocol` is "egts" or "wialon_ips"; `device_identifier` the IMEI (or EGTS terminal id / OID);
+`password` is None when the protocol sent none. None means: reject the device.
+"""
+
+
+@dataclass(frozen=True, slots=True)
+class GatewaySettings:
+    """Tunables shared by the gateways."""
+
+    idle_timeout_s: float = 600.0
+    """Close a connection that sent nothing for this long (devices ping every few minutes)."""
+    write_timeout_s: float = 30.0
+    """Give up on a device that does not read its acknowledgements."""
+    max_frame_bytes: int = 4 * 1024 * 1024
+    """Largest Wialon IPS frame (a 5,000-message black box is about 1 MiB)."""
+    max_udp_tasks: int = 1000
+    """UDP datagrams processed concurrently; beyond this, datagrams are dropped (and logged)."""
+
+
+async def send(writer: asyncio.StreamWriter, data: bytes, settings: GatewaySettings) -> None:
+    """Write and wait until the data is handed to the kernel (bounded by the write timeout)."""
+    writer.write(data)
+    await asyncio.wait_for(writer.drain(), settings.write_timeout_s)
+
+
+async def close(writer: asyncio.StreamWriter) -> None:
+    """Close a connection, ignoring a peer that already went away."""
+    writer.close()
+    try:
+        await asyncio.wait_for(writer.wait_closed(), 5.0)
+    except (OSError, TimeoutError):
+        pass
+
+
+async def read(reader: asyncio.StreamReader, settings: GatewaySettings) -> bytes | None:
+    """The next chunk of the stream; None when the peer closed or stayed idle too long."""
+    try:
+        data = await asyncio.wait_for(reader.read(65536), settings.idle_timeout_s)
+    except TimeoutError:
+        log.info("gateway.idle_timeout", idle_timeout_s=settings.idle_timeout_s)
+        return None
+    except (ConnectionError, OSError) as exc:
+        log.info("gateway.read_failed", error=str(exc))
+        return None
+    return data or None

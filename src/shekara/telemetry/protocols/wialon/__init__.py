@@ -1,0 +1,47 @@
+"""Wialon IPS 1.1 and 2.0 (Gurtam): pure framing, decoder, answers and encoders."""
+
+from shekara.telemetry.protocols.wialon.codec import (
+    PROTOCOL,
+    VERSION_1,
+    VERSION_2,
+    Login,
+    WialonResult,
+    answer,
+    compress_frame,
+    decode_frame,
+    encode_blackbox,
+    encode_d,
+    encode_frame,
+    encode_login,
+    encode_ping,
+    encode_sd,
+    encode_udp,
+    login_answer,
+    parse_udp_datagram,
+    split_frame,
+)
+from shekara.telemetry.protocols.wialon.fields import FieldError, derive_alarms, encode_fields
+
+__all__ = [
+    "PROTOCOL",
+    "VERSION_1",
+    "VERSION_2",
+    "FieldError",
+    "Login",
+    "WialonResult",
+    "answer",
+    "compress_frame",
+    "decode_frame",
+    "derive_alarms",
+    "encode_blackbox",
+    "encode_d",
+    "encode_fields",
+    "encode_frame",
+    "encode_login",
+    "encode_ping",
+    "encode_sd",
+    "encode_udp",
+    "login_answer",
+    "parse_udp_datagram",
+    "split_frame",
+]
