@@ -18,7 +18,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Callable, Mapping
-from functools import lru_cache
+from functools import cache, lru_cache
 from typing import Final
 
 from shekara.screening.translit_tables import (
@@ -104,7 +104,7 @@ def _complete_table(spec: StandardSpec) -> dict[int, str]:
 _COLLAPSE_DOUBLED: Final = re.compile(r"(sh|zh|kh|ch|gh|ng|ts)\1")
 
 
-@lru_cache(maxsize=None)
+@cache
 def _compiled(key: str) -> tuple[dict[int, str], tuple[_Rule, ...], dict[int, str]]:
     spec = STANDARDS[key]
     upper = {ord(k): v for k, v in spec.upper.items()}
@@ -210,7 +210,7 @@ def variants(name: str) -> frozenset[str]:
 
 #: Cyrillic -> Latin used inside the skeleton: ICAO 9303 via the Russian collapse.
 _SKELETON_CYRILLIC: Final[dict[int, str]] = {
-    ord(k): v for k, v in (ICAO_9303 | {"ъ": "", "ь": ""}).items() if len(k) == 1
+    ord(k): v for k, v in {**ICAO_9303, "ъ": "", "ь": ""}.items()
 } | {ord(k): "".join(ICAO_9303.get(ch, ch) for ch in v) for k, v in NATIONAL_TO_RUSSIAN.items()}
 
 #: Latin letters with diacritics, mapped before the generic accent strip so that information in
