@@ -103,6 +103,8 @@ def _inflate(data: bytes, max_frame: int) -> bytes:
             continue
         if inflater.unconsumed_tail:
             raise FrameTooLarge("compressed frame inflates beyond the limit")
+        if not inflater.eof:
+            continue
         return out[:-2] if out.endswith(CRLF) else out
     raise ProtocolError("compressed frame does not inflate")
 
