@@ -75,7 +75,6 @@ def make_engine(settings: Settings, url: str | None = None) -> Engine:
     if url.startswith("sqlite:///") and not url.endswith(":memory:"):
         Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
     engine = create_engine(url, **backend.engine_kwargs(settings))
-    engine.info["backend"] = backend
     if backend.name == "sqlite":
 
         @event.listens_for(engine, "connect")
@@ -90,11 +89,11 @@ def make_engine(settings: Settings, url: str | None = None) -> Engine:
     return engine
 
 
+_BACKENDS: dict[str, Backend] = {"sqlite": SQLiteBackend(), "postgresql": PostgresBackend()}
+
+
 def get_backend(session: Session) -> Backend:
-    bind = session.get_bind()
-    engine = bind.engine if hasattr(bind, "engine") else bind
-    backend: Backend = engine.info["backend"]
-    return backend
+    return _BACKENDS[session.get_bind().dialect.name]
 
 
 def make_sessionmaker(engine: Engine) -> sessionmaker[Session]:

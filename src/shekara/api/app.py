@@ -1,0 +1,71 @@
+"""``create_app()``: the FastAPI application, its state and its routers."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+from sqlalchemy import Engine
+
+from shekara import __version__
+from shekara.api import errors
+from shekara.api.records import make_router
+from shekara.api.routes import (
+    admin,
+    audit_router,
+    auth,
+    cases_router,
+    geo,
+    health,
+    places_router,
+    search_router,
+    stats_router,
+)
+from shekara.db.engine import make_engine, make_sessionmaker
+from shekara.records.registry import RESOURCES
+from shekara.settings import Settings, get_settings
+
+DESCRIPTION = """
+Shekara's API. Every list, read, search, statistic and export passes through the sharing policy
+and is recorded in the audit log. Log in with `POST /api/v1/auth/token`, then send
+`Authorization: Bearer <token>`. An optional `X-Purpose` header states why you access records;
+it is kept in the audit log. Errors are `{"errors": [{"code", "field", "message"}]}`.
+"""
+
+
+def create_app(settings: Settings | None = None, engine: Engine | None = None) -> FastAPI:
+    settings = settings or get_settings()
+    owns_engine = engine is None
+    engine = engine or make_engine(settings)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        yield
+        if owns_engine:
+            engine.dispose()
+
+    app = FastAPI(title="Shekara", version=__version__, description=DESCRIPTION,
+                  lifespan=lifespan, openapi_url="/api/v1/openapi.json", docs_url="/docs")
+    app.state.settings = settings
+    app.state.engine = engine
+    app.state.sessionmaker = make_sessionmaker(engine)
+    errors.install(app)
+    prefix = "/api/v1"
+    for router in (auth, search_router, audit_router, admin, places_router, geo, stats_router,
+                   cases_router):
+        app.include_router(router, prefix=prefix)
+    for spec in RESOURCES.values():
+        app.include_router(make_router(spec), prefix=prefix)
+    app.include_router(health)
+    _mount_optional(app)
+    return app
+
+
+def _mount_optional(app: FastAPI) -> None:
+    """Parts built in other packages (web console, tracking) register themselves here."""
+    try:
+        from shekara.web.app import mount as mount_web
+    except ImportError:
+        return
+    mount_web(app)

@@ -1,0 +1,1 @@
+"""Search across every record the caller may see."""

@@ -1,0 +1,1 @@
+"""Statistics over the records the caller may see (never hit-only ones)."""
