@@ -79,8 +79,11 @@ def split_mrz_name(field_text: str) -> tuple[str, str]:
     """Primary (surname) and secondary (given names) identifiers of an MRZ name field:
     ``"ERIKSSON<<ANNA<MARIA<<<"`` -> ``("ERIKSSON", "ANNA MARIA")``."""
     primary, _, secondary = field_text.partition("<<")
-    clean = lambda s: " ".join(p for p in s.split("<") if p)  # noqa: E731
-    return clean(primary), clean(secondary)
+    return _clean_name(primary), _clean_name(secondary)
+
+
+def _clean_name(text: str) -> str:
+    return " ".join(p for p in text.split("<") if p)
 
 
 def _date(
@@ -110,7 +113,9 @@ def _date(
         return None
 
 
-def _check(data: str, digit: str, name: str, errors: list[MRZError], *, optional: bool = False) -> None:
+def _check(
+    data: str, digit: str, name: str, errors: list[MRZError], *, optional: bool = False
+) -> None:
     if optional and digit == "<" and set(data) <= {"<"}:
         return
     if digit != check_digit(data):

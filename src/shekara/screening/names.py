@@ -56,7 +56,9 @@ _SURNAME_SUFFIXES: Final = (
     "kizi",
 )
 #: Suffixes stripped to get a surname stem (longest first).
-_STEM_SUFFIXES: Final = ("skaia", "skii", "ski", "ova", "eva", "ina", "ov", "ev", "in", "uli", "kizi")
+_STEM_SUFFIXES: Final = (
+    "skaia", "skii", "ski", "ova", "eva", "ina", "ov", "ev", "in", "uli", "kizi",
+)  # fmt: skip
 _GENDER_SUFFIXES: Final = (("skaia", "ski"), ("ova", "ov"), ("eva", "ev"), ("ina", "in"),
                            ("kizi", "uli"))  # fmt: skip
 #: Patronymic endings in skeleton space (ч is ``q`` there), longest first.
