@@ -152,7 +152,8 @@ COMMON_GIVEN_NAMES: Final = (
     "Мухаммад", "Акмал", "Бахтиёр", "Жасур", "Сардор", "Рустам", "Шухрат", "Фаррух", "Отабек",
     "Елена", "Ольга", "Татьяна", "Наталья", "Ирина", "Светлана", "Анна", "Мария", "Екатерина",
     "Юлия", "Анастасия", "Айгерим", "Гульнара", "Айнур", "Асель", "Динара", "Айжан", "Сауле",
-    "Мадина", "Зарина", "Дилноза", "Нигора", "Гульноза",
+    "Мадина", "Зарина", "Дилноза", "Нигора", "Гульноза", "Петр", "Павел", "Роман", "Антон",
+    "Константин", "Илья", "Кирилл", "Никита", "Вадим", "Василий", "Анатолий", "Валерий",
 )  # fmt: skip
 
 
@@ -275,6 +276,13 @@ def parse_name(full_name: str) -> ParsedName:
             parts.append(NamePart(word, skeleton_word(word), "unknown"))
         i += 1
 
+    core = [p for p in parts if p.role != "patronymic"]
+    patronymics = [p for p in parts if p.role == "patronymic"]
+    if len(core) == 1 and len(patronymics) == 1 and " " not in patronymics[0].text:
+        # "Ерлан Нұрғалиұлы": the father's name with ұлы/қызы serves as the surname
+        # (Kazakhstan decree 2923), not as an extra patronymic
+        p = patronymics[0]
+        parts = [NamePart(p.text, skeleton_word(p.text), "surname") if x is p else x for x in parts]
     if not surname_words:
         parts = _guess_roles(parts)
     else:

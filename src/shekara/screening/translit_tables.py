@@ -233,7 +233,10 @@ STANDARDS: Final[Mapping[str, StandardSpec]] = {
     s.key: s
     for s in (
         StandardSpec("icao", "ICAO 9303", ICAO_9303),
-        StandardSpec("icao_kaz", "ICAO 9303 (Kazakh letters)", ICAO_9303_KAZAKH),
+        StandardSpec(
+            "icao_kaz", "ICAO 9303 (Kazakh letters)", ICAO_9303_KAZAKH,
+            requires_any=KAZAKH_LETTERS,
+        ),
         StandardSpec(
             "icao_bel", "ICAO 9303 (Belarusian)", ICAO_9303_BELARUSIAN,
             requires_any=BELARUSIAN_LETTERS,
