@@ -1,0 +1,1 @@
+"""The ``shekara`` command line (Typer + Rich)."""
