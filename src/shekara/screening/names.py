@@ -61,9 +61,11 @@ _STEM_SUFFIXES: Final = (
 )  # fmt: skip
 _GENDER_SUFFIXES: Final = (("skaia", "ski"), ("ova", "ov"), ("eva", "ev"), ("ina", "in"),
                            ("kizi", "uli"))  # fmt: skip
-#: Patronymic endings in skeleton space (ч is ``q`` there), longest first.
-_PATRONYMIC_STRIP: Final = ("iniqna", "oviq", "eviq", "ovna", "evna", "iqna", "iq", "uulu", "uli",
-                            "kizi", "ogli", "oglu", "ugli", "gizi", "ulu")  # fmt: skip
+#: Patronymic endings in skeleton space, longest first.
+_PATRONYMIC_STRIP: Final = (
+    "inichna", "ovich", "evich", "ovna", "evna", "ichna", "ich", "uulu", "uli", "kizi", "ogli",
+    "oglu", "ugli", "gizi", "ulu",
+)  # fmt: skip
 
 
 def _is_patronymic_word(word: str) -> bool:

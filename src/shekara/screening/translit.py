@@ -224,17 +224,18 @@ _PRE_FOLD: Final[dict[str, str]] = {
 }  # fmt: skip
 _PRE_FOLD_TABLE: Final = str.maketrans(_PRE_FOLD)
 
+#: Letter classes. Outputs are fixed points of the same rules (``sh`` folds to ``sh``), which
+#: makes the skeleton idempotent once the rules are iterated to a fixed point.
 _FOLD_MAP: Final[dict[str, str]] = {
-    "shch": "w", "sch": "w", "shh": "w", "sh": "w",
-    "dzh": "j", "dj": "j", "zh": "j",
-    "tch": "q", "ch": "q",
+    "shch": "sh", "sch": "sh", "shh": "sh", "sh": "sh",
+    "dzh": "zh", "dj": "zh", "zh": "zh",
+    "tch": "ch", "ch": "ch",
     "kh": "h", "ks": "h", "x": "h", "ck": "k", "q": "k",
     "ts": "c", "tc": "c", "cz": "c",
     "gh": "g", "ph": "f", "w": "v", "ng": "n", "y": "i",
 }  # fmt: skip
 _FOLD_RE: Final = re.compile(
-    "|".join(re.escape(k) for k in sorted(_FOLD_MAP, key=len, reverse=True))
-    + "|j"
+    "|".join(re.escape(k) for k in sorted(_FOLD_MAP, key=len, reverse=True)) + "|j"
 )
 _DOUBLE_RE: Final = re.compile(r"(.)\1+")
 _NON_LETTER_RE: Final = re.compile(r"[^a-z]+")
@@ -242,32 +243,43 @@ _NON_LETTER_RE: Final = re.compile(r"[^a-z]+")
 
 def _fold_sub(m: re.Match[str]) -> str:
     s = m.group(0)
-    if s == "j":
-        return "j" if m.end() < len(m.string) and m.string[m.end()] in "aeiouy" else "i"
+    if s == "j":  # Kazakh 2021, Uzbek, Turkic: ж before a vowel; ISO/GOST: й elsewhere
+        return "zh" if m.end() < len(m.string) and m.string[m.end()] in "aeiouy" else "i"
     return _FOLD_MAP[s]
 
 
-@lru_cache(maxsize=1 << 18)
-def _base_fold(word: str) -> str:
-    """Fold one word up to (not including) the vowel-glide rules; used for stems."""
+def _prepare(word: str) -> str:
     w = word.lower()
     if has_cyrillic(w):
         w = w.translate(_SKELETON_CYRILLIC)
     if not w.isascii():
         w = w.translate(_PRE_FOLD_TABLE)
         w = "".join(ch for ch in unicodedata.normalize("NFKD", w) if not unicodedata.combining(ch))
-    w = _NON_LETTER_RE.sub("", w)
-    w = _FOLD_RE.sub(_fold_sub, w)
-    return _DOUBLE_RE.sub(r"\1", w)
+    return _NON_LETTER_RE.sub("", w)
+
+
+@lru_cache(maxsize=1 << 18)
+def _base_fold(word: str) -> str:
+    """Fold one word, without the vowel-glide rules (ie, io); used for surname stems."""
+    return _DOUBLE_RE.sub(r"\1", _FOLD_RE.sub(_fold_sub, _prepare(word)))
+
+
+def _fold_once(w: str) -> str:
+    w = _DOUBLE_RE.sub(r"\1", _FOLD_RE.sub(_fold_sub, w))
+    if "i" in w:
+        w = _DOUBLE_RE.sub(r"\1", w.replace("ie", "e").replace("io", "e"))
+    return w
 
 
 @lru_cache(maxsize=1 << 18)
 def skeleton_word(word: str) -> str:
     """Skeleton of a single word (see :func:`skeleton`)."""
-    w = _base_fold(word)
-    if "i" in w:
-        w = w.replace("ie", "e").replace("io", "e")
-        w = _DOUBLE_RE.sub(r"\1", w)
+    w = _prepare(word)
+    for _ in range(8):
+        folded = _fold_once(w)
+        if folded == w:
+            break
+        w = folded
     return w
 
 
@@ -280,11 +292,12 @@ def skeleton(text: str) -> str:
     1. Cyrillic: national letters to Russian (Қ->К, Ұ->У ...), then ICAO 9303 Latin;
        Latin: letters with diacritics to their digraphs (ž->zh, ş->sh, û->yu), other accents
        dropped, apostrophes dropped.
-    2. Letter classes: shch/sch/shh/sh -> ``w``; zh/dzh/dj -> ``j`` (and j before a vowel);
-       ch/tch -> ``q``; kh/h/x/ks -> ``h``; ts/tc/cz -> ``c``; q -> k; gh -> g; ng -> n;
+    2. Letter classes: shch/sch/shh/sh -> ``sh``; zh/dzh/dj, and j before a vowel -> ``zh``;
+       ch/tch -> ``ch``; kh/h/x/ks -> ``h``; ts/tc/cz -> ``c``; q -> k; gh -> g; ng -> n;
        ph -> f; w -> v; y, and j not before a vowel -> ``i``.
     3. Doubled letters collapse (ss -> s, ii -> i: -iy/-yi/-ii/-y endings meet).
     4. ie -> e and io -> e (ye/ie/e and yo/io/e meet; Nurgaliyev = Nurgaliev).
+    5. Steps 2-4 repeat until nothing changes, so ``skeleton(skeleton(x)) == skeleton(x)``.
 
     The key is lossy by design: score on the full forms.
     """
