@@ -9,6 +9,8 @@
 from __future__ import annotations
 
 import binascii
+import sys
+from array import array
 
 
 def _table8(poly: int) -> tuple[int, ...]:
@@ -49,10 +51,35 @@ def crc16_egts(data: bytes | bytearray | memoryview) -> int:
     return binascii.crc_hqx(data, 0xFFFF)
 
 
+def _arc_word_table() -> tuple[int, ...]:
+    """CRC-16/ARC advanced by 16 bits: a reflected 16-bit register XORed with a little-endian
+    word is a function of that value alone, so one lookup processes two bytes."""
+    t = _ARC_TABLE
+    table = []
+    for value in range(0x10000):
+        crc = (value >> 8) ^ t[value & 0xFF]
+        table.append((crc >> 8) ^ t[crc & 0xFF])
+    return tuple(table)
+
+
+_ARC_WORDS: tuple[int, ...] | None = None
+_BIG_ENDIAN = sys.byteorder == "big"
+
+
 def crc16_arc(data: bytes | bytearray | memoryview) -> int:
     """Wialon IPS 2.0 checksum: CRC-16/ARC."""
+    global _ARC_WORDS
+    words = _ARC_WORDS
+    if words is None:
+        words = _ARC_WORDS = _arc_word_table()
+    raw = bytes(data)
     crc = 0
-    table = _ARC_TABLE
-    for byte in bytes(data):
-        crc = (crc >> 8) ^ table[(crc ^ byte) & 0xFF]
+    even = len(raw) & ~1
+    pairs = array("H", raw[:even])
+    if _BIG_ENDIAN:
+        pairs.byteswap()
+    for word in pairs:
+        crc = words[crc ^ word]
+    if even != len(raw):
+        crc = (crc >> 8) ^ _ARC_TABLE[(crc ^ raw[-1]) & 0xFF]
     return crc

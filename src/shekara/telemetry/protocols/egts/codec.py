@@ -16,20 +16,35 @@ from __future__ import annotations
 import struct
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
+from typing import Any
 
 from shekara.telemetry.protocols.crc import crc8_egts, crc16_egts
 from shekara.telemetry.protocols.egts.constants import (
+    EPOCH_UNIX,
     HEADER_PREFIX_LEN,
     HL_PLAIN,
     HL_ROUTED,
     KNOWN_SERVICES,
+    LAT_SCALE,
+    LON_SCALE,
     MAX_FDL,
+    POS_ALTE,
+    POS_BB,
+    POS_CS,
+    POS_FIX,
+    POS_LAHS,
+    POS_LOHS,
+    POS_MV,
+    POS_VLD,
     PRV,
     RFL_EVFE,
     RFL_OBFE,
     RFL_RSOD,
     RFL_TMFE,
+    SPD_ALTS,
+    SPD_DIRH,
+    SPD_MASK,
     SRC_ALARMS,
     PacketType,
     Result,
@@ -39,20 +54,17 @@ from shekara.telemetry.protocols.egts.constants import (
 from shekara.telemetry.protocols.egts.subrecords import (
     AuthInfo,
     Buffer,
-    PosData,
     RecordResponse,
     TermIdentity,
     datetime_to_ntm,
     encode_record_response,
+    ext_pos_fields,
     ntm_to_datetime,
     parse_abs_an_sens,
     parse_ad_sensors,
     parse_auth_info,
     parse_counters,
-    parse_ext_pos_data,
-    parse_pos_data,
     parse_record_response,
-    parse_state,
     parse_term_identity,
 )
 from shekara.telemetry.protocols.errors import ProtocolError
@@ -67,6 +79,28 @@ _U32 = struct.Struct("<I")
 _SDR = struct.Struct("<HHB")  # RL RN RFL
 _SUB = struct.Struct("<BH")  # SRT SRL
 _RESPONSE_HEAD = struct.Struct("<HB")  # RPID PR
+_POS = struct.Struct("<IIIBHBHBBB")  # POS_DATA fixed part, as in subrecords.py
+_U24 = struct.Struct("<HB")
+_STATE = struct.Struct("<BBBBB")
+
+# plain ints: enum attribute lookups are slow in the per-subrecord loop
+_RES_OK = int(Result.OK)
+_RES_SRVC_NFOUND = int(Result.SRVC_NFOUND)
+_SRT_ABS_AN_SENS_DATA = int(Subrecord.ABS_AN_SENS_DATA)
+_SRT_AD_SENSORS_DATA = int(Subrecord.AD_SENSORS_DATA)
+_SRT_AUTH_INFO = int(Subrecord.AUTH_INFO)
+_SRT_COUNTERS_DATA = int(Subrecord.COUNTERS_DATA)
+_SRT_EXT_POS_DATA = int(Subrecord.EXT_POS_DATA)
+_SRT_POS_DATA = int(Subrecord.POS_DATA)
+_SRT_RECORD_RESPONSE = int(Subrecord.RECORD_RESPONSE)
+_SRT_RESULT_CODE = int(Subrecord.RESULT_CODE)
+_SRT_STATE_DATA = int(Subrecord.STATE_DATA)
+_SRT_TERM_IDENTITY = int(Subrecord.TERM_IDENTITY)
+_SVC_AUTH = int(Service.AUTH)
+_SVC_TELEDATA = int(Service.TELEDATA)
+_PT_RESPONSE = int(PacketType.RESPONSE)
+_PT_APPDATA = int(PacketType.APPDATA)
+_PT_SIGNED_APPDATA = int(PacketType.SIGNED_APPDATA)
 
 
 @dataclass(frozen=True, slots=True)
@@ -115,12 +149,12 @@ class DecodeResult:
         """Whether this packet must be answered with a PT_RESPONSE (never a response itself)."""
         if self.pid is None:
             return False
-        return self.result != Result.OK or self.packet_type != PacketType.RESPONSE
+        return self.result != _RES_OK or self.packet_type != _PT_RESPONSE
 
     @property
     def record_numbers(self) -> int:
         """How many record numbers `response` uses."""
-        return len(self.records) if self.result == Result.OK else 0
+        return len(self.records) if self.result == _RES_OK else 0
 
     def response(self, pid: int, first_rn: int, record_status: int | None = None) -> bytes:
         """The PT_RESPONSE for this packet: RPID = its PID, PR, and one record per received
@@ -129,7 +163,7 @@ class DecodeResult:
         if self.pid is None:
             raise ProtocolError("no packet id to respond to")
         acks: list[tuple[int, int, int]] = []
-        if self.result == Result.OK:
+        if self.result == _RES_OK:
             for rec in self.records:
                 status = rec.status if record_status is None else record_status
                 acks.append((rec.rn, rec.service, status))
@@ -241,19 +275,19 @@ def _decode_body(
     received_at: datetime | None,
 ) -> DecodeResult:
     response_to: tuple[int, int] | None = None
-    if pt == PacketType.RESPONSE:
+    if pt == _PT_RESPONSE:
         if end - start < 3:
             raise ProtocolError("PT_RESPONSE without RPID and PR")
         response_to = _RESPONSE_HEAD.unpack_from(buf, start)
         start += 3
-    elif pt == PacketType.SIGNED_APPDATA:
+    elif pt == _PT_SIGNED_APPDATA:
         if end - start < 2:
             raise ProtocolError("SIGNED_APPDATA without SIGL")
         (sigl,) = _U16.unpack_from(buf, start)
         start += 2 + sigl
         if start > end:
             raise ProtocolError("signature longer than the frame data")
-    elif pt != PacketType.APPDATA:
+    elif pt != _PT_APPDATA:
         return _fail(
             Result.UNS_TYPE, f"PT {pt} unsupported", consumed=total, pid=pid, packet_type=pt
         )
@@ -325,15 +359,15 @@ class _RecordParser:
             rd_end = pos + rl
             if rd_end > end:
                 raise ProtocolError(f"record {rn}: RL {rl} beyond the frame")
-            status = Result.OK if sst in KNOWN_SERVICES else Result.SRVC_NFOUND
-            if status == Result.OK:
+            status = _RES_OK if sst in KNOWN_SERVICES else _RES_SRVC_NFOUND
+            if status == _RES_OK:
                 self._subrecords(pos, rd_end, sst, evid)
             self.records.append(RecordInfo(rn, sst, status, self.oid))
             pos = rd_end
 
     def _subrecords(self, pos: int, end: int, service: int, evid: int | None) -> None:
         buf = self.buf
-        positions: list[PosData] = []
+        positions: list[tuple[Any, ...]] = []
         params: dict[str, ParamValue] = {}
         hdop: float | None = None
         satellites: int | None = None
@@ -344,48 +378,64 @@ class _RecordParser:
             pos += 3
             if pos + srl > end:
                 raise ProtocolError(f"subrecord {srt}: SRL {srl} beyond the record")
-            if srt == Subrecord.RECORD_RESPONSE:
+            if srt == _SRT_POS_DATA and service == _SVC_TELEDATA:
+                # inlined parse_pos_data (the hot path): the raw fields, converted in _fix
+                if srl < 21:
+                    raise ProtocolError("POS_DATA shorter than 21 bytes")
+                raw = _POS.unpack_from(buf, pos)
+                alt: int | None = None
+                srcd: int | None = None
+                tail = pos + 21
+                if raw[3] & POS_ALTE:
+                    if srl < 24:
+                        raise ProtocolError("POS_DATA: ALTE set but ALT missing")
+                    lo, hi = _U24.unpack_from(buf, tail)
+                    alt = lo | (hi << 16)
+                    tail += 3
+                if tail + 2 <= pos + srl:
+                    (srcd,) = _U16.unpack_from(buf, tail)
+                positions.append((*raw, alt, srcd))
+            elif srt == _SRT_RECORD_RESPONSE:
                 self.confirmations.append(parse_record_response(buf, pos, srl))
-            elif service == Service.TELEDATA:
-                if srt == Subrecord.POS_DATA:
-                    positions.append(parse_pos_data(buf, pos, srl))
-                elif srt == Subrecord.EXT_POS_DATA:
-                    ext = parse_ext_pos_data(buf, pos, srl)
-                    hdop, satellites = ext.hdop, ext.satellites
-                    if ext.vdop is not None:
-                        params["vdop"] = ext.vdop
-                    if ext.pdop is not None:
-                        params["pdop"] = ext.pdop
-                    if ext.systems is not None:
-                        params["gnss_systems"] = ext.systems
-                elif srt == Subrecord.STATE_DATA:
-                    st = parse_state(buf, pos, srl)
-                    params["state"] = st.state
-                    params["power_v"] = st.main_v
-                    params["battery_v"] = st.backup_v
-                    params["internal_battery_v"] = st.internal_v
-                    params["on_backup_power"] = st.backup_used
-                    params["on_internal_battery"] = st.internal_used
-                    params["nav_module_on"] = st.nav_on
-                elif srt == Subrecord.AD_SENSORS_DATA:
+            elif service == _SVC_TELEDATA:
+                if srt == _SRT_EXT_POS_DATA:
+                    vdop, hdop, pdop, satellites, systems = ext_pos_fields(buf, pos, srl)
+                    if vdop is not None:
+                        params["vdop"] = vdop
+                    if pdop is not None:
+                        params["pdop"] = pdop
+                    if systems is not None:
+                        params["gnss_systems"] = systems
+                elif srt == _SRT_STATE_DATA:
+                    if srl < 5:
+                        raise ProtocolError("STATE_DATA shorter than 5 bytes")
+                    st, mpsv, bbv, ibv, flags = _STATE.unpack_from(buf, pos)
+                    params["state"] = st
+                    params["power_v"] = mpsv / 10
+                    params["battery_v"] = bbv / 10
+                    params["internal_battery_v"] = ibv / 10
+                    params["on_backup_power"] = bool(flags & 1)
+                    params["on_internal_battery"] = bool(flags & 2)
+                    params["nav_module_on"] = bool(flags & 4)
+                elif srt == _SRT_AD_SENSORS_DATA:
                     ad = parse_ad_sensors(buf, pos, srl)
                     params["outputs"] = ad.outputs
                     for n, value in ad.digital.items():
                         params[f"dio{n}"] = value
                     for n, value in ad.analog.items():
                         params[f"adc{n}"] = value
-                elif srt == Subrecord.COUNTERS_DATA:
+                elif srt == _SRT_COUNTERS_DATA:
                     for n, value in parse_counters(buf, pos, srl).items():
                         params[f"counter{n}"] = value
-                elif srt == Subrecord.ABS_AN_SENS_DATA:
+                elif srt == _SRT_ABS_AN_SENS_DATA:
                     n, value = parse_abs_an_sens(buf, pos, srl)
                     params[f"adc{n}"] = value
-            elif service == Service.AUTH:
-                if srt == Subrecord.TERM_IDENTITY:
+            elif service == _SVC_AUTH:
+                if srt == _SRT_TERM_IDENTITY:
                     self.identities.append(parse_term_identity(buf, pos, srl))
-                elif srt == Subrecord.AUTH_INFO:
+                elif srt == _SRT_AUTH_INFO:
                     self.auth_infos.append(parse_auth_info(buf, pos, srl))
-                elif srt == Subrecord.RESULT_CODE:
+                elif srt == _SRT_RESULT_CODE:
                     if srl < 1:
                         raise ProtocolError("RESULT_CODE is empty")
                     self.result_codes.append(buf[pos])
@@ -395,42 +445,54 @@ class _RecordParser:
                 params["oid"] = self.oid
             if evid is not None:
                 params["event_id"] = evid
-            for p in positions:
-                self.fixes.append(self._fix(p, params, hdop, satellites))
+            device_id = self.device_id
+            if device_id is None:
+                device_id = "" if self.oid is None else str(self.oid)
+            for raw_pos in positions:
+                self.fixes.append(self._fix(raw_pos, device_id, params, hdop, satellites))
 
     def _fix(
-        self, p: PosData, extra: dict[str, ParamValue], hdop: float | None, satellites: int | None
+        self,
+        raw: tuple[Any, ...],
+        device_id: str,
+        extra: dict[str, ParamValue],
+        hdop: float | None,
+        satellites: int | None,
     ) -> Fix:
+        """A Fix from the raw POS_DATA fields (see `parse_pos_data` for the same conversion)."""
+        ntm, lat_raw, lon_raw, flg, spd, dir_lo, odm_lo, odm_hi, din, src, alt, srcd = raw
+        lat = lat_raw / LAT_SCALE
+        lon = lon_raw / LON_SCALE
         params: dict[str, ParamValue] = {
-            "odometer_km": p.odometer_km,
-            "inputs": p.inputs,
-            "event_code": p.source,
-            "moving": p.moving,
-            "fix3d": p.fix3d,
-            "pz90": p.pz90,
+            "odometer_km": (odm_lo | (odm_hi << 16)) / 10,
+            "inputs": din,
+            "event_code": src,
+            "moving": bool(flg & POS_MV),
+            "fix3d": bool(flg & POS_FIX),
+            "pz90": bool(flg & POS_CS),
         }
-        if p.source_data is not None:
-            params["event_data"] = p.source_data
-        params.update(extra)
-        alarm = SRC_ALARMS.get(p.source)
-        device_id = self.device_id
-        if device_id is None:
-            device_id = "" if self.oid is None else str(self.oid)
+        if srcd is not None:
+            params["event_data"] = srcd
+        if extra:
+            params.update(extra)
+        alarm = SRC_ALARMS.get(src)
+        if alt is not None and spd & SPD_ALTS:
+            alt = -alt
         return Fix(
             device_id=device_id,
-            fix_time=p.time,
-            lat=p.lat,
-            lon=p.lon,
-            valid=p.valid,
-            speed_kmh=p.speed_kmh,
-            course_deg=float(p.course_deg),
-            altitude_m=None if p.altitude_m is None else float(p.altitude_m),
+            fix_time=datetime.fromtimestamp(EPOCH_UNIX + ntm, UTC),
+            lat=-lat if flg & POS_LAHS else lat,
+            lon=-lon if flg & POS_LOHS else lon,
+            valid=bool(flg & POS_VLD),
+            speed_kmh=(spd & SPD_MASK) / 10,
+            course_deg=float(dir_lo | (0x100 if spd & SPD_DIRH else 0)),
+            altitude_m=None if alt is None else float(alt),
             satellites=satellites,
             hdop=hdop,
-            blackbox=p.blackbox,
+            blackbox=bool(flg & POS_BB),
             received_at=self.received_at,
             protocol=PROTOCOL,
-            alarms=frozenset((alarm,)) if alarm is not None else _NO_ALARMS,
+            alarms=_NO_ALARMS if alarm is None else frozenset((alarm,)),
             params=params,
         )
 

@@ -210,33 +210,39 @@ class ExtPosData:
     """Bit mask of navigation systems: 1 GLONASS, 2 GPS, 4 Galileo, 8 Compass/BeiDou…"""
 
 
-def parse_ext_pos_data(buf: Buffer, off: int, length: int) -> ExtPosData:
-    end = off + length
+def ext_pos_fields(
+    buf: Buffer, off: int, length: int
+) -> tuple[float | None, float | None, float | None, int | None, int | None]:
+    """EXT_POS_DATA as (VDOP, HDOP, PDOP, SAT, NS), each None when its flag is clear."""
     if length < 1:
         raise ProtocolError("EXT_POS_DATA is empty")
     flags = buf[off]
+    need = 1 + 2 * ((flags & 1) + (flags >> 1 & 1) + (flags >> 2 & 1)) + (flags >> 3 & 1)
+    need += 2 * (flags >> 4 & 1)
+    if need > length:
+        raise ProtocolError("EXT_POS_DATA truncated")
     pos = off + 1
-    dops: list[float | None] = []
-    for bit in (0x01, 0x02, 0x04):
-        if flags & bit:
-            if pos + 2 > end:
-                raise ProtocolError("EXT_POS_DATA truncated")
-            dops.append(_U16.unpack_from(buf, pos)[0] / 100)
-            pos += 2
-        else:
-            dops.append(None)
-    satellites: int | None = None
+    vdop = hdop = pdop = None
+    satellites = systems = None
+    if flags & 0x01:
+        vdop = _U16.unpack_from(buf, pos)[0] / 100
+        pos += 2
+    if flags & 0x02:
+        hdop = _U16.unpack_from(buf, pos)[0] / 100
+        pos += 2
+    if flags & 0x04:
+        pdop = _U16.unpack_from(buf, pos)[0] / 100
+        pos += 2
     if flags & 0x08:
-        if pos + 1 > end:
-            raise ProtocolError("EXT_POS_DATA truncated")
         satellites = buf[pos]
         pos += 1
-    systems: int | None = None
     if flags & 0x10:
-        if pos + 2 > end:
-            raise ProtocolError("EXT_POS_DATA truncated")
-        (systems,) = _U16.unpack_from(buf, pos)
-    return ExtPosData(dops[0], dops[1], dops[2], satellites, systems)
+        systems = _U16.unpack_from(buf, pos)[0]
+    return vdop, hdop, pdop, satellites, systems
+
+
+def parse_ext_pos_data(buf: Buffer, off: int, length: int) -> ExtPosData:
+    return ExtPosData(*ext_pos_fields(buf, off, length))
 
 
 def encode_ext_pos_data(ext: ExtPosData) -> bytes:

@@ -63,6 +63,10 @@ def answer(kind: str, code: str) -> bytes:
     return f"#{kind}#{code}".encode("ascii") + CRLF
 
 
+_ANSWER_PING = answer("AP", "")
+_ANSWER_OK = {"SD": answer("ASD", "1"), "D": answer("AD", "1")}
+
+
 def login_answer(accepted: bool) -> bytes:
     """`#AL#1` when the device is authenticated, else `#AL#0` (connection rejected)."""
     return answer("AL", "1" if accepted else "0")
@@ -117,13 +121,13 @@ def compress_frame(frame: bytes) -> bytes:
     return bytes((0xFF, len(data) & 0xFF, len(data) >> 8)) + data
 
 
-def _check_crc(body: str, sep: str, extra: bytes) -> tuple[str, bool]:
+def _check_crc(body: bytes, sep: bytes, extra: bytes) -> tuple[bytes, bool]:
     """Split the trailing CRC off a 2.0 body; return (covered body, CRC correct)."""
     cut = body.rfind(sep)
     if cut < 0:
         return body, False
     covered, crc_text = body[: cut + 1], body[cut + 1 :].strip()
-    if crc_text[:2] in ("0x", "0X"):
+    if crc_text[:2] in (b"0x", b"0X"):
         crc_text = crc_text[2:]
     if not 1 <= len(crc_text) <= 4:
         return covered, False
@@ -131,11 +135,10 @@ def _check_crc(body: str, sep: str, extra: bytes) -> tuple[str, bool]:
         crc = int(crc_text, 16)
     except ValueError:
         return covered, False
-    data = covered.encode("latin-1", "replace")
-    if crc16_arc(data) == crc:
+    if crc16_arc(covered) == crc:
         return covered, True
     # UDP: some devices cover the datagram prefix and packet type as well
-    return covered, bool(extra) and crc16_arc(extra + data) == crc
+    return covered, bool(extra) and crc16_arc(extra + covered) == crc
 
 
 def decode_frame(
@@ -156,43 +159,43 @@ def decode_frame(
     if second < 0 or second > 5:
         return WialonResult("", ok=False, error="no packet type")
     kind = frame[1:second].decode("ascii", "replace")
-    body = frame[second + 1 :].decode("latin-1")
+    raw = frame[second + 1 :]
     now = received_at or datetime.now(UTC)
     v2 = version != VERSION_1
     prefix = crc_prefix + frame[: second + 1] if crc_prefix else b""
     if kind == "L":
-        return _decode_login(body)
+        return _decode_login(raw)
     if kind == "P":
-        return WialonResult("P", answer=answer("AP", ""))
+        return WialonResult("P", answer=_ANSWER_PING)
     if kind in ("SD", "D"):
         reply = "A" + kind
         if v2:
-            body, crc_ok = _check_crc(body, ";", prefix)
+            covered, crc_ok = _check_crc(raw, b";", prefix)
             if not crc_ok:
                 code = "13" if kind == "SD" else "16"
                 return WialonResult(kind, answer=answer(reply, code), ok=False, error="bad CRC")
-            body = body[:-1]
+            raw = covered[:-1]
         try:
-            fix = parse_body(body, kind, device_id, now, blackbox=False)
+            fix = parse_body(raw.decode("latin-1"), kind, device_id, now, blackbox=False)
         except FieldError as exc:
             return WialonResult(kind, answer=answer(reply, exc.code), ok=False, error=str(exc))
-        return WialonResult(kind, fixes=(fix,), answer=answer(reply, "1"))
+        return WialonResult(kind, fixes=(fix,), answer=_ANSWER_OK[kind])
     if kind == "B":
-        return _decode_blackbox(body, v2, device_id, now, prefix)
+        return _decode_blackbox(raw, v2, device_id, now, prefix)
     if kind == "M":
         if v2:
-            body, crc_ok = _check_crc(body, ";", prefix)
+            covered, crc_ok = _check_crc(raw, b";", prefix)
             if not crc_ok:
                 return WialonResult("M", answer=answer("AM", "01"), ok=False, error="bad CRC")
-            body = body[:-1]
-        return WialonResult("M", answer=answer("AM", "1"), message=body)
+            raw = covered[:-1]
+        return WialonResult("M", answer=answer("AM", "1"), message=raw.decode("latin-1"))
     return WialonResult(kind, ok=False, error=f"packet type {kind!r} unsupported")
 
 
-def _decode_login(body: str) -> WialonResult:
-    parts = body.split(";")
+def _decode_login(raw: bytes) -> WialonResult:
+    parts = raw.decode("latin-1").split(";")
     if len(parts) == 4:
-        covered, crc_ok = _check_crc(body, ";", b"")
+        _, crc_ok = _check_crc(raw, b";", b"")
         if not crc_ok:
             return WialonResult("L", answer=answer("AL", "10"), ok=False, error="bad CRC")
         version, imei, password = parts[0], parts[1], parts[2]
@@ -206,13 +209,14 @@ def _decode_login(body: str) -> WialonResult:
 
 
 def _decode_blackbox(
-    body: str, v2: bool, device_id: str, now: datetime, prefix: bytes
+    raw: bytes, v2: bool, device_id: str, now: datetime, prefix: bytes
 ) -> WialonResult:
     if v2:
-        covered, crc_ok = _check_crc(body, "|", prefix)
+        covered, crc_ok = _check_crc(raw, b"|", prefix)
         if not crc_ok:
             return WialonResult("B", answer=answer("AB", ""), ok=False, error="bad CRC")
-        body = covered[:-1]
+        raw = covered[:-1]
+    body = raw.decode("latin-1")
     fixes: list[Fix] = []
     errors = 0
     for item in body.split("|"):

@@ -10,8 +10,11 @@ error raises `FieldError` carrying the answer code the specification assigns to 
 
 from __future__ import annotations
 
+from calendar import monthrange
 from collections.abc import Mapping
 from datetime import UTC, datetime
+from functools import lru_cache
+from math import isfinite
 
 from shekara.telemetry.protocols.errors import ProtocolError
 from shekara.telemetry.protocols.fix import SEAL_ALARM_CODES, Alarm, Fix, ParamValue
@@ -31,11 +34,23 @@ class FieldError(ProtocolError):
         self.code = code
 
 
+@lru_cache(maxsize=64)
+def _date(date: str) -> tuple[int, int, int]:
+    """DDMMYY to (year, month, day), cached: a device sends the same date all day."""
+    if len(date) != 6 or not date.isdigit():
+        raise FieldError("0", f"bad date {date}")
+    year, month, day = 2000 + int(date[4:6]), int(date[2:4]), int(date[0:2])
+    if not 1 <= month <= 12 or not 1 <= day <= monthrange(year, month)[1]:
+        raise FieldError("0", f"bad date {date}")
+    return year, month, day
+
+
 def _time(date: str, time: str, now: datetime) -> datetime:
     if date == NA or time == NA:
         return now
-    if len(date) != 6 or not date.isdigit() or len(time) < 6 or not time[:6].isdigit():
-        raise FieldError("0", f"bad date/time {date} {time}")
+    year, month, day = _date(date)
+    if len(time) < 6 or not time[:6].isdigit():
+        raise FieldError("0", f"bad time {time}")
     micro = 0
     if len(time) > 6:
         if time[6] != "." or not time[7:].isdigit():
@@ -43,17 +58,10 @@ def _time(date: str, time: str, now: datetime) -> datetime:
         micro = int((time[7:] + "000000")[:6])
     try:
         return datetime(
-            2000 + int(date[4:6]),
-            int(date[2:4]),
-            int(date[0:2]),
-            int(time[0:2]),
-            int(time[2:4]),
-            int(time[4:6]),
-            micro,
-            tzinfo=UTC,
+            year, month, day, int(time[0:2]), int(time[2:4]), int(time[4:6]), micro, tzinfo=UTC
         )
     except ValueError as exc:
-        raise FieldError("0", f"bad date/time {date} {time}") from exc
+        raise FieldError("0", f"bad time {time}") from exc
 
 
 def _coord(value: str, hemi: str, positive: str, negative: str, limit: int) -> float | None:
@@ -81,7 +89,7 @@ def _float(value: str, code: str, name: str) -> float | None:
         result = float(value)
     except ValueError as exc:
         raise FieldError(code, f"bad {name} {value!r}") from exc
-    if result != result or result in (float("inf"), float("-inf")):
+    if not isfinite(result):
         raise FieldError(code, f"bad {name} {value!r}")
     return result
 
@@ -141,9 +149,15 @@ def parse_body(body: str, kind: str, device_id: str, now: datetime, *, blackbox:
     fix_time = _time(f[0], f[1], now)
     lat = _coord(f[2], f[3], "N", "S", 90)
     lon = _coord(f[4], f[5], "E", "W", 180)
-    speed = _float(f[6], "11", "speed")
-    course = _float(f[7], "11", "course")
-    altitude = _float(f[8], "11", "altitude")
+    try:  # inlined _float: the hot path
+        speed = None if f[6] == NA else float(f[6])
+        course = None if f[7] == NA else float(f[7])
+        altitude = None if f[8] == NA else float(f[8])
+    except ValueError as exc:
+        raise FieldError("11", "bad speed, course or altitude") from exc
+    for number in (speed, course, altitude):
+        if number is not None and not isfinite(number):
+            raise FieldError("11", "speed, course or altitude not finite")
     satellites = _int(f[9], "12", "satellites")
     hdop: float | None = None
     params: dict[str, ParamValue] = {}
