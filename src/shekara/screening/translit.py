@@ -239,6 +239,7 @@ _FOLD_RE: Final = re.compile(
 )
 _DOUBLE_RE: Final = re.compile(r"(.)\1+")
 _NON_LETTER_RE: Final = re.compile(r"[^a-z]+")
+_COMBINING_RE: Final = re.compile(r"[\u0300-\u036f]")
 
 
 def _fold_sub(m: re.Match[str]) -> str:
@@ -301,7 +302,10 @@ def skeleton(text: str) -> str:
 
     The key is lossy by design: score on the full forms.
     """
-    words = _WORD_RE.findall(text.replace("<", " ").translate(_APOSTROPHES))
+    text = text.replace("<", " ").translate(_APOSTROPHES)
+    if not text.isascii():  # combining marks (ISO 9 a̋, g̀) must not split words
+        text = _COMBINING_RE.sub("", unicodedata.normalize("NFC", text))
+    words = _WORD_RE.findall(text)
     return " ".join(s for s in (skeleton_word(w) for w in words) if s)
 
 
