@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import re
 import subprocess
 import sys
 import tarfile
@@ -60,11 +59,48 @@ NAME_PUNCT = set(" -")
 
 # Romanisation used only to rank Cyrillic alternate names against the GeoNames (Latin) name.
 _ROMAN = {
-    "а": "a", "б": "b", "в": "v", "г": "g", "д": "d", "е": "e", "ё": "e", "ж": "zh", "з": "z",
-    "и": "i", "й": "y", "к": "k", "л": "l", "м": "m", "н": "n", "о": "o", "п": "p", "р": "r",
-    "с": "s", "т": "t", "у": "u", "ф": "f", "х": "kh", "ц": "ts", "ч": "ch", "ш": "sh",
-    "щ": "shch", "ъ": "", "ы": "y", "ь": "", "э": "e", "ю": "yu", "я": "ya", "ә": "a", "ғ": "gh",
-    "қ": "q", "ң": "ng", "ө": "o", "ұ": "u", "ү": "u", "һ": "h", "і": "i",
+    "а": "a",
+    "б": "b",
+    "в": "v",
+    "г": "g",
+    "д": "d",
+    "е": "e",
+    "ё": "e",
+    "ж": "zh",
+    "з": "z",
+    "и": "i",
+    "й": "y",
+    "к": "k",
+    "л": "l",
+    "м": "m",
+    "н": "n",
+    "о": "o",
+    "п": "p",
+    "р": "r",
+    "с": "s",
+    "т": "t",
+    "у": "u",
+    "ф": "f",
+    "х": "kh",
+    "ц": "ts",
+    "ч": "ch",
+    "ш": "sh",
+    "щ": "shch",
+    "ъ": "",
+    "ы": "y",
+    "ь": "",
+    "э": "e",
+    "ю": "yu",
+    "я": "ya",
+    "ә": "a",
+    "ғ": "gh",
+    "қ": "q",
+    "ң": "ng",
+    "ө": "o",
+    "ұ": "u",
+    "ү": "u",
+    "һ": "h",
+    "і": "i",
 }
 
 # Where the heuristic picks a local-language form as the Russian name, the Russian name in
@@ -163,17 +199,19 @@ def _similarity(candidate: str, latin: str) -> float:
 
 
 def pick_russian(name: str, alternates: Sequence[str]) -> str | None:
-    """The alternate name most likely to be the Russian form (Russian alphabet, closest spelling)."""
-    candidates = [a for a in alternates if _only(a, RU_LETTERS) and " " not in a.strip()]
-    candidates += [a for a in alternates if _only(a, RU_LETTERS) and " " in name and " " in a]
+    """The alternate name most likely to be the Russian one (Russian letters, closest spelling)."""
+    candidates = {a for a in alternates if _only(a, RU_LETTERS)}
+    if " " not in name:
+        candidates = {a for a in candidates if " " not in a.strip()}
     if not candidates:
         return None
-    pool = set(candidates)
     # Russian keeps the soft sign and the hyphen where neighbouring languages drop them
-    # (Казань/Казан, Гомель/Гомел, Санкт-Петербург/Санкт Петербург).
-    pool = {a for a in pool if a + "ь" not in pool and a.replace(" ", "-") == a or (
-        " " in a and a.replace(" ", "-") not in pool and a + "ь" not in pool)}
-    pool |= {a for a in candidates if a.endswith("ь") and a[:-1] in candidates}
+    # (Казань/Казан, Гомель/Гомел, Санкт-Петербург/Санкт Петербург): drop the shorter variant.
+    pool = {
+        a
+        for a in candidates
+        if a + "ь" not in candidates and (" " not in a or a.replace(" ", "-") not in candidates)
+    }
     return max(sorted(pool), key=lambda a: (_similarity(a, name), a.endswith("ь"), -len(a)))
 
 
@@ -266,8 +304,19 @@ def build_cities(regions: list[dict[str, Any]]) -> dict[str, Any]:
 # ---------------------------------------------------------------------------------------------
 
 NUMERIC_TO_ALPHA2 = {
-    "398": "KZ", "643": "RU", "112": "BY", "417": "KG", "860": "UZ", "762": "TJ", "795": "TM",
-    "004": "AF", "156": "CN", "031": "AZ", "051": "AM", "496": "MN", "364": "IR",
+    "398": "KZ",
+    "643": "RU",
+    "112": "BY",
+    "417": "KG",
+    "860": "UZ",
+    "762": "TJ",
+    "795": "TM",
+    "004": "AF",
+    "156": "CN",
+    "031": "AZ",
+    "051": "AM",
+    "496": "MN",
+    "364": "IR",
 }
 BASEMAP_WINDOW = (20.0, 24.0, 125.0, 66.0)  # min_lon, min_lat, max_lon, max_lat
 BASEMAP_TOLERANCE = 0.01  # degrees, about 1 km
@@ -441,137 +490,271 @@ KZ_RU_CUTS: list[tuple[float, float]] = [
 
 SECTIONS: list[SectionSpec] = [
     SectionSpec(
-        "kz-ru-caspian-atyrau", "KZ", "RU", "Caspian – Atyrau / Astrakhan",
+        "kz-ru-caspian-atyrau",
+        "KZ",
+        "RU",
+        "Caspian – Atyrau / Astrakhan",
         "Прикаспийский участок (Атырауская – Астраханская области)",
-        "Каспий маңы учаскесі (Атырау – Астрахан облыстары)", "high",
+        "Каспий маңы учаскесі (Атырау – Астрахан облыстары)",
+        "high",
         "Volga–Ural delta lowlands and Caspian shore; sturgeon poaching and caviar smuggling, "
-        "Atyrau–Astrakhan road and rail", None, KZ_RU_CUTS[0],
+        "Atyrau–Astrakhan road and rail",
+        None,
+        KZ_RU_CUTS[0],
     ),
     SectionSpec(
-        "kz-ru-west-kazakhstan-volga", "KZ", "RU", "West Kazakhstan – Volgograd / Saratov",
+        "kz-ru-west-kazakhstan-volga",
+        "KZ",
+        "RU",
+        "West Kazakhstan – Volgograd / Saratov",
         "Западно-Казахстанский участок (Волгоградская и Саратовская области)",
-        "Батыс Қазақстан учаскесі (Волгоград және Саратов облыстары)", "medium",
-        "Open steppe; Uralsk–Saratov road and rail (Taskala – Ozinki)", KZ_RU_CUTS[0],
+        "Батыс Қазақстан учаскесі (Волгоград және Саратов облыстары)",
+        "medium",
+        "Open steppe; Uralsk–Saratov road and rail (Taskala – Ozinki)",
+        KZ_RU_CUTS[0],
         KZ_RU_CUTS[1],
     ),
     SectionSpec(
-        "kz-ru-west-kazakhstan-samara-orenburg", "KZ", "RU",
+        "kz-ru-west-kazakhstan-samara-orenburg",
+        "KZ",
+        "RU",
         "West Kazakhstan – Samara / Orenburg",
         "Западно-Казахстанский участок (Самарская и Оренбургская области)",
-        "Батыс Қазақстан учаскесі (Самара және Орынбор облыстары)", "medium",
-        "Uralsk–Samara and Uralsk–Orenburg roads; Ural river valley", KZ_RU_CUTS[1],
+        "Батыс Қазақстан учаскесі (Самара және Орынбор облыстары)",
+        "medium",
+        "Uralsk–Samara and Uralsk–Orenburg roads; Ural river valley",
+        KZ_RU_CUTS[1],
         KZ_RU_CUTS[2],
     ),
     SectionSpec(
-        "kz-ru-aktobe-orenburg", "KZ", "RU", "Aktobe – Orenburg",
-        "Актюбинско-Оренбургский участок", "Ақтөбе – Орынбор учаскесі", "high",
-        "Samara–Shymkent highway (Zhaisan – Sagarchin) on the northern drug route", KZ_RU_CUTS[2],
+        "kz-ru-aktobe-orenburg",
+        "KZ",
+        "RU",
+        "Aktobe – Orenburg",
+        "Актюбинско-Оренбургский участок",
+        "Ақтөбе – Орынбор учаскесі",
+        "high",
+        "Samara–Shymkent highway (Zhaisan – Sagarchin) on the northern drug route",
+        KZ_RU_CUTS[2],
         KZ_RU_CUTS[3],
     ),
     SectionSpec(
-        "kz-ru-kostanay-chelyabinsk", "KZ", "RU", "Kostanay – Orenburg / Chelyabinsk / Kurgan",
+        "kz-ru-kostanay-chelyabinsk",
+        "KZ",
+        "RU",
+        "Kostanay – Orenburg / Chelyabinsk / Kurgan",
         "Костанайский участок (Оренбургская, Челябинская, Курганская области)",
-        "Қостанай учаскесі (Орынбор, Челябі, Қорған облыстары)", "high",
-        "Tobol valley; roads and rail to Troitsk and Chelyabinsk", KZ_RU_CUTS[3], KZ_RU_CUTS[4],
+        "Қостанай учаскесі (Орынбор, Челябі, Қорған облыстары)",
+        "high",
+        "Tobol valley; roads and rail to Troitsk and Chelyabinsk",
+        KZ_RU_CUTS[3],
+        KZ_RU_CUTS[4],
     ),
     SectionSpec(
-        "kz-ru-north-kazakhstan-kurgan-omsk", "KZ", "RU",
+        "kz-ru-north-kazakhstan-kurgan-omsk",
+        "KZ",
+        "RU",
         "North Kazakhstan – Kurgan / Tyumen / Omsk",
         "Северо-Казахстанский участок (Курганская, Тюменская, Омская области)",
-        "Солтүстік Қазақстан учаскесі (Қорған, Түмен, Омбы облыстары)", "medium",
-        "Trans-Siberian railway and the Kurgan–Petropavl–Omsk road", KZ_RU_CUTS[4],
+        "Солтүстік Қазақстан учаскесі (Қорған, Түмен, Омбы облыстары)",
+        "medium",
+        "Trans-Siberian railway and the Kurgan–Petropavl–Omsk road",
+        KZ_RU_CUTS[4],
         KZ_RU_CUTS[5],
     ),
     SectionSpec(
-        "kz-ru-pavlodar-omsk-novosibirsk", "KZ", "RU",
+        "kz-ru-pavlodar-omsk-novosibirsk",
+        "KZ",
+        "RU",
         "Pavlodar – Omsk / Novosibirsk / Altai Krai",
         "Павлодарский участок (Омская, Новосибирская области, Алтайский край)",
-        "Павлодар учаскесі (Омбы, Новосібір облыстары, Алтай өлкесі)", "medium",
-        "Irtysh valley and the Kulunda steppe", KZ_RU_CUTS[5], KZ_RU_CUTS[6],
+        "Павлодар учаскесі (Омбы, Новосібір облыстары, Алтай өлкесі)",
+        "medium",
+        "Irtysh valley and the Kulunda steppe",
+        KZ_RU_CUTS[5],
+        KZ_RU_CUTS[6],
     ),
     SectionSpec(
-        "kz-ru-east-kazakhstan-altai", "KZ", "RU", "Abai / East Kazakhstan – Altai",
+        "kz-ru-east-kazakhstan-altai",
+        "KZ",
+        "RU",
+        "Abai / East Kazakhstan – Altai",
         "Восточно-Казахстанский участок (Алтайский край, Республика Алтай)",
-        "Шығыс Қазақстан учаскесі (Алтай өлкесі, Алтай Республикасы)", "high",
+        "Шығыс Қазақстан учаскесі (Алтай өлкесі, Алтай Республикасы)",
+        "high",
         "Semey–Rubtsovsk road and rail, Altai mountains; the Altai end of the drug route",
-        KZ_RU_CUTS[6], None,
+        KZ_RU_CUTS[6],
+        None,
     ),
     SectionSpec(
-        "tj-af-panj", "TJ", "AF", "Tajikistan – Afghanistan (Panj river)",
-        "Таджикско-афганская граница (река Пяндж)", "Тәжікстан – Ауғанстан шекарасы (Пяндж өзені)",
-        "high", "Panj/Amu Darya river; main entry of Afghan opiates into Central Asia",
+        "tj-af-panj",
+        "TJ",
+        "AF",
+        "Tajikistan – Afghanistan (Panj river)",
+        "Таджикско-афганская граница (река Пяндж)",
+        "Тәжікстан – Ауғанстан шекарасы (Пяндж өзені)",
+        "high",
+        "Panj/Amu Darya river; main entry of Afghan opiates into Central Asia",
     ),
     SectionSpec(
-        "uz-af-amu-darya", "UZ", "AF", "Uzbekistan – Afghanistan (Amu Darya)",
-        "Узбекско-афганская граница (Амударья)", "Өзбекстан – Ауғанстан шекарасы (Әмудария)",
-        "medium", "Short fortified river border; Termez – Hairatan bridge",
+        "uz-af-amu-darya",
+        "UZ",
+        "AF",
+        "Uzbekistan – Afghanistan (Amu Darya)",
+        "Узбекско-афганская граница (Амударья)",
+        "Өзбекстан – Ауғанстан шекарасы (Әмудария)",
+        "medium",
+        "Short fortified river border; Termez – Hairatan bridge",
     ),
     SectionSpec(
-        "tm-af", "TM", "AF", "Turkmenistan – Afghanistan", "Туркмено-афганская граница",
-        "Түрікменстан – Ауғанстан шекарасы", "high",
+        "tm-af",
+        "TM",
+        "AF",
+        "Turkmenistan – Afghanistan",
+        "Туркмено-афганская граница",
+        "Түрікменстан – Ауғанстан шекарасы",
+        "high",
         "Desert and Amu Darya border; Serhetabat – Torghundi, Imam Nazar – Aqina",
     ),
     SectionSpec(
-        "kz-kg", "KZ", "KG", "Kazakhstan – Kyrgyzstan", "Казахстанско-киргизская граница",
-        "Қазақстан – Қырғызстан шекарасы", "medium",
+        "kz-kg",
+        "KZ",
+        "KG",
+        "Kazakhstan – Kyrgyzstan",
+        "Казахстанско-киргизская граница",
+        "Қазақстан – Қырғызстан шекарасы",
+        "medium",
         "Chu valley and northern Tien Shan; Korday – Ak-Zhol on the northern route",
     ),
     SectionSpec(
-        "kz-uz", "KZ", "UZ", "Kazakhstan – Uzbekistan", "Казахстанско-узбекская граница",
-        "Қазақстан – Өзбекстан шекарасы", "medium",
+        "kz-uz",
+        "KZ",
+        "UZ",
+        "Kazakhstan – Uzbekistan",
+        "Казахстанско-узбекская граница",
+        "Қазақстан – Өзбекстан шекарасы",
+        "medium",
         "Tashkent oasis crossings (Zhibek Zholy – Gisht Kuprik) and the Ustyurt plateau",
     ),
     SectionSpec(
-        "kz-cn", "KZ", "CN", "Kazakhstan – China", "Казахстанско-китайская граница",
-        "Қазақстан – Қытай шекарасы", "medium",
+        "kz-cn",
+        "KZ",
+        "CN",
+        "Kazakhstan – China",
+        "Казахстанско-китайская граница",
+        "Қазақстан – Қытай шекарасы",
+        "medium",
         "Dzungarian Gate, Khorgos and Altai; heavy container transit",
     ),
     SectionSpec(
-        "kz-tm", "KZ", "TM", "Kazakhstan – Turkmenistan", "Казахстанско-туркменская граница",
-        "Қазақстан – Түрікменстан шекарасы", "low", "Ustyurt desert; Temirbaba – Garabogaz",
+        "kz-tm",
+        "KZ",
+        "TM",
+        "Kazakhstan – Turkmenistan",
+        "Казахстанско-туркменская граница",
+        "Қазақстан – Түрікменстан шекарасы",
+        "low",
+        "Ustyurt desert; Temirbaba – Garabogaz",
     ),
     SectionSpec(
-        "kg-tj", "KG", "TJ", "Kyrgyzstan – Tajikistan", "Киргизско-таджикская граница",
-        "Қырғызстан – Тәжікстан шекарасы", "medium",
+        "kg-tj",
+        "KG",
+        "TJ",
+        "Kyrgyzstan – Tajikistan",
+        "Киргизско-таджикская граница",
+        "Қырғызстан – Тәжікстан шекарасы",
+        "medium",
         "Batken–Isfara valleys (demarcation long disputed) and the Pamir (Kyzyl-Art)",
     ),
     SectionSpec(
-        "kg-uz", "KG", "UZ", "Kyrgyzstan – Uzbekistan", "Киргизско-узбекская граница",
-        "Қырғызстан – Өзбекстан шекарасы", "medium", "Fergana valley with enclaves",
+        "kg-uz",
+        "KG",
+        "UZ",
+        "Kyrgyzstan – Uzbekistan",
+        "Киргизско-узбекская граница",
+        "Қырғызстан – Өзбекстан шекарасы",
+        "medium",
+        "Fergana valley with enclaves",
     ),
     SectionSpec(
-        "tj-uz", "TJ", "UZ", "Tajikistan – Uzbekistan", "Таджикско-узбекская граница",
-        "Тәжікстан – Өзбекстан шекарасы", "medium", "Fergana valley, Zarafshan and Surkhandarya",
+        "tj-uz",
+        "TJ",
+        "UZ",
+        "Tajikistan – Uzbekistan",
+        "Таджикско-узбекская граница",
+        "Тәжікстан – Өзбекстан шекарасы",
+        "medium",
+        "Fergana valley, Zarafshan and Surkhandarya",
     ),
     SectionSpec(
-        "tm-uz", "TM", "UZ", "Turkmenistan – Uzbekistan", "Туркмено-узбекская граница",
-        "Түрікменстан – Өзбекстан шекарасы", "low", "Amu Darya and Khorezm oasis",
+        "tm-uz",
+        "TM",
+        "UZ",
+        "Turkmenistan – Uzbekistan",
+        "Туркмено-узбекская граница",
+        "Түрікменстан – Өзбекстан шекарасы",
+        "low",
+        "Amu Darya and Khorezm oasis",
     ),
     SectionSpec(
-        "tm-ir", "TM", "IR", "Turkmenistan – Iran", "Туркмено-иранская граница",
-        "Түрікменстан – Иран шекарасы", "low", "Kopet Dag range",
+        "tm-ir",
+        "TM",
+        "IR",
+        "Turkmenistan – Iran",
+        "Туркмено-иранская граница",
+        "Түрікменстан – Иран шекарасы",
+        "low",
+        "Kopet Dag range",
     ),
     SectionSpec(
-        "kg-cn", "KG", "CN", "Kyrgyzstan – China", "Киргизско-китайская граница",
-        "Қырғызстан – Қытай шекарасы", "low", "Tien Shan; Torugart and Irkeshtam passes",
+        "kg-cn",
+        "KG",
+        "CN",
+        "Kyrgyzstan – China",
+        "Киргизско-китайская граница",
+        "Қырғызстан – Қытай шекарасы",
+        "low",
+        "Tien Shan; Torugart and Irkeshtam passes",
     ),
     SectionSpec(
-        "tj-cn", "TJ", "CN", "Tajikistan – China", "Таджикско-китайская граница",
-        "Тәжікстан – Қытай шекарасы", "low", "Eastern Pamir; Kulma pass",
+        "tj-cn",
+        "TJ",
+        "CN",
+        "Tajikistan – China",
+        "Таджикско-китайская граница",
+        "Тәжікстан – Қытай шекарасы",
+        "low",
+        "Eastern Pamir; Kulma pass",
     ),
     SectionSpec(
-        "ru-by", "RU", "BY", "Russia – Belarus", "Российско-белорусская граница",
-        "Ресей – Беларусь шекарасы", "low",
+        "ru-by",
+        "RU",
+        "BY",
+        "Russia – Belarus",
+        "Российско-белорусская граница",
+        "Ресей – Беларусь шекарасы",
+        "low",
         "Union State: no routine border control, transport and migration checks only",
     ),
     SectionSpec(
-        "ru-mn", "RU", "MN", "Russia – Mongolia", "Российско-монгольская граница",
-        "Ресей – Моңғолия шекарасы", "low", "Altai and Sayan mountains, Transbaikalia",
+        "ru-mn",
+        "RU",
+        "MN",
+        "Russia – Mongolia",
+        "Российско-монгольская граница",
+        "Ресей – Моңғолия шекарасы",
+        "low",
+        "Altai and Sayan mountains, Transbaikalia",
     ),
     SectionSpec(
-        "kz-ru-all", "KZ", "RU", "Kazakhstan – Russia (whole border)",
-        "Казахстанско-российская граница (целиком)", "Қазақстан – Ресей шекарасы (толық)",
-        "medium", "The whole land border as one line, for overview maps",
+        "kz-ru-all",
+        "KZ",
+        "RU",
+        "Kazakhstan – Russia (whole border)",
+        "Казахстанско-российская граница (целиком)",
+        "Қазақстан – Ресей шекарасы (толық)",
+        "medium",
+        "The whole land border as one line, for overview maps",
     ),
 ]
 SECTION_TARGET_VERTICES = 40
@@ -681,9 +864,7 @@ def _dumps_records(doc: dict[str, Any], key: str) -> str:
     return text[:-2] + f',\n "{key}": [\n{body}\n ]\n}}'
 
 
-def _write_json(
-    path: Path, doc: Any, *, compact: bool = False, records: str | None = None
-) -> None:
+def _write_json(path: Path, doc: Any, *, compact: bool = False, records: str | None = None) -> None:
     if records is not None:
         text = _dumps_records(doc, records)
     elif compact:
