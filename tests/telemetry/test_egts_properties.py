@@ -20,13 +20,16 @@ from shekara.telemetry.protocols.egts import (
     encode_ad_sensors,
     encode_appdata,
     encode_auth_info,
+    encode_auth_packet,
     encode_ext_pos_data,
+    encode_fix_packet,
     encode_packet,
     encode_pos_data,
     encode_record,
     encode_state,
     encode_subrecord,
     encode_term_identity,
+    pos_data_from_fix,
 )
 from shekara.telemetry.protocols.egts.constants import EPOCH, LAT_SCALE, LON_SCALE
 from shekara.telemetry.protocols.egts.subrecords import (
@@ -232,3 +235,32 @@ def test_mutated_and_truncated_packets_never_raise(
     sfrd = bytearray(pkt[11:-2])
     sfrd[where % len(sfrd)] = value
     _drain(encode_packet(PacketType.APPDATA, bytes(sfrd), 1))
+
+
+@given(st.lists(pos_data(), min_size=1, max_size=5), st.integers(0, 0xFFFF))
+def test_fix_packet_encoder_is_the_inverse_of_decode(positions: list[PosData], pid: int) -> None:
+    """Terminal-side encoding from Fix records (the simulator's path) loses nothing."""
+    records = [
+        encode_record(i, Service.TELEDATA, encode_subrecord(Subrecord.POS_DATA, encode_pos_data(p)))
+        for i, p in enumerate(positions)
+    ]
+    fixes = decode(encode_appdata(records, pid), device_id="d").fixes
+    assert [pos_data_from_fix(f) for f in fixes] == positions
+    again = decode(encode_fix_packet(fixes, pid), device_id="d").fixes
+    assert again == fixes
+    for fix, pos in zip(fixes, positions, strict=True):
+        assert fix.params["moving"] == pos.moving
+        assert fix.params["fix3d"] == pos.fix3d
+        assert fix.params["pz90"] == pos.pz90
+        assert fix.params["odometer_km"] == pos.odometer_km
+        assert fix.params["inputs"] == pos.inputs
+        assert fix.params["event_code"] == pos.source
+        assert fix.params.get("event_data") == pos.source_data
+
+
+@given(term_identity, st.none() | auth_info, st.integers(0, 0xFFFF))
+def test_auth_packet_roundtrip(ident: TermIdentity, info: AuthInfo | None, pid: int) -> None:
+    result = decode(encode_auth_packet(pid, 1, ident, info))
+    assert result.identities == (ident,)
+    assert result.auth_infos == (() if info is None else (info,))
+    assert result.records[0].service == Service.AUTH

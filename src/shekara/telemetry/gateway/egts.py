@@ -52,6 +52,8 @@ class EgtsGateway:
         session.log.info("egts.connected")
         try:
             await session.run(reader)
+        except (ConnectionError, TimeoutError) as exc:  # peer gone, or not reading our answers
+            session.log.info("egts.connection_lost", error=repr(exc))
         except Exception:
             session.log.exception("egts.session_failed")
         finally:

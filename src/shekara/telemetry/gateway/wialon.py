@@ -70,6 +70,8 @@ class WialonGateway:
         session.log.info("wialon.connected")
         try:
             await session.run(reader)
+        except (ConnectionError, TimeoutError) as exc:  # peer gone, or not reading our answers
+            session.log.info("wialon.connection_lost", error=repr(exc))
         except Exception:
             session.log.exception("wialon.session_failed")
         finally:

@@ -12,6 +12,12 @@ from shekara.telemetry.protocols.egts.codec import (
     encode_subrecord,
 )
 from shekara.telemetry.protocols.egts.constants import PacketType, Result, Service, Subrecord
+from shekara.telemetry.protocols.egts.encode import (
+    encode_auth_packet,
+    encode_fix_packet,
+    encode_fix_subrecords,
+    pos_data_from_fix,
+)
 from shekara.telemetry.protocols.egts.subrecords import (
     AdSensorsData,
     AuthInfo,
@@ -46,6 +52,9 @@ __all__ = [
     "encode_ad_sensors",
     "encode_appdata",
     "encode_auth_info",
+    "encode_auth_packet",
+    "encode_fix_packet",
+    "encode_fix_subrecords",
     "encode_ext_pos_data",
     "encode_packet",
     "encode_pos_data",
@@ -55,4 +64,5 @@ __all__ = [
     "encode_state",
     "encode_subrecord",
     "encode_term_identity",
+    "pos_data_from_fix",
 ]
