@@ -232,7 +232,7 @@ _FOLD_MAP: Final[dict[str, str]] = {
     "tch": "ch", "ch": "ch",
     "kh": "h", "ks": "h", "x": "h", "ck": "k", "q": "k",
     "ts": "c", "tc": "c", "cz": "c",
-    "gh": "g", "ph": "f", "w": "v", "ng": "n", "y": "i",
+    "gh": "g", "ph": "f", "w": "v", "ngh": "n", "ng": "n", "y": "i",
 }  # fmt: skip
 _FOLD_RE: Final = re.compile(
     "|".join(re.escape(k) for k in sorted(_FOLD_MAP, key=len, reverse=True)) + "|j"
