@@ -403,16 +403,34 @@ def _round_coords(obj: Any, ndigits: int) -> Any:
     return obj
 
 
-def _eastern(poly: BaseGeometry) -> bool:
-    """True for parts east of the antimeridian (drops Russia's Chukotka tip west of 180)."""
-    return bool(poly.bounds[0] >= -170.0)
+def _unwrap(poly: Polygon) -> Polygon:
+    """Shift the western-hemisphere part of a polygon that crosses the antimeridian by 360
+    degrees (Russia's Chukotka), so that it becomes one valid shape east of Greenwich."""
+    min_x, _, max_x, _ = poly.bounds
+    if max_x - min_x <= 180.0:
+        return poly
+
+    def shift(coords: Iterable[tuple[float, float]]) -> list[tuple[float, float]]:
+        return [(x + 360.0 if x < 0 else x, y) for x, y in coords]
+
+    return Polygon(
+        shift(poly.exterior.coords), [shift(ring.coords) for ring in poly.interiors]
+    ).buffer(0)
+
+
+EAST = box(0.0, -90.0, 180.0, 90.0)
+
+
+def _country_shape(topo: Topology, numeric: str) -> BaseGeometry:
+    """The country's land as one valid geometry clipped to the eastern hemisphere."""
+    parts = [_unwrap(p).buffer(0) for p in topo.polygons(numeric)]
+    return unary_union(parts).intersection(EAST)
 
 
 def country_bboxes(topo: Topology) -> dict[str, list[float]]:
     out: dict[str, list[float]] = {}
     for numeric, alpha2 in NUMERIC_TO_ALPHA2.items():
-        parts = [p for p in topo.polygons(numeric) if p.bounds[0] >= 0.0]
-        merged = unary_union(parts)
+        merged = _country_shape(topo, numeric)
         out[alpha2] = [round(v, 3) for v in merged.bounds]
     return out
 
@@ -422,11 +440,8 @@ def build_basemap(topo: Topology, names: dict[str, dict[str, str]]) -> dict[str,
     features = []
     for numeric in sorted(topo.countries):
         geom_meta = topo.countries[numeric]
-        polys = [p for p in topo.polygons(numeric) if _eastern(p)]
-        if not polys:
-            continue
-        merged = unary_union([p.buffer(0) for p in polys])
-        if not merged.intersects(window):
+        merged = _country_shape(topo, numeric)
+        if merged.is_empty or not merged.intersects(window):
             continue
         clipped = merged.intersection(window)
         simple = clipped.simplify(BASEMAP_TOLERANCE, preserve_topology=True)
@@ -798,7 +813,8 @@ def build_border_sections(topo: Topology) -> dict[str, Any]:
         if border.is_empty:
             raise ValueError(f"no shared border between {spec.a} and {spec.b}")
         parts = [border] if isinstance(border, LineString) else list(border.geoms)
-        if spec.start is not None or spec.end is not None:
+        cut = spec.start is not None or spec.end is not None
+        if cut:
             line = _orient(_longest_line(border))
             d0 = line.project(Point(spec.start)) if spec.start else 0.0
             d1 = line.project(Point(spec.end)) if spec.end else line.length
@@ -811,7 +827,8 @@ def build_border_sections(topo: Topology) -> dict[str, Any]:
                 continue
             share = part.length / total
             target = max(SECTION_MIN_VERTICES, round(SECTION_TARGET_VERTICES * share))
-            simple = _simplify_to(_orient(part), target)
+            oriented = part if cut else _orient(part)
+            simple = _simplify_to(oriented, target)
             lines.append([[round(y, 4), round(x, 4)] for x, y in simple.coords])
             length_km += _length_km([[y, x] for x, y in part.coords])
         out.append(
