@@ -343,3 +343,35 @@ def test_ext_pos_state_and_sensors_subrecords() -> None:
     assert fix.params["adc1"] == 10000
     assert fix.params["gnss_systems"] == 3
     assert "oid" not in fix.params
+
+
+def test_signed_appdata_skips_the_signature() -> None:
+    sfrd = (
+        bytes.fromhex("0400")  # SIGL = 4
+        + bytes.fromhex("deadbeef")  # SIGD (not verified)
+        + POS_RECORD
+    )
+    header = bytes.fromhex("0100000b00") + len(sfrd).to_bytes(2, "little")
+    result = decode(packet(header + bytes.fromhex("020002"), sfrd))  # PID 2, PT 2
+    assert result.result == 0
+    assert result.packet_type == PacketType.SIGNED_APPDATA
+    assert len(result.fixes) == 1
+
+
+def test_unknown_service_is_confirmed_with_srvc_nfound() -> None:
+    record = bytes.fromhex("00000300006363")  # RL 0, RN 3, service 99
+    result = decode(packet(appdata_header(len(record), pid=1), record))
+    assert result.result == 0
+    assert [(r.rn, r.status) for r in result.records] == [(3, Result.SRVC_NFOUND)]
+    response = decode(result.response(pid=0, first_rn=0))
+    assert [(c.crn, c.rst) for c in response.confirmations] == [(3, 148)]
+
+
+def test_result_code_enum_values_match_the_standard() -> None:
+    assert [int(r) for r in (Result.OK, Result.UNS_PROTOCOL, Result.INC_HEADERFORM)] == [
+        0,
+        128,
+        131,
+    ]
+    assert int(Result.HEADERCRC_ERROR) == 137 and int(Result.DATACRC_ERROR) == 138
+    assert int(Result.AUTH_DENIED) == 151 and int(Result.ID_NFOUND) == 153

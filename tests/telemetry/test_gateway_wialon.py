@@ -224,3 +224,16 @@ def test_udp() -> None:
 
     sink = asyncio.run(main())
     assert [f.device_id for f in sink.fixes] == ["truck-1", "truck-1"]
+
+
+def test_compressed_frame() -> None:
+    from shekara.telemetry.protocols.wialon import compress_frame
+
+    async def scenario(
+        reader: asyncio.StreamReader, writer: asyncio.StreamWriter, sink: MemorySink
+    ) -> None:
+        writer.write(f"#L#{IMEI};secret\r\n".encode() + compress_frame(SD))
+        assert await line(reader) == b"#AL#1\r\n"
+        assert await line(reader) == b"#ASD#1\r\n"
+
+    assert len(run(scenario).fixes) == 1
