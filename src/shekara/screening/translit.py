@@ -240,6 +240,7 @@ _FOLD_RE: Final = re.compile(
 _DOUBLE_RE: Final = re.compile(r"(.)\1+")
 _NON_LETTER_RE: Final = re.compile(r"[^a-z]+")
 _COMBINING_RE: Final = re.compile(r"[\u0300-\u036f]")
+_GLIDE_RE: Final = re.compile(r"(?:(?<=[aeiou])|^)i(?=e)")
 
 
 def _fold_sub(m: re.Match[str]) -> str:
@@ -261,8 +262,10 @@ def _prepare(word: str) -> str:
 
 @lru_cache(maxsize=1 << 18)
 def _base_fold(word: str) -> str:
-    """Fold one word, without the vowel-glide rules (ie, io); used for surname stems."""
-    return _DOUBLE_RE.sub(r"\1", _FOLD_RE.sub(_fold_sub, _prepare(word)))
+    """Fold one word, without the general ie/io rules; used for surname stems. Only the glide
+    before e word-initially and after a vowel goes (Yerzhan = Erzhan, Dostoyevsky = Dostoevsky)."""
+    w = _DOUBLE_RE.sub(r"\1", _FOLD_RE.sub(_fold_sub, _prepare(word)))
+    return _GLIDE_RE.sub("", w) if "ie" in w else w
 
 
 def _fold_once(w: str) -> str:
