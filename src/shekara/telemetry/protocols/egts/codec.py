@@ -360,8 +360,7 @@ class _RecordParser:
             if rd_end > end:
                 raise ProtocolError(f"record {rn}: RL {rl} beyond the frame")
             status = _RES_OK if sst in KNOWN_SERVICES else _RES_SRVC_NFOUND
-            if status == _RES_OK:
-                self._subrecords(pos, rd_end, sst, evid)
+            self._subrecords(pos, rd_end, sst, evid)  # RECORD_RESPONSE is in any service
             self.records.append(RecordInfo(rn, sst, status, self.oid))
             pos = rd_end
 
