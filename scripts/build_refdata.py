@@ -172,6 +172,8 @@ KK_OVERRIDES_BY_NAME: dict[tuple[str, str], str] = {
     ("UZ", "Tashkent"): "Ташкент",
     ("KG", "Bishkek"): "Бішкек",
     ("KZ", "Esik"): "Есік",
+    ("KZ", "Kokshetau"): "Көкшетау",
+    ("KZ", "Konayev"): "Қонаев",
     ("KZ", "Zaysan"): "Зайсан",
     ("KZ", "Novokazalinsk"): "Әйтеке би",
     ("KZ", "Otegen Batyra"): "Өтеген батыр",
@@ -216,14 +218,17 @@ def pick_russian(name: str, alternates: Sequence[str]) -> str | None:
 
 
 def _kazakh_strength(text: str, in_kazakhstan: bool) -> int:
+    """0 if ``text`` cannot be a Kazakh name, else a score: қ ұ і (letters that the Tatar,
+    Bashkir and Kyrgyz alphabets lack) count double, ғ ә ң ө ү һ once."""
     low = text.lower()
     if not _only(low, KK_LETTERS):
         return 0
     specials = {ch for ch in low if ch in KK_EXTRA}
+    score = sum(2 if ch in "құі" else 1 for ch in low if ch in KK_EXTRA)
     if "ұ" in specials or ("і" in specials and len(specials) > 1):
-        return 2
+        return score
     if in_kazakhstan and specials:
-        return 1
+        return score
     return 0
 
 

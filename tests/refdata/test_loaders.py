@@ -159,8 +159,17 @@ def test_checkpoints() -> None:
         kinds.add(cp.kind)
     assert {"road", "rail", "air", "sea", "pedestrian"} <= kinds
     ids = refdata.checkpoints_by_id()
-    for must in ("zhaisan", "korday", "zhibek-zholy", "khorgos-nur-zholy", "dostyk",
-                 "nizhny-panj", "termez-ayritom", "ala-airport", "aktau-port"):
+    for must in (
+        "zhaisan",
+        "korday",
+        "zhibek-zholy",
+        "khorgos-nur-zholy",
+        "dostyk",
+        "nizhny-panj",
+        "termez-ayritom",
+        "ala-airport",
+        "aktau-port",
+    ):
         assert must in ids
     kz_ru = [c for c in refdata.load_checkpoints() if set(c.countries) == {"KZ", "RU"}]
     assert len(kz_ru) >= 20
@@ -202,7 +211,14 @@ def test_border_sections_shape() -> None:
 
 
 def test_files_are_utf8_json_without_bom() -> None:
-    for name in ("countries.json", "regions.json", "cities.json", "checkpoints.json",
-                 "border_sections.json", "corridors.json", "basemap.geojson",
-                 "names/patronymics.json"):
+    for name in (
+        "countries.json",
+        "regions.json",
+        "cities.json",
+        "checkpoints.json",
+        "border_sections.json",
+        "corridors.json",
+        "basemap.geojson",
+        "names/patronymics.json",
+    ):
         assert not read_text(name).startswith("\ufeff")
