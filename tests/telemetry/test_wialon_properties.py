@@ -132,7 +132,7 @@ def test_random_frames_never_raise(data: bytes, version: str) -> None:
 
 
 @settings(max_examples=300)
-@given(st.text(";|,:.NASEW0123456789", max_size=200), st.sampled_from(["1.1", "2.0"]))
+@given(st.text(";|,:.NASEW0123456789²", max_size=200), st.sampled_from(["1.1", "2.0"]))
 def test_plausible_text_never_raises(text: str, version: str) -> None:
     for kind in ("SD", "D", "B"):
         decode_frame(f"#{kind}#{text}".encode(), version=version, received_at=NOW)

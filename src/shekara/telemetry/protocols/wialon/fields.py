@@ -34,10 +34,15 @@ class FieldError(ProtocolError):
         self.code = code
 
 
+def _digits(text: str) -> bool:
+    """ASCII digits only: str.isdigit() also accepts '²', which int() refuses."""
+    return text.isascii() and text.isdigit()
+
+
 @lru_cache(maxsize=64)
 def _date(date: str) -> tuple[int, int, int]:
     """DDMMYY to (year, month, day), cached: a device sends the same date all day."""
-    if len(date) != 6 or not date.isdigit():
+    if len(date) != 6 or not _digits(date):
         raise FieldError("0", f"bad date {date}")
     year, month, day = 2000 + int(date[4:6]), int(date[2:4]), int(date[0:2])
     if not 1 <= month <= 12 or not 1 <= day <= monthrange(year, month)[1]:
@@ -49,11 +54,11 @@ def _time(date: str, time: str, now: datetime) -> datetime:
     if date == NA or time == NA:
         return now
     year, month, day = _date(date)
-    if len(time) < 6 or not time[:6].isdigit():
+    if len(time) < 6 or not _digits(time[:6]):
         raise FieldError("0", f"bad time {time}")
     micro = 0
     if len(time) > 6:
-        if time[6] != "." or not time[7:].isdigit():
+        if time[6] != "." or not _digits(time[7:]):
             raise FieldError("0", f"bad time {time}")
         micro = int((time[7:] + "000000")[:6])
     try:
@@ -69,7 +74,7 @@ def _coord(value: str, hemi: str, positive: str, negative: str, limit: int) -> f
         return None
     dot = value.find(".")
     whole = value if dot < 0 else value[:dot]
-    if len(whole) < 3 or not whole.isdigit() or hemi not in (positive, negative):
+    if len(whole) < 3 or not _digits(whole) or hemi not in (positive, negative):
         raise FieldError("10", f"bad coordinate {value};{hemi}")
     try:
         minutes = float(value[len(whole) - 2 :])
