@@ -314,13 +314,15 @@ def skeleton(text: str) -> str:
 
 @lru_cache(maxsize=1 << 16)
 def skeleton_keys(name: str) -> frozenset[str]:
-    """Skeletons of a name and of all its standard variants (usually one or two keys).
+    """Skeletons of a name and of its renderings under each standard (usually one or two keys).
 
-    Index all of them when one key per name is not enough (Uzbek ў -> o/u, lossy ISO folds).
+    Index all of them when one key per name is not enough (Uzbek ў -> o/u). ASCII-folded
+    renderings are left out on purpose: ISO 9 folded to ASCII merges Ц and Ч (Coj is both Цой and
+    Чой) and would make false keys.
     """
     keys = {skeleton(name)}
     if has_cyrillic(name):
-        keys.update(skeleton(v) for v in variants(name))
+        keys.update(skeleton(v) for v in variants_by_standard(name).values())
     keys.discard("")
     return frozenset(keys)
 
