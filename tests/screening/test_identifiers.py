@@ -58,9 +58,10 @@ def test_plate_match_key() -> None:
 def test_all_russian_plate_letters_have_latin_look_alikes() -> None:
     for cyr in "АВЕКМНОРСТУХ":
         assert HOMOGLYPHS[cyr].isascii()
-        assert normalize_plate(f"{cyr}123{cyr}{cyr}77") == f"{HOMOGLYPHS[cyr]}123" + (
-            HOMOGLYPHS[cyr] * 2
-        ) + "77"
+        assert (
+            normalize_plate(f"{cyr}123{cyr}{cyr}77")
+            == f"{HOMOGLYPHS[cyr]}123" + (HOMOGLYPHS[cyr] * 2) + "77"
+        )
 
 
 @given(st.text(alphabet="АВЕКМНОРСТУХавекмнорстух0123456789 -", min_size=1, max_size=12))

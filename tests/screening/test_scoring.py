@@ -189,9 +189,8 @@ def test_every_reason_renders_in_three_languages() -> None:
     ]
     for a, b in samples:
         reasons = list(score_name(a, b).reasons)
-        reasons += score_person(
-            Person((a,), "1985-03-12", ("KZ",), ("N1",)), Person((b,), "1985-12-03", ("RU",), ("N2",))
-        ).reasons
+        q = Person((a,), "1985-03-12", ("KZ",), ("N1",))
+        reasons += score_person(q, Person((b,), "1985-12-03", ("RU",), ("N2",))).reasons
         for r in reasons:
             for lang in ("en", "ru", "kk"):
                 text = r.render(lang)
@@ -233,8 +232,9 @@ PERSONS = st.builds(
     st.lists(NAMES, min_size=1, max_size=2).map(tuple),
     DOBS,
     st.lists(st.sampled_from(["KZ", "KAZ", "RU", "UZB"]), max_size=2).map(tuple),
-    st.lists(st.sampled_from(["N12345678", "N 1234 5678", "NI2345678", "4506123456"]), max_size=2)
-    .map(tuple),
+    st.lists(
+        st.sampled_from(["N12345678", "N 1234 5678", "NI2345678", "4506123456"]), max_size=2
+    ).map(tuple),
 )
 
 

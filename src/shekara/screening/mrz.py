@@ -71,7 +71,7 @@ class MRZResult:
 
     @property
     def full_name(self) -> str:
-        """"SURNAME GIVEN NAMES" as printed in the zone (spaces instead of fillers)."""
+        """ "SURNAME GIVEN NAMES" as printed in the zone (spaces instead of fillers)."""
         return " ".join(p for p in (self.surname, self.given_names) if p)
 
 

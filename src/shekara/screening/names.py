@@ -52,7 +52,19 @@ _ATTACHED_PATRONYMIC: Final = ("ұлы", "улы", "қызы", "кызы", "uly"
 
 #: Surname endings (on the word folded by ``_base_fold``: Cyrillic and Latin meet there).
 _SURNAME_SUFFIXES: Final = (
-    "skaia", "skii", "cki", "ski", "ova", "eva", "ina", "ov", "ev", "in", "enko", "uk", "uli",
+    "skaia",
+    "skii",
+    "cki",
+    "ski",
+    "ova",
+    "eva",
+    "ina",
+    "ov",
+    "ev",
+    "in",
+    "enko",
+    "uk",
+    "uli",
     "kizi",
 )
 #: Suffixes stripped to get a surname stem (longest first).

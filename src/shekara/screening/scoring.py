@@ -304,9 +304,7 @@ def score_name(query: str, candidate: str, config: ScoringConfig = DEFAULT_CONFI
             reasons.append(Reason("patronymic_match", {"query": qp.text, "candidate": cp.text}))
         else:
             value -= config.patronymic_penalty
-            reasons.append(
-                Reason("patronymic_mismatch", {"query": qp.text, "candidate": cp.text})
-            )
+            reasons.append(Reason("patronymic_mismatch", {"query": qp.text, "candidate": cp.text}))
     elif qp is not None or cp is not None:
         reasons.append(Reason("patronymic_missing"))
 
@@ -403,9 +401,7 @@ def score_documents(
     return Score(0.5, (Reason("document_different"),))
 
 
-def score_person(
-    query: Person, candidate: Person, config: ScoringConfig = DEFAULT_CONFIG
-) -> Score:
+def score_person(query: Person, candidate: Person, config: ScoringConfig = DEFAULT_CONFIG) -> Score:
     """Overall score of a candidate record for a screened person.
 
     Starts from the name score and adds the evidence of the date of birth, nationality and
