@@ -237,3 +237,25 @@ def test_compressed_frame() -> None:
         assert await line(reader) == b"#ASD#1\r\n"
 
     assert len(run(scenario).fixes) == 1
+
+
+def test_start_gateways_together() -> None:
+    from shekara.telemetry.gateway import start_gateways
+
+    async def main() -> None:
+        sink = MemorySink()
+        running = await start_gateways(
+            sink, authenticate, host="127.0.0.1", egts_port=0, wialon_port=0, wialon_udp_port=0
+        )
+        try:
+            assert all(running.port(n) > 0 for n in ("egts", "wialon_ips", "wialon_ips_udp"))
+            reader, writer = await asyncio.open_connection("127.0.0.1", running.port("wialon_ips"))
+            writer.write(f"#L#{IMEI};secret\r\n".encode() + SD)
+            assert await line(reader) == b"#AL#1\r\n"
+            assert await line(reader) == b"#ASD#1\r\n"
+            writer.close()
+        finally:
+            await running.close()
+        assert len(sink.fixes) == 1
+
+    asyncio.run(main())

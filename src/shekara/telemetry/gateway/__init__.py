@@ -2,6 +2,7 @@
 
 from shekara.telemetry.gateway.base import Authenticator, FixSink, GatewaySettings
 from shekara.telemetry.gateway.egts import EgtsGateway
+from shekara.telemetry.gateway.service import RunningGateways, start_gateways
 from shekara.telemetry.gateway.wialon import WialonGateway, WialonUdpProtocol
 
 __all__ = [
@@ -9,6 +10,8 @@ __all__ = [
     "EgtsGateway",
     "FixSink",
     "GatewaySettings",
+    "RunningGateways",
     "WialonGateway",
     "WialonUdpProtocol",
+    "start_gateways",
 ]
