@@ -175,6 +175,21 @@ def test_checkpoints() -> None:
     assert len(kz_ru) >= 20
 
 
+def test_checkpoint_counterparts() -> None:
+    ids = refdata.checkpoints_by_id()
+    linked = 0
+    for cp in refdata.load_checkpoints():
+        if cp.counterpart_id is None:
+            continue
+        other = ids[cp.counterpart_id]
+        assert other.country == cp.neighbour and other.neighbour == cp.country
+        assert cp.counterpart is not None and other.names.ru in cp.counterpart
+        linked += 1
+    assert linked >= 30
+    assert ids["zhaisan"].counterpart_id == "sagarchin"
+    assert ids["sagarchin"].counterpart_id == "zhaisan"
+
+
 def test_corridors_refer_to_existing_places() -> None:
     for corridor in refdata.load_corridors():
         assert len(corridor.places) >= 3

@@ -129,6 +129,9 @@ class Checkpoint:
     """(country, neighbour) for land crossings, (country,) for airports and ports."""
     names: Names
     counterpart: str | None
+    """The facing checkpoint's name and country, e.g. ``Сагарчин (RU)``, where known."""
+    counterpart_id: str | None
+    """The facing checkpoint's id where it is in the data too."""
     lat: float
     lon: float
     precision: Precision
@@ -432,6 +435,7 @@ def load_checkpoints() -> tuple[Checkpoint, ...]:
                 countries=countries,
                 names=_names(rec.get("names"), f"{where}.names"),
                 counterpart=_opt_str(rec.get("counterpart"), where),
+                counterpart_id=_opt_str(rec.get("counterpart_id"), where),
                 lat=_num(rec.get("lat"), where),
                 lon=_num(rec.get("lon"), where),
                 precision=_precision(rec.get("precision"), where),
