@@ -4,7 +4,7 @@ import uuid
 from typing import Any
 
 from sqlalchemy import delete, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from shekara.cases import schemas as s
 from shekara.cases.models import Case, CaseEvent, CaseIncident
@@ -37,12 +37,17 @@ def _patch(session: Session, viewer: Viewer, obj: Any, data: Any) -> None:
         _incidents(session, viewer, obj, data.incident_ids)
 
 
+def _summary(session: Session, viewer: Viewer, c: Any) -> dict[str, Any]:
+    return {
+        "events": [s.CaseEventOut.model_validate(e, from_attributes=True) for e in c.events],
+    }
+
+
 def _extra(session: Session, viewer: Viewer, c: Any) -> dict[str, Any]:
     return {
         "incidents": linked(session, viewer, Incident, "incidents", lambda r: r.summary,
                             Incident.id.in_(select(CaseIncident.incident_id)
                                             .where(CaseIncident.case_id == c.id))),
-        "events": [s.CaseEventOut.model_validate(e, from_attributes=True) for e in c.events],
     }
 
 
@@ -62,7 +67,9 @@ CASES = ResourceSpec(
     order_by=lambda: Case.opened_at.desc(),
     build=_build,
     patch=_patch,
+    summary=_summary,
     extra=_extra,
+    load_options=lambda: [selectinload(Case.events)],
     custom_fields=frozenset({"incident_ids"}),
     create_example={"number": "KZ-BS-2024-0117", "title": "Heroin courier, Zhaisan",
                     "distribution": "country"},

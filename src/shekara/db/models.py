@@ -8,7 +8,7 @@ from shekara.crossings.models import Crossing
 from shekara.db.base import Base
 from shekara.incidents.models import Incident, Involvement, Seizure
 from shekara.organisations.models import Membership, Organisation
-from shekara.persons.models import Document, Person, PersonName, Phone
+from shekara.persons.models import Document, Person, PersonName, PersonNameToken, Phone
 from shekara.places.models import Place
 from shekara.policy.models import ShareGrant
 from shekara.sources.models import Source
@@ -32,6 +32,7 @@ __all__ = [
     "Organisation",
     "Person",
     "PersonName",
+    "PersonNameToken",
     "Phone",
     "Place",
     "Seizure",

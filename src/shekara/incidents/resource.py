@@ -5,7 +5,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from shekara.cases.models import Case, CaseIncident
 from shekara.core.quantities import normalise
@@ -86,13 +86,19 @@ def _patch(session: Session, viewer: Viewer, obj: Any, data: Any) -> None:
         _seizures(session, obj, data.seizures)
 
 
+def _summary(session: Session, viewer: Viewer, inc: Any) -> dict[str, Any]:
+    place = session.get(Place, inc.place_id) if inc.place_id else None
+    return {
+        "place": LinkOut(id=place.id, type="places", label=place.name_en) if place else None,
+        "seizures": [s.SeizureOut.model_validate(z, from_attributes=True) for z in inc.seizures],
+    }
+
+
 def _extra(session: Session, viewer: Viewer, inc: Any) -> dict[str, Any]:
     roles_p = {i.person_id: i.role for i in inc.involvements if i.person_id}
     roles_v = {i.vehicle_id: i.role for i in inc.involvements if i.vehicle_id}
     roles_o = {i.organisation_id: i.role for i in inc.involvements if i.organisation_id}
-    place = session.get(Place, inc.place_id) if inc.place_id else None
     return {
-        "place": LinkOut(id=place.id, type="places", label=place.name_en) if place else None,
         "persons": linked(session, viewer, Person, "persons", lambda p: p.display_name,
                           Person.id.in_(list(roles_p)), roles=roles_p) if roles_p else [],
         "vehicles": linked(session, viewer, Vehicle, "vehicles", lambda v: v.plate,
@@ -100,7 +106,6 @@ def _extra(session: Session, viewer: Viewer, inc: Any) -> dict[str, Any]:
         "organisations": linked(session, viewer, Organisation, "organisations",
                                 lambda o: o.name, Organisation.id.in_(list(roles_o)),
                                 roles=roles_o) if roles_o else [],
-        "seizures": [s.SeizureOut.model_validate(z, from_attributes=True) for z in inc.seizures],
         "cases": linked(session, viewer, Case, "cases", lambda c: f"{c.number} {c.title}",
                         Case.id.in_(select(CaseIncident.case_id)
                                     .where(CaseIncident.incident_id == inc.id))),
@@ -139,7 +144,9 @@ INCIDENTS = ResourceSpec(
     order_by=lambda: Incident.occurred_at.desc(),
     build=_build,
     patch=_patch,
+    summary=_summary,
     extra=_extra,
+    load_options=lambda: [selectinload(Incident.seizures), selectinload(Incident.involvements)],
     custom_fields=frozenset({"involvements", "seizures"}),
     create_example={
         "category": "drug_trafficking", "occurred_at": "2024-05-14T06:30:00Z",

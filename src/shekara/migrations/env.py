@@ -12,10 +12,16 @@ from shekara.settings import get_settings
 target_metadata = Base.metadata
 
 
+def _include(obj: object, name: str | None, type_: str, reflected: bool, compare_to: object) -> bool:
+    """Indexes made by hand in migrations (PostgreSQL trigram indexes) are not in the models."""
+    return not (type_ == "index" and name is not None and name.endswith("_trgm"))
+
+
 def _run(connection: Connection) -> None:
     context.configure(
         connection=connection,
         target_metadata=target_metadata,
+        include_object=_include,
         render_as_batch=connection.dialect.name == "sqlite",
         compare_type=True,
     )

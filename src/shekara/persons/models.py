@@ -27,6 +27,18 @@ class Person(SharedRecord, Base):
     names: Mapped[list[PersonName]] = relationship(
         back_populates="person", cascade="all, delete-orphan", order_by="PersonName.position"
     )
+    tokens: Mapped[list[PersonNameToken]] = relationship(cascade="all, delete-orphan")
+
+
+class PersonNameToken(Base):
+    """One folded word of any of a person's names: the index behind search in any script."""
+
+    __tablename__ = "person_name_tokens"
+
+    token: Mapped[str] = mapped_column(String(60), primary_key=True)
+    person_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("persons.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
 
 
 class PersonName(Base):

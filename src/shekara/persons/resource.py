@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from sqlalchemy import String, and_, cast, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from shekara.cases.models import Case, CaseIncident
 from shekara.core.text import identifier_key, name_tokens, search_key
@@ -14,7 +14,7 @@ from shekara.incidents.models import Incident, Involvement
 from shekara.organisations.models import Membership, Organisation
 from shekara.persons import schemas as s
 from shekara.persons.constants import Script
-from shekara.persons.models import Document, Person, PersonName, Phone
+from shekara.persons.models import Document, Person, PersonName, PersonNameToken, Phone
 from shekara.policy.sharing import Viewer
 from shekara.records.links import linked, one_link
 from shekara.records.service import ensure_visible
@@ -33,13 +33,22 @@ def detect_script(text: str) -> Script:
 
 
 def name_condition(q: str) -> Any:
-    """Persons having a name whose tokens start with every token of ``q`` (any script)."""
-    conds = []
-    for tok in name_tokens(q):
-        conds.append(
-            (PersonName.search_key.like(f"{tok}%")) | (PersonName.search_key.like(f"% {tok}%"))
-        )
-    return Person.id.in_(select(PersonName.person_id).where(and_(*conds)))
+    """Persons with a name word starting with each word of ``q``, in any script and order.
+
+    Uses a range on the token index (``token >= t AND token < t + U+FFFF``), which both SQLite
+    and PostgreSQL answer from the B-tree.
+    """
+    conds = [
+        Person.id.in_(select(PersonNameToken.person_id).where(
+            PersonNameToken.token >= tok, PersonNameToken.token < tok + "\uffff"))
+        for tok in dict.fromkeys(name_tokens(q))
+    ]
+    return and_(*conds) if conds else Person.id.is_(None)
+
+
+def name_token_rows(names: list[str]) -> list[PersonNameToken]:
+    toks = {t[:60] for n in names for t in name_tokens(n)}
+    return [PersonNameToken(token=t) for t in sorted(toks)]
 
 
 def _names(names: list[s.NameIn]) -> list[PersonName]:
@@ -55,12 +64,16 @@ def _names(names: list[s.NameIn]) -> list[PersonName]:
 
 def _build_person(session: Session, viewer: Viewer, obj: Any, data: Any) -> None:
     obj.names = _names(data.names)
+    obj.tokens = name_token_rows([n.full_name for n in data.names])
     obj.display_name = data.names[0].full_name
 
 
 def _patch_person(session: Session, viewer: Viewer, obj: Any, data: Any) -> None:
     if data.names is not None:
         obj.names = _names(data.names)
+        obj.tokens = []
+        session.flush()
+        obj.tokens = name_token_rows([n.full_name for n in data.names])
         obj.display_name = data.names[0].full_name
 
 
@@ -79,6 +92,13 @@ def birth_date(p: Any) -> str | None:
     return out
 
 
+def _person_summary(session: Session, viewer: Viewer, p: Any) -> dict[str, Any]:
+    return {
+        "names": [s.NameOut.model_validate(n, from_attributes=True) for n in p.names],
+        "birth_date": birth_date(p),
+    }
+
+
 def _person_extra(session: Session, viewer: Viewer, p: Any) -> dict[str, Any]:
     inv = session.execute(
         select(Involvement.incident_id, Involvement.role).where(Involvement.person_id == p.id)
@@ -95,8 +115,6 @@ def _person_extra(session: Session, viewer: Viewer, p: Any) -> dict[str, Any]:
             CaseIncident.incident_id.in_([i.id for i in incident_links]))),
     )
     return {
-        "names": [s.NameOut.model_validate(n, from_attributes=True) for n in p.names],
-        "birth_date": birth_date(p),
         "documents": linked(session, viewer, Document, "documents",
                             lambda r: f"{r.kind} {r.number}", Document.person_id == p.id),
         "phones": linked(session, viewer, Phone, "phones", lambda r: r.number,
@@ -129,7 +147,9 @@ PERSONS = ResourceSpec(
     text_search=name_condition,
     build=_build_person,
     patch=_patch_person,
+    summary=_person_summary,
     extra=_person_extra,
+    load_options=lambda: [selectinload(Person.names)],
     custom_fields=frozenset({"names"}),
     create_example={
         "names": [

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import ColumnElement, and_, false, or_, select, true
@@ -57,22 +58,30 @@ def visible(
     """
     if viewer is None or not viewer.can(Perm.read):
         return false()
-    own = model.owner_agency_id == viewer.agency_id
+    return _visible(model, viewer.agency_id, viewer.country, viewer.member, include_hit_only)
+
+
+@lru_cache(maxsize=4096)
+def _visible(
+    model: Any, agency_id: uuid.UUID, country: str, member: bool, include_hit_only: bool
+) -> ColumnElement[bool]:
+    """The condition for one audience (cached: expressions are immutable and reusable)."""
+    own = model.owner_agency_id == agency_id
     granted = model.id.in_(
         select(ShareGrant.record_id).where(
             or_(
-                ShareGrant.partner_country == viewer.country,
-                ShareGrant.partner_agency_id == viewer.agency_id,
+                ShareGrant.partner_country == country,
+                ShareGrant.partner_agency_id == agency_id,
             )
         )
     )
     audience = or_(
         and_(
             model.distribution.in_([Distribution.country, Distribution.partners]),
-            model.owner_country == viewer.country,
+            model.owner_country == country,
         ),
         and_(model.distribution == Distribution.partners, granted),
-        and_(model.distribution == Distribution.all, true() if viewer.member else false()),
+        and_(model.distribution == Distribution.all, true() if member else false()),
     )
     if not include_hit_only:
         audience = and_(model.hit_only == false(), audience)

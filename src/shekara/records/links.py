@@ -24,7 +24,7 @@ def linked(
     roles: dict[uuid.UUID, str] | None = None,
     limit: int = 200,
 ) -> list[LinkOut]:
-    rows: Sequence[Any] = session.execute(
+    rows: Sequence[Any] = [] if _is_empty_in(where) else session.execute(
         select(model).where(where, visible(viewer, model)).limit(limit)
     ).scalars().all()
     return [
@@ -41,3 +41,10 @@ def one_link(
         return None
     found = linked(session, viewer, model, type_, label, model.id == record_id, limit=1)
     return found[0] if found else None
+
+
+def _is_empty_in(where: ColumnElement[bool]) -> bool:
+    """True for ``col.in_([])``: no query needed, nothing can match."""
+    right = getattr(where, "right", None)
+    op = getattr(getattr(where, "operator", None), "__name__", "")
+    return op == "in_op" and getattr(right, "value", None) == []

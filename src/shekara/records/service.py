@@ -7,6 +7,7 @@ commits or rolls back as a whole.
 
 from __future__ import annotations
 
+import time
 import uuid
 from typing import Any
 
@@ -46,15 +47,26 @@ def snapshot(obj: Any) -> dict[str, Any]:
     return {a.key: getattr(obj, a.key) for a in inspect(obj).mapper.column_attrs}
 
 
+_AGENCY_CACHE: dict[uuid.UUID, tuple[float, AgencyRef]] = {}
+AGENCY_CACHE_SECONDS = 60.0
+
+
 def agency_ref(session: Session, agency_id: uuid.UUID) -> AgencyRef:
+    """The agency's directory entry (cached for a minute: agencies change rarely)."""
+    now = time.monotonic()
+    hit = _AGENCY_CACHE.get(agency_id)
+    if hit is not None and now - hit[0] < AGENCY_CACHE_SECONDS:
+        return hit[1]
     a = session.get(Agency, agency_id)
     if a is None:  # pragma: no cover - foreign key
         raise NotFound("agency not found")
-    return AgencyRef(id=a.id, code=a.code, name=a.name, country=a.country, contact=a.contact)
+    ref = AgencyRef(id=a.id, code=a.code, name=a.name, country=a.country, contact=a.contact)
+    _AGENCY_CACHE[agency_id] = (now, ref)
+    return ref
 
 
 def sharing_out(session: Session, obj: Any) -> SharingOut:
-    grants = session.execute(
+    grants = [] if obj.distribution != Distribution.partners else session.execute(
         select(ShareGrant.partner_country, Agency.code)
         .outerjoin(Agency, Agency.id == ShareGrant.partner_agency_id)
         .where(ShareGrant.record_id == obj.id)
@@ -73,12 +85,17 @@ def sharing_out(session: Session, obj: Any) -> SharingOut:
     )
 
 
-def serialise(session: Session, viewer: Viewer, spec: ResourceSpec, obj: Any) -> dict[str, Any]:
+def serialise(
+    session: Session, viewer: Viewer, spec: ResourceSpec, obj: Any, *, detail: bool = True
+) -> dict[str, Any]:
+    """The public form of a record; links to other records only on detail reads."""
     data = {a.key: getattr(obj, a.key) for a in inspect(obj).mapper.column_attrs}
     data["type"] = spec.name
     data["sharing"] = sharing_out(session, obj)
     data["editable"] = can_edit(viewer, obj)
-    if spec.extra:
+    if spec.summary:
+        data.update(spec.summary(session, viewer, obj))
+    if detail and spec.extra:
         data.update(spec.extra(session, viewer, obj))
     return spec.public_schema.model_validate(data).model_dump(mode="json")
 
@@ -164,9 +181,10 @@ def list_records(
         select(func.count()).select_from(base.limit(COUNT_CAP).subquery())
     ).scalar_one()
     order = spec.order_by() if spec.order_by else model.id.desc()
-    rows = session.execute(
-        select(model).where(*conds).order_by(order).limit(limit).offset(offset)
-    ).scalars().all()
+    stmt = select(model).where(*conds).order_by(order).limit(limit).offset(offset)
+    if spec.load_options:
+        stmt = stmt.options(*spec.load_options())
+    rows = session.execute(stmt).scalars().all()
     audit.record(
         session, viewer, "list", spec.name,
         query={"filters": {k: v for k, v in filters.items() if v is not None}, "q": q,
@@ -175,7 +193,7 @@ def list_records(
         owners=[r.owner_agency_id for r in rows],
     )
     return Page(
-        items=[serialise(session, viewer, spec, r) for r in rows],
+        items=[serialise(session, viewer, spec, r, detail=False) for r in rows],
         total=int(total), limit=limit, offset=offset,
     )
 

@@ -32,8 +32,12 @@ class ResourceSpec:
     build: Callable[[Session, Viewer, Any, BaseModel], None] | None = None
     # patch(session, viewer, obj, update_data) for fields the generic patch cannot set
     patch: Callable[[Session, Viewer, Any, BaseModel], None] | None = None
-    # extra(session, viewer, obj) -> dict of fields for the public schema beyond the columns
+    # summary(session, viewer, obj) -> cheap fields beyond the columns, shown in lists too
+    summary: Callable[[Session, Viewer, Any], dict[str, Any]] | None = None
+    # extra(session, viewer, obj) -> links to other records, shown on detail reads only
     extra: Callable[[Session, Viewer, Any], dict[str, Any]] | None = None
+    # eager-loading options for lists (avoid one query per row)
+    load_options: Callable[[], list[Any]] | None = None
     # Columns excluded from generic create/patch (set by build/patch)
     custom_fields: frozenset[str] = frozenset()
     create_example: dict[str, Any] = field(default_factory=dict)

@@ -1,8 +1,8 @@
 """initial schema
 
-Revision ID: 86bd10a40a88
+Revision ID: 8113ad6c4411
 Revises: 
-Create Date: 2026-11-22 20:24:16.076417
+Create Date: 2026-11-22 20:33:26.202082
 """
 
 from collections.abc import Sequence
@@ -13,10 +13,31 @@ from alembic import op
 import shekara.db.base
 
 
-revision: str = '86bd10a40a88'
+revision: str = '8113ad6c4411'
 down_revision: str | None = None
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
+
+
+TRGM_INDEXES = {
+    "ix_incidents_summary_trgm": ("incidents", "summary"),
+    "ix_organisations_search_key_trgm": ("organisations", "search_key"),
+}
+
+
+def _trigram_indexes() -> None:
+    """PostgreSQL only, where pg_trgm is installed: substring search on free text stays fast."""
+    bind = op.get_bind()
+    if bind.dialect.name != "postgresql":
+        return
+    available = bind.execute(
+        sa.text("SELECT 1 FROM pg_available_extensions WHERE name = 'pg_trgm'")
+    ).first()
+    if not available:
+        return
+    op.execute("CREATE EXTENSION IF NOT EXISTS pg_trgm")
+    for name, (table, column) in TRGM_INDEXES.items():
+        op.execute(f"CREATE INDEX IF NOT EXISTS {name} ON {table} USING gin ({column} gin_trgm_ops)")
 
 
 def upgrade() -> None:
@@ -457,6 +478,15 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_memberships_organisation_id'), ['organisation_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_memberships_person_id'), ['person_id'], unique=False)
 
+    op.create_table('person_name_tokens',
+    sa.Column('token', sa.String(length=60), nullable=False),
+    sa.Column('person_id', sa.Uuid(), nullable=False),
+    sa.ForeignKeyConstraint(['person_id'], ['persons.id'], name=op.f('fk_person_name_tokens_person_id_persons'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('token', 'person_id', name=op.f('pk_person_name_tokens'))
+    )
+    with op.batch_alter_table('person_name_tokens', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_person_name_tokens_person_id'), ['person_id'], unique=False)
+
     op.create_table('person_names',
     sa.Column('id', sa.Uuid(), nullable=False),
     sa.Column('person_id', sa.Uuid(), nullable=False),
@@ -572,6 +602,7 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_crossings_vehicle_id'), ['vehicle_id'], unique=False)
 
     # ### end Alembic commands ###
+    _trigram_indexes()
 
 
 def downgrade() -> None:
@@ -603,6 +634,10 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_person_names_person_id'))
 
     op.drop_table('person_names')
+    with op.batch_alter_table('person_name_tokens', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_person_name_tokens_person_id'))
+
+    op.drop_table('person_name_tokens')
     with op.batch_alter_table('memberships', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_memberships_person_id'))
         batch_op.drop_index(batch_op.f('ix_memberships_organisation_id'))
