@@ -16,6 +16,7 @@ Usage::
     python scripts/build_refdata.py                       # fetches world-atlas with `npm pack`
     python scripts/build_refdata.py --world-atlas DIR     # DIR holds countries-{10m,50m}.json
     python scripts/build_refdata.py --only cities
+    python scripts/build_refdata.py --check               # exit 1 if a derived file is stale
 """
 
 from __future__ import annotations
@@ -886,15 +887,14 @@ def _dumps_records(doc: dict[str, Any], key: str) -> str:
     return text[:-2] + f',\n "{key}": [\n{body}\n ]\n}}'
 
 
-def _write_json(path: Path, doc: Any, *, compact: bool = False, records: str | None = None) -> None:
+def render_json(doc: Any, *, compact: bool = False, records: str | None = None) -> str:
     if records is not None:
         text = _dumps_records(doc, records)
     elif compact:
         text = json.dumps(doc, ensure_ascii=False, separators=(",", ":"))
     else:
         text = json.dumps(doc, ensure_ascii=False, indent=1)
-    path.write_text(text + "\n", encoding="utf-8")
-    sys.stderr.write(f"wrote {path.relative_to(ROOT)} ({path.stat().st_size} bytes)\n")
+    return text + "\n"
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -903,13 +903,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument(
         "--only", choices=["cities", "natural-earth"], help="rebuild only one group of files"
     )
+    parser.add_argument(
+        "--check", action="store_true", help="write nothing; exit 1 if a file would change"
+    )
     args = parser.parse_args(argv)
 
     countries_doc = json.loads((DATA / "countries.json").read_text(encoding="utf-8"))
     regions = json.loads((DATA / "regions.json").read_text(encoding="utf-8"))["regions"]
+    outputs: dict[Path, str] = {}
 
     if args.only in (None, "cities"):
-        _write_json(DATA / "cities.json", build_cities(regions), records="cities")
+        outputs[DATA / "cities.json"] = render_json(build_cities(regions), records="cities")
 
     if args.only in (None, "natural-earth"):
         with tempfile.TemporaryDirectory() as tmp:
@@ -917,13 +921,27 @@ def main(argv: Sequence[str] | None = None) -> int:
             topo10 = Topology(json.loads((atlas / "countries-10m.json").read_text()))
             topo50 = Topology(json.loads((atlas / "countries-50m.json").read_text()))
         names = {c["alpha2"]: c["names"] for c in countries_doc["countries"]}
-        _write_json(DATA / "basemap.geojson", build_basemap(topo50, names), compact=True)
-        _write_json(DATA / "border_sections.json", build_border_sections(topo10))
+        basemap = build_basemap(topo50, names)
+        outputs[DATA / "basemap.geojson"] = render_json(basemap, compact=True)
+        outputs[DATA / "border_sections.json"] = render_json(build_border_sections(topo10))
         bboxes = country_bboxes(topo50)
         for country in countries_doc["countries"]:
             country["bbox"] = bboxes[country["alpha2"]]
-        _write_json(DATA / "countries.json", countries_doc)
-    return 0
+        outputs[DATA / "countries.json"] = render_json(countries_doc)
+
+    stale = 0
+    for path, text in outputs.items():
+        rel = path.relative_to(ROOT)
+        old = path.read_text(encoding="utf-8") if path.exists() else None
+        if args.check:
+            if old != text:
+                stale += 1
+                sys.stderr.write(f"out of date: {rel}\n")
+            continue
+        path.write_text(text, encoding="utf-8")
+        state = "unchanged" if old == text else "updated"
+        sys.stderr.write(f"{state}: {rel} ({len(text.encode())} bytes)\n")
+    return 1 if stale else 0
 
 
 if __name__ == "__main__":
