@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
 from typing import Final
 
 __all__ = [
@@ -41,6 +42,7 @@ _OCR_TABLE: Final = str.maketrans({"O": "0", "Q": "0", "D": "0", "I": "1", "L": 
 _PLATE_OCR_TABLE: Final = str.maketrans({"O": "0", "I": "1"})
 
 
+@lru_cache(maxsize=1 << 16)
 def _canonical(value: str) -> str:
     s = unicodedata.normalize("NFKC", value).upper().translate(_HOMOGLYPH_TABLE)
     s = re.sub(r"^NO\.?\s*(?=\d)", "", s.strip())  # "№" is "NO" after NFKC
@@ -114,6 +116,7 @@ _NAMES: Final[dict[str, str]] = {
 }  # fmt: skip
 
 
+@lru_cache(maxsize=4096)
 def country_alpha2(code: str | None) -> str | None:
     """ISO alpha-2 code for an alpha-2, alpha-3, ICAO or country-name input; None if unknown.
 

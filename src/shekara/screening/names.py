@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Final
 
-from shekara.screening.translit import _base_fold, ascii_fold, skeleton_word
+from shekara.screening.translit import _base_fold, ascii_fold, has_cyrillic, skeleton_word
 
 __all__ = [
     "DateMatch",
@@ -80,16 +80,17 @@ _PATRONYMIC_STRIP: Final = (
 )  # fmt: skip
 
 
+@lru_cache(maxsize=1 << 16)
 def _is_patronymic_word(word: str) -> bool:
     w = word.lower()
     if w in _PATRONYMIC_WORDS:
         return True
-    if w.endswith(_PATRONYMIC_CYR):
+    if len(w) > 5 and w.endswith(_ATTACHED_PATRONYMIC):
         return True
+    if has_cyrillic(w):
+        return w.endswith(_PATRONYMIC_CYR)
     a = ascii_fold(w)
-    if a.endswith(_PATRONYMIC_LAT) and len(a) > 6:
-        return True
-    return len(w) > 5 and w.endswith(_ATTACHED_PATRONYMIC)
+    return a.endswith(_PATRONYMIC_LAT) and len(a) > 6
 
 
 def patronymic_key(text: str) -> str:
@@ -373,6 +374,7 @@ def _num(value: str | None, upper: int) -> int | None:
     return n if 1 <= n <= upper else None
 
 
+@lru_cache(maxsize=1 << 14)
 def parse_partial_date(value: str | dt.date | None) -> PartialDate | None:
     """Parse "1985", "1985-03", "1985-03-12", "12.03.1985", "03.1985", "19850312"; unknown
     parts may be "00" or "XX". Returns None when there is no usable year."""

@@ -11,7 +11,7 @@ Scores are symmetric: ``score(a, b).value == score(b, a).value``.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from functools import lru_cache
 from itertools import permutations
 from typing import Final
@@ -113,6 +113,13 @@ class ScoringConfig:
     document_match_bonus: float = 0.30
     document_similar_bonus: float = 0.15  # equal after O/0, I/1 folding
 
+    def __hash__(self) -> int:  # configs key the caches below: hash once, not per call
+        cached: int | None = self.__dict__.get("_hash")
+        if cached is None:
+            cached = hash(tuple(self.__dict__[f.name] for f in fields(self)))
+            object.__setattr__(self, "_hash", cached)
+        return cached
+
 
 DEFAULT_CONFIG: Final = ScoringConfig()
 
@@ -159,7 +166,12 @@ def _standard_for(a: str, b: str) -> str | None:
 def _part_similarity(a: NamePart, b: NamePart, cfg: ScoringConfig) -> tuple[float, Reason]:
     kind = _kind(a, b)
     params: dict[str, Param] = {"query": a.text, "candidate": b.text}
-    if a.key == b.key or b.key in skeleton_keys(a.text) or a.key in skeleton_keys(b.text):
+    jw = JaroWinkler.normalized_similarity(a.key, b.key)
+    # variant keys differ from the primary key by a letter or two (Uzbek ў: o/u), so the
+    # costlier variant lookup is skipped for plainly different parts
+    if a.key == b.key or (
+        jw >= 0.75 and (b.key in skeleton_keys(a.text) or a.key in skeleton_keys(b.text))
+    ):
         same = a.key == b.key
         if ascii_fold(a.text).casefold() == ascii_fold(b.text).casefold():
             return 1.0, Reason(f"{kind}_exact", params)
@@ -185,7 +197,6 @@ def _part_similarity(a: NamePart, b: NamePart, cfg: ScoringConfig) -> tuple[floa
         return 0.0, Reason(f"{kind}_different", params)
     if min(len(a.key), len(b.key)) >= 4 and Levenshtein.distance(a.key, b.key, score_cutoff=1) <= 1:
         return cfg.typo_similarity, Reason(f"{kind}_typo", params)
-    jw = JaroWinkler.normalized_similarity(a.key, b.key)
     lev = Levenshtein.normalized_similarity(a.key, b.key)
     sim = round(cfg.fuzzy_cap * (jw + lev) / 2, 4)
     if sim < cfg.min_part_similarity:
@@ -261,6 +272,7 @@ def _assign(
 # --------------------------------------------------------------------------------------------
 
 
+@lru_cache(maxsize=1 << 16)
 def score_name(query: str, candidate: str, config: ScoringConfig = DEFAULT_CONFIG) -> Score:
     """Name similarity, in any script and any order of the parts.
 
