@@ -7,7 +7,7 @@ from functools import cache
 from math import cos, radians
 
 import pytest
-from shapely import LineString, Point
+from shapely import LineString, Point, affinity, unary_union
 from shapely.geometry import shape
 from shapely.geometry.base import BaseGeometry
 
@@ -38,16 +38,12 @@ def _border(a: str, b: str) -> BaseGeometry:
     ]
     if not lines:
         raise LookupError(f"no border section between {a} and {b}")
-    from shapely import unary_union
-
     return unary_union(lines)
 
 
 def _km(geom: BaseGeometry, lat: float, lon: float) -> float:
     """Distance in km from a point to a geometry (degrees scaled at the point's latitude)."""
     point = Point(lon * cos(radians(lat)), lat)
-    from shapely import affinity
-
     scaled = affinity.scale(geom, xfact=cos(radians(lat)), yfact=1.0, origin=(0, 0))
     return float(point.distance(scaled)) * KM_PER_DEGREE
 
