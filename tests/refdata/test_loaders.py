@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from math import cos, hypot, radians
 from statistics import mean
 
 import pytest
@@ -237,3 +238,17 @@ def test_files_are_utf8_json_without_bom() -> None:
         "names/patronymics.json",
     ):
         assert not read_text(name).startswith("\ufeff")
+
+
+def test_region_points_are_near_their_cities() -> None:
+    """Each region's representative point lies within 300 km of its cities' weighted centre."""
+    cities = refdata.load_cities()
+    for region in refdata.load_regions():
+        members = [c for c in cities if c.region == region.id]
+        assert members, region.id
+        total = sum(c.population for c in members)
+        lat = sum(c.lat * c.population for c in members) / total
+        lon = sum(c.lon * c.population for c in members) / total
+        dx = (lon - region.lon) * 111.0 * cos(radians(lat))
+        dy = (lat - region.lat) * 111.0
+        assert hypot(dx, dy) < 300, region.id
