@@ -1,0 +1,116 @@
+"""The synthetic dataset: deterministic, clearly synthetic, realistic enough to demo and to
+benchmark Shekara.
+
+``generate(session_factory, size="demo", seed=1)`` fills an empty, migrated database with
+agencies and demo users, persons (names in several scripts, documents, phones), vehicles,
+criminal groups and companies, incidents with seizures and involvements, cases with their status
+history and hand-overs, border crossings and sources. The same seed and size give the same rows,
+ids included. Rows are written with Core bulk inserts in batches; nothing is written to the audit
+log (a data load, not user actions), so the audit chain stays as it was.
+"""
+
+from __future__ import annotations
+
+import random
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+
+from sqlalchemy import delete, func, select
+from sqlalchemy.orm import Session
+
+from shekara.crossings.models import Crossing
+from shekara.db.models import Base, Incident, Person
+from shekara.demo import events, people
+from shekara.demo.agencies import MEMBER_COUNTRIES
+from shekara.demo.common import ProgressFn, Sizes
+from shekara.demo.context import Ctx
+from shekara.demo.places import load_places
+from shekara.vocab.seed import seed_countries, seed_vocabularies
+
+REFERENCE_TABLES = frozenset({"countries", "vocab_terms", "places", "alembic_version"})
+
+
+@dataclass
+class GenerationReport:
+    seed: int
+    sizes: Sizes
+    counts: dict[str, int] = field(default_factory=dict)
+    seconds: float = 0.0
+
+    @property
+    def rows(self) -> int:
+        return sum(self.counts.values())
+
+    @property
+    def rows_per_second(self) -> float:
+        return self.rows / self.seconds if self.seconds > 0 else 0.0
+
+
+def load_reference(session: Session, members: tuple[str, ...] | list[str] = MEMBER_COUNTRIES
+                   ) -> dict[str, int]:
+    """Countries (``members`` marked), vocabularies and reference places; idempotent.
+
+    Usable by ``shekara init``. Flushes but does not commit: the caller's unit of work does.
+    """
+    countries = seed_countries(session, [c.upper() for c in members])
+    session.flush()
+    vocab = seed_vocabularies(session)
+    session.flush()
+    places = load_places(session)
+    session.flush()
+    return {"countries": countries, "vocab_terms": vocab, "places": places}
+
+
+def is_empty(session: Session) -> bool:
+    """True when the database holds no persons, incidents or crossings."""
+    return all(session.execute(select(func.count()).select_from(model)).scalar_one() == 0
+               for model in (Person, Incident, Crossing))
+
+
+def reset(session: Session) -> None:
+    """Delete every row except reference data (countries, vocabularies, places): records,
+    agencies, users and the audit log. For demo databases only; the caller commits."""
+    for table in reversed(Base.metadata.sorted_tables):
+        if table.name not in REFERENCE_TABLES:
+            session.execute(delete(table))
+
+
+def generate(
+    session_factory: Callable[[], Session],
+    size: str | Sizes | Mapping[str, int] = "demo",
+    seed: int = 1,
+    *,
+    progress: ProgressFn | None = None,
+    batch_size: int = 5000,
+    years: tuple[int, int] = (2021, 2025),
+) -> GenerationReport:
+    """Generate a dataset into the (migrated) database; returns row counts and the time taken.
+
+    ``size`` is ``"tiny"``, ``"small"``, ``"demo"``, ``"bench"``, a :class:`Sizes`, or a mapping
+    of counts overriding the demo preset (``{"persons": 10_000}``). Reference data is loaded
+    first when the database has none. ``progress(stage, done, total)`` is called per batch.
+    The data is committed in batches: a failed run leaves a partial dataset (use ``reset``).
+    """
+    sizes = Sizes.of(size)
+    started = time.perf_counter()
+    rng = random.Random(seed)
+    with session_factory() as session:
+        if not session.execute(select(func.count()).select_from(Base.metadata.tables["places"])
+                               ).scalar_one():
+            load_reference(session)
+            session.commit()
+        ctx = Ctx(session, rng, sizes, years, batch_size, progress)
+        ctx.load_places()
+        people.agencies_and_users(ctx)
+        people.sources(ctx)
+        people.organisations(ctx)
+        ctx.writer.flush()
+        people.persons(ctx)
+        people.memberships(ctx)
+        people.vehicles(ctx)
+        events.Incidents(ctx).run()
+        events.crossings(ctx)
+        ctx.writer.flush(commit=True)
+        counts = {k: v for k, v in ctx.writer.counts.items() if v}
+    return GenerationReport(seed, sizes, counts, time.perf_counter() - started)
