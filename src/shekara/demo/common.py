@@ -151,8 +151,12 @@ class Writer:
         self.since_commit = 0
 
     def add(self, table: str, row: dict[str, Any]) -> None:
+        """Buffer a row; call :meth:`maybe_flush` once a unit (a person and its names, an
+        incident and its seizures) is complete, so that children never precede parents."""
         self.buffers[table].append(row)
         self.pending += 1
+
+    def maybe_flush(self) -> None:
         if self.pending >= self.batch:
             self.flush()
 

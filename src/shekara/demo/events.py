@@ -142,6 +142,7 @@ class Incidents:
         stage = Stage(ctx.progress, "incidents", ctx.sizes.incidents, ctx.batch // 4)
         for n in range(ctx.sizes.incidents):
             self.one(n)
+            ctx.writer.maybe_flush()
             stage.tick(n + 1)
         ctx.writer.flush()
         stage.end()
@@ -363,6 +364,7 @@ def crossings(ctx: Ctx) -> None:
                    inspecting_agency_id=agency.id, inspected_for=inspected,
                    result=RESULTS(rng))
         w.add("crossings", row)
+        w.maybe_flush()
         stage.tick(n + 1)
     w.flush()
     stage.end()

@@ -109,6 +109,7 @@ def sources(ctx: Ctx) -> None:
         row = ctx.shared(sid, agency, when)
         row.update(kind=kind, title=title[:300], url=url, published_at=when)
         ctx.writer.add("sources", row)
+        ctx.writer.maybe_flush()
 
 
 GROUP_WORDS = ("Беркут", "Северный путь", "Караван", "Степные волки", "Каспий", "Тюльпан",
@@ -135,6 +136,7 @@ def organisations(ctx: Ctx) -> None:
                    country=country,
                    notes=f"{SYNTHETIC} Criminal group active on the {corridor} corridor.")
         ctx.writer.add("organisations", row)
+        ctx.writer.maybe_flush()
         ctx.groups.append((oid, corridor, []))
     for n in range(ctx.sizes.companies):
         oid = ctx.ids.of("organisation", ctx.sizes.groups + n)
@@ -147,6 +149,7 @@ def organisations(ctx: Ctx) -> None:
         row.update(name=name, search_key=search_key(name)[:300], kind="company",
                    country=country, notes=f"{SYNTHETIC} Transport company.")
         ctx.writer.add("organisations", row)
+        ctx.writer.maybe_flush()
         ctx.companies.append(oid)
 
 
@@ -265,6 +268,7 @@ def persons(ctx: Ctx) -> None:
             row.update(number=number, number_key=identifier_key(number), person_id=pid,
                        organisation_id=None)
             w.add("phones", row)
+        w.maybe_flush()
         stage.tick(i + 1)
     w.flush()
     stage.end()
@@ -302,6 +306,7 @@ def memberships(ctx: Ctx) -> None:
                 "until": since + timedelta(days=rng.randint(200, 1500))
                 if rng.random() < 0.15 else None,
             })
+            ctx.writer.maybe_flush()
     ctx.writer.flush()
 
 
@@ -366,6 +371,7 @@ def vehicles(ctx: Ctx) -> None:
                    kind=kind, make=make, model=model, colour=rng.choice(COLOURS),
                    tracker_id=tracker, seal_id=seal)
         ctx.writer.add("vehicles", row)
+        ctx.writer.maybe_flush()
         stage.tick(n + 1)
     ctx.writer.flush()
     stage.end()
