@@ -34,11 +34,13 @@ class MemorySink:
 
     def __init__(self) -> None:
         self.fixes: list[Fix] = []
+        self.calls = 0
         self.gate = asyncio.Event()
         self.gate.set()
         self.fail = False
 
     async def store(self, fixes: Sequence[Fix]) -> None:
+        self.calls += 1
         await self.gate.wait()
         if self.fail:
             raise RuntimeError("storage down")
@@ -243,3 +245,19 @@ def test_idle_connection_is_closed() -> None:
         assert await asyncio.wait_for(reader.read(), 3.0) == b""
 
     run(scenario, GatewaySettings(idle_timeout_s=0.3))
+
+
+def test_a_burst_is_stored_together_and_acknowledged_in_order() -> None:
+    async def scenario(
+        reader: asyncio.StreamReader, writer: asyncio.StreamWriter, sink: MemorySink
+    ) -> None:
+        await login(reader, writer)
+        writer.write(b"".join(pos_packet(pid=100 + i, rn=i) for i in range(50)))
+        for i in range(50):
+            response = await read_packet(reader)
+            assert response.response_to == (100 + i, 0)
+            assert [c.crn for c in response.confirmations] == [i]
+
+    sink = run(scenario)
+    assert len(sink.fixes) == 50
+    assert sink.calls < 50  # one durable write per read, not per packet

@@ -20,11 +20,13 @@ class MemorySink:
 
     def __init__(self) -> None:
         self.fixes: list[Fix] = []
+        self.calls = 0
         self.gate = asyncio.Event()
         self.gate.set()
         self.fail = False
 
     async def store(self, fixes: Sequence[Fix]) -> None:
+        self.calls += 1
         await self.gate.wait()
         if self.fail:
             raise RuntimeError("storage down")
@@ -259,3 +261,20 @@ def test_start_gateways_together() -> None:
         assert len(sink.fixes) == 1
 
     asyncio.run(main())
+
+
+def test_a_burst_is_stored_together_and_answered_in_order() -> None:
+    async def scenario(
+        reader: asyncio.StreamReader, writer: asyncio.StreamWriter, sink: MemorySink
+    ) -> None:
+        bad = b"#SD#220326;201500;99x9.1;N;03739.6834;E;12;200;150;9\r\n"
+        writer.write(f"#L#{IMEI};secret\r\n".encode() + (SD + bad + b"#P#\r\n") * 20)
+        assert await line(reader) == b"#AL#1\r\n"
+        for _ in range(20):
+            assert await line(reader) == b"#ASD#1\r\n"
+            assert await line(reader) == b"#ASD#10\r\n"
+            assert await line(reader) == b"#AP#\r\n"
+
+    sink = run(scenario)
+    assert len(sink.fixes) == 20
+    assert sink.calls < 20

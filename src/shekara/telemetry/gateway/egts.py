@@ -91,13 +91,53 @@ class _Session:
             if data is None:
                 return
             buf += data
+            batch: list[DecodeResult] = []
             while buf:
                 result = decode(buf, device_id=self.device_id, received_at=datetime.now(UTC))
                 if result.need_more:
                     break
                 del buf[: result.consumed]
+                if self._batchable(result):
+                    batch.append(result)
+                    continue
+                if not await self._flush(batch):
+                    return
+                batch = []
                 if not await self._process(result):
                     return
+            if not await self._flush(batch):
+                return
+
+    def _batchable(self, result: DecodeResult) -> bool:
+        """A plain data packet of an authenticated terminal: these are stored together."""
+        return (
+            self.device_id is not None
+            and result.result == Result.OK
+            and result.packet_type != PacketType.RESPONSE
+            and not result.identities
+            and not result.auth_infos
+        )
+
+    async def _flush(self, batch: list[DecodeResult]) -> bool:
+        """Store the fixes of consecutive data packets with one `store` call, then send their
+        responses in one write. A burst of black-box packets costs one durable write."""
+        if not batch:
+            return True
+        device_id = self.device_id or ""
+        fixes = [f.with_device(device_id) for result in batch for f in result.fixes]
+        if fixes:
+            try:
+                await self.gateway.sink.store(fixes)
+            except Exception:
+                self.log.exception("egts.store_failed", fixes=len(fixes), packets=len(batch))
+                return False
+            self.log.debug("egts.stored", fixes=len(fixes), device_id=device_id)
+        answers = b"".join(
+            result.response(self._next_pid(), self._take_rns(result.record_numbers))
+            for result in batch
+        )
+        await send(self.writer, answers, self.gateway.settings)
+        return True
 
     async def _respond(self, result: DecodeResult, record_status: int | None = None) -> None:
         if not result.needs_response:

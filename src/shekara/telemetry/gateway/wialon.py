@@ -27,6 +27,7 @@ from shekara.telemetry.gateway.base import (
     send,
 )
 from shekara.telemetry.protocols.errors import ProtocolError
+from shekara.telemetry.protocols.fix import Fix
 from shekara.telemetry.protocols.wialon import (
     PROTOCOL,
     VERSION_1,
@@ -109,6 +110,7 @@ class _TcpSession:
             if data is None:
                 return
             buf += data
+            batch: list[WialonResult] = []
             while buf:
                 try:
                     frame, consumed = split_frame(buf, settings.max_frame_bytes)
@@ -118,42 +120,58 @@ class _TcpSession:
                 if frame is None:
                     break
                 del buf[:consumed]
-                if not await self._process(frame):
+                result = self._decode(frame)
+                if self.device_id is not None and result.kind not in ("L", ""):
+                    batch.append(result)  # data, pings, error answers: kept in order
+                    continue
+                if not await self._flush(batch):
                     return
+                batch = []
+                if not await self._process(frame, result):
+                    return
+            if not await self._flush(batch):
+                return
 
-    async def _process(self, frame: bytes) -> bool:
-        """Handle one frame; False closes the connection."""
-        settings = self.gateway.settings
-        result = decode_frame(
+    def _decode(self, frame: bytes) -> WialonResult:
+        return decode_frame(
             frame,
             version=self.version,
             device_id=self.device_id or "",
             received_at=datetime.now(UTC),
         )
+
+    async def _flush(self, batch: list[WialonResult]) -> bool:
+        """Store the fixes of consecutive frames with one `store` call, then send all their
+        answers, in order, in one write."""
+        if not batch:
+            return True
+        fixes: list[Fix] = []
+        for result in batch:
+            if not result.ok:
+                self.log.warning("wialon.rejected", kind=result.kind, error=result.error)
+            elif result.error:
+                self.log.warning("wialon.partly_rejected", kind=result.kind, error=result.error)
+            fixes.extend(result.fixes)
+        if fixes:
+            try:
+                await self.gateway.sink.store(fixes)
+            except Exception:
+                self.log.exception("wialon.store_failed", fixes=len(fixes))
+                return False
+        answers = b"".join(result.answer for result in batch)
+        if answers:
+            await send(self.writer, answers, self.gateway.settings)
+        return True
+
+    async def _process(self, frame: bytes, result: WialonResult) -> bool:
+        """Handle a login, garbage, or a frame before login; False closes the connection."""
         if result.kind == "L":
             return await self._login(result)
         if result.kind == "":
             self.log.warning("wialon.garbage", error=result.error, head=frame[:32].hex())
             return False
-        if self.device_id is None:
-            self.log.warning("wialon.data_before_login", kind=result.kind)
-            return False
-        if not result.ok:
-            self.log.warning("wialon.rejected", kind=result.kind, error=result.error)
-            if result.answer:
-                await send(self.writer, result.answer, settings)
-            return True
-        if result.error:
-            self.log.warning("wialon.partly_rejected", kind=result.kind, error=result.error)
-        if result.fixes:
-            try:
-                await self.gateway.sink.store(result.fixes)
-            except Exception:
-                self.log.exception("wialon.store_failed", fixes=len(result.fixes))
-                return False
-        if result.answer:
-            await send(self.writer, result.answer, settings)
-        return True
+        self.log.warning("wialon.data_before_login", kind=result.kind)
+        return False
 
     async def _login(self, result: WialonResult) -> bool:
         settings = self.gateway.settings
