@@ -129,3 +129,20 @@ def test_any_single_substitution_is_detected(data: str) -> None:
         if ch.isdigit():
             other = str((int(ch) + 1) % 10)
             assert check_digit(data[:i] + other + data[i + 1 :]) != digit
+
+
+# Visa specimens (Doc 9303 Part 7 layout): no optional-data or composite check digits.
+MRVA = "V<UTOERIKSSON<<ANNA<MARIA<<<<<<<<<<<<<<<<<<<\nL8988901C4XXX4009078F96121096ZE184226B<<<<<<"
+MRVB = "V<UTOERIKSSON<<ANNA<MARIA<<<<<<<<<<<\nL8988901C4XXX4009078F9612109<<<<<<<<"
+
+
+@pytest.mark.parametrize(("text", "fmt"), [(MRVA, "MRVA"), (MRVB, "MRVB")])
+def test_visas(text: str, fmt: str) -> None:
+    r = parse_mrz(text, TODAY)
+    assert r.valid, r.errors
+    assert (r.format, r.document_type, r.document_number, r.nationality) == (
+        fmt, "V", "L8988901C", "XXX",
+    )  # fmt: skip
+    assert (r.birth_date, r.expiry_date) == ("1940-09-07", "1996-12-10")
+    broken = parse_mrz(text.replace("4009078", "4009079"), TODAY)
+    assert [e.field for e in broken.errors] == ["birth_date"]

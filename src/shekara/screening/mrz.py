@@ -1,4 +1,5 @@
-"""ICAO Doc 9303 machine readable zones: TD1 (3 x 30), TD2 (2 x 36), TD3 (2 x 44).
+"""ICAO Doc 9303 machine readable zones: TD1 (3 x 30), TD2 (2 x 36), TD3 (2 x 44), and the
+visas MRV-A (2 x 44) and MRV-B (2 x 36).
 
 :func:`parse_mrz` never raises on bad input: it returns an :class:`MRZResult` whose ``errors``
 name the field at fault (``{"field": "birth_date", "code": "check_digit"}``), so a checkpoint
@@ -51,7 +52,7 @@ class MRZError:
 
 @dataclass(frozen=True)
 class MRZResult:
-    format: str  # "TD1", "TD2", "TD3" or "unknown"
+    format: str  # "TD1", "TD2", "TD3", "MRVA", "MRVB" (visas) or "unknown"
     document_type: str = ""
     issuing_state: str = ""
     surname: str = ""
@@ -184,6 +185,8 @@ def parse_mrz(text: str, today: dt.date | None = None) -> MRZResult:
         )  # fmt: skip
 
     l1, l2 = lines
+    if l1[0] == "V":  # machine readable visas: no optional-data or composite check digits
+        return _parse_visa(l1, l2, "MRVB" if fmt == "TD2" else "MRVA", errors, today)
     name_end = 36 if fmt == "TD2" else 44
     surname, given = split_mrz_name(l1[5:name_end])
     opt_end = 35 if fmt == "TD2" else 42
@@ -201,4 +204,20 @@ def parse_mrz(text: str, today: dt.date | None = None) -> MRZResult:
         _date(birth, "birth_date", errors, future=False, today=today), _sex(l2[20], errors),
         _date(expiry, "expiry_date", errors, future=True, today=today),
         _clean(l2[28:opt_end]), "", tuple(errors),
+    )  # fmt: skip
+
+
+def _parse_visa(l1: str, l2: str, fmt: str, errors: list[MRZError], today: dt.date) -> MRZResult:
+    """MRV-A (2 x 44) and MRV-B (2 x 36): the TD3/TD2 layout with optional data in place of the
+    optional-data and composite check digits."""
+    surname, given = split_mrz_name(l1[5:])
+    _check(l2[0:9], l2[9], "document_number", errors)
+    birth, expiry = l2[13:19], l2[21:27]
+    _check(birth, l2[19], "birth_date", errors)
+    _check(expiry, l2[27], "expiry_date", errors)
+    return MRZResult(
+        fmt, _clean(l1[0:2]), _clean(l1[2:5]), surname, given, l2[0:9].replace("<", ""),
+        _clean(l2[10:13]), _date(birth, "birth_date", errors, future=False, today=today),
+        _sex(l2[20], errors), _date(expiry, "expiry_date", errors, future=True, today=today),
+        _clean(l2[28:]), "", tuple(errors),
     )  # fmt: skip
