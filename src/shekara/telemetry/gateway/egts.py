@@ -5,7 +5,8 @@ header cannot be trusted); authenticate on TERM_IDENTITY (or, for terminals that
 on the OID of their records); store the fixes; only then send the PT_RESPONSE with one
 RECORD_RESPONSE per record, followed after an authentication by the server's RESULT_CODE.
 When storing fails nothing is acknowledged and the connection is closed: the terminal keeps
-the data and sends it again.
+the data and sends it again. Consecutive data packets that arrived in one read are stored with
+one `store` call and acknowledged together, in order.
 """
 
 from __future__ import annotations
