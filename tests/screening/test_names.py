@@ -152,3 +152,10 @@ def test_compare_dates_symmetric_and_bounded(a: PartialDate, b: PartialDate) -> 
 def test_partial_date_round_trip(d: PartialDate) -> None:
     assert parse_partial_date(str(d)) == d
     assert compare_dates(d, d).outcome in ("exact", "compatible")
+
+
+def test_initials_and_azerbaijani_patronymic() -> None:
+    assert roles("Нургалиев Е. М.") == [
+        ("Нургалиев", "surname"), ("Е", "given"), ("М", "patronymic"),
+    ]  # fmt: skip
+    assert roles("Əliyev Rəşid Kamal oğlu")[-1] == ("Kamal oğlu", "patronymic")

@@ -265,3 +265,21 @@ def test_latency_one_query_over_candidates() -> None:
             score_person(query, c)
         timings.append(time.perf_counter() - start)
     assert statistics.median(timings) < 0.05  # generous bound for CI machines
+
+
+def test_initials_and_patronymic_initial() -> None:
+    same = score_name("Нургалиев Е.М.", "Нургалиев Ерлан Маратович")
+    other = score_name("Нургалиев Е.М.", "Нургалиев Ерлан Серикович")
+    assert "patronymic_match" in {r.code for r in same.reasons}
+    assert "given_name_initial" in {r.code for r in same.reasons}
+    assert other.value < same.value
+
+
+def test_turkic_patronymic_words_and_attribution() -> None:
+    s = score_name("Əliyev Rəşid Kamal oğlu", "Алиев Рашид Камал оглы")
+    assert s.value == 1.0
+    assert "patronymic_match" in {r.code for r in s.reasons}
+    # a spelling with its own diacritics is not attributed to ISO 9 folded to ASCII
+    assert {r.params.get("standard") for r in s.reasons} <= {None, "equivalent spelling"}
+    s = score_name("Ильин", "IL'IN")
+    assert s.reasons[0].params["standard"] == "MVD order 310 (1997)"

@@ -83,7 +83,7 @@ _PATRONYMIC_STRIP: Final = (
 @lru_cache(maxsize=1 << 16)
 def _is_patronymic_word(word: str) -> bool:
     w = word.lower()
-    if w in _PATRONYMIC_WORDS:
+    if w in _PATRONYMIC_WORDS or ascii_fold(w) in _PATRONYMIC_WORDS:  # Azerbaijani oğlu
         return True
     if len(w) > 5 and w.endswith(_ATTACHED_PATRONYMIC):
         return True
@@ -93,11 +93,16 @@ def _is_patronymic_word(word: str) -> bool:
     return a.endswith(_PATRONYMIC_LAT) and len(a) > 6
 
 
+def _is_patronymic_particle(word: str) -> bool:
+    w = word.lower()
+    return w in _PATRONYMIC_WORDS or ascii_fold(w) in _PATRONYMIC_WORDS
+
+
 def patronymic_key(text: str) -> str:
     """Father's name inside a patronymic, as a skeleton: Маратович, Марат ұлы, Маратұлы,
     MARATOVICH and Marat uly all give ``marat``."""
     words = [w for w in re.split(r"[\s\-]+", text) if w]
-    words = [w for w in words if w.lower() not in _PATRONYMIC_WORDS] or words
+    words = [w for w in words if not _is_patronymic_particle(w)] or words
     key = skeleton_word("".join(words))
     for suffix in _PATRONYMIC_STRIP:
         if key.endswith(suffix) and len(key) - len(suffix) >= 3:
@@ -276,8 +281,8 @@ def parse_name(full_name: str) -> ParsedName:
         word = words[i]
         if (
             i + 1 < len(words)
-            and words[i + 1].lower() in _PATRONYMIC_WORDS
-            and word.lower() not in _PATRONYMIC_WORDS
+            and _is_patronymic_particle(words[i + 1])
+            and not _is_patronymic_particle(word)
         ):
             joined = f"{word} {words[i + 1]}"
             parts.append(NamePart(joined, patronymic_key(joined), "patronymic"))
@@ -291,6 +296,11 @@ def parse_name(full_name: str) -> ParsedName:
             parts.append(NamePart(word, skeleton_word(word), "unknown"))
         i += 1
 
+    initials = [k for k, p in enumerate(parts) if len(p.key) == 1 and p.role != "patronymic"]
+    if len(initials) >= 2 and initials[-1] == initials[-2] + 1 and len(parts) > len(initials):
+        # "Нургалиев Е. М.": the second of two initials stands for the patronymic
+        k = initials[-1]
+        parts[k] = NamePart(parts[k].text, parts[k].key, "patronymic")
     core = [p for p in parts if p.role != "patronymic"]
     patronymics = [p for p in parts if p.role == "patronymic"]
     if len(core) == 1 and len(patronymics) == 1 and " " not in patronymics[0].text:

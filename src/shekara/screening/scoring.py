@@ -154,12 +154,20 @@ def _kind(a: NamePart, b: NamePart) -> str:
 
 
 def _standard_for(a: str, b: str) -> str | None:
-    """Label of the standard under which Cyrillic ``a`` is spelled as Latin ``b``."""
-    target = ascii_fold(b).casefold()
-    found = [
-        key for key, v in variants_by_standard(a).items() if ascii_fold(v).casefold() == target
-    ]
-    return standard_label(found[0]) if found else None
+    """Label of the standard under which Cyrillic ``a`` is spelled as Latin ``b``: the exact
+    rendering first, then (for an ASCII ``b`` only) the rendering folded to ASCII."""
+    renderings = variants_by_standard(a)
+    target = b.casefold()
+    for key, v in renderings.items():
+        if v.casefold() == target:
+            return standard_label(key)
+    if b.isascii():
+        target = ascii_fold(b).casefold()
+        for key, v in renderings.items():
+            if ascii_fold(v).casefold() == target:
+                label = standard_label(key)
+                return label if v.isascii() else f"{label}, ASCII"
+    return None
 
 
 @lru_cache(maxsize=1 << 16)
@@ -308,10 +316,14 @@ def score_name(query: str, candidate: str, config: ScoringConfig = DEFAULT_CONFI
 
     qp, cp = q.patronymic, c.patronymic
     if qp is not None and cp is not None:
-        if qp.key == cp.key or (
-            min(len(qp.key), len(cp.key)) >= 4
-            and Levenshtein.distance(qp.key, cp.key, score_cutoff=1) <= 1
-        ):
+        if min(len(qp.key), len(cp.key)) == 1:  # an initial: compare first letters
+            same_patronymic = qp.key[:1] == cp.key[:1]
+        else:
+            same_patronymic = qp.key == cp.key or (
+                min(len(qp.key), len(cp.key)) >= 4
+                and Levenshtein.distance(qp.key, cp.key, score_cutoff=1) <= 1
+            )
+        if same_patronymic:
             value += config.patronymic_bonus * value
             reasons.append(Reason("patronymic_match", {"query": qp.text, "candidate": cp.text}))
         else:
