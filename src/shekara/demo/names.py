@@ -18,7 +18,7 @@ from importlib.resources import files
 from typing import Any
 
 from shekara.persons.constants import NameKind, Script
-from shekara.screening.translit import to_russian_cyrillic, transliterate
+from shekara.screening.translit import ascii_fold, to_russian_cyrillic, transliterate
 
 # Fallback lists, used only when the reference name lists (refdata/data/names) are missing.
 # Surnames are given in their male form; female forms are derived (-ов -> -ова ...).
@@ -125,6 +125,7 @@ def russian_patronymic_rules() -> tuple[dict[str, tuple[str, str]], list[Rule]]:
         return {"Дмитрий": ("Дмитриевич", "Дмитриевна")}, rules
     ru = data["styles"]["russian"]
     exc = {k: (v[0], v[1]) for k, v in ru["exceptions"].items()}
+    exc.setdefault("Михаил", ("Михайлович", "Михайловна"))  # not in the reference rules
     return exc, [(r["ending"], int(r["strip"]), r["male"], r["female"]) for r in ru["rules"]]
 
 
@@ -231,7 +232,8 @@ def latin(text: str, standard: str, nationality: str = "") -> str:
     """Upper-case Latin as a passport or a foreign agency writes it."""
     if standard == "icao" and any(ch in text.lower() for ch in "іў"):
         return transliterate(text, "icao_bel").upper()  # Belarusian Ігар -> IHAR
-    return transliterate(to_russian_cyrillic(text), standard).upper()
+    # Passports carry no apostrophes or diacritics (BGN Vasil'yev -> VASILYEV).
+    return ascii_fold(transliterate(to_russian_cyrillic(text), standard)).upper()
 
 
 def render_names(rng: random.Random, who: Identity, agency_country: str,
