@@ -178,7 +178,7 @@ def _row(
     if src.error is not None:
         return "rejected", None, [RowError(row=src.number, message=src.error)]
     built = build_row(cm, src.values)
-    errors = [RowError(row=src.number, **e) for e in built.errors]
+    errors = _cell_errors(src.number, built)
     ext = built.external_ref
     if ext is not None:
         if ext in seen:
@@ -187,13 +187,15 @@ def _row(
                                    message=f"id {ext!r} appears again (first at row {seen[ext]})"))
         else:
             seen[ext] = src.number
-    if errors:
-        return "rejected", None, errors
     spec = cm.spec
     try:
         data = spec.create_schema.model_validate(built.data)
     except ValidationError as e:
-        return "rejected", None, _pydantic_errors(src.number, built, e)
+        # Report the schema's objections too, except for the fields whose cells were bad.
+        bad = {f.strip() for err in errors for f in err.field.split(",")}
+        errors += [x for x in _pydantic_errors(src.number, built, e) if x.field not in bad]
+    if errors:
+        return "rejected", None, errors
     existing = find_by_external_ref(session, writer, spec, ext) if ext else None
     sp = session.begin_nested()
     try:
@@ -253,6 +255,15 @@ def _comparable(public: dict[str, Any]) -> Any:
         return v
 
     return strip(public, True)
+
+
+def _cell_errors(row: int, built: BuiltRow) -> list[RowError]:
+    """Errors of the cells, one per column and reason (a date feeding three fields once)."""
+    merged: dict[tuple[str, str], list[str]] = {}
+    for e in built.errors:
+        merged.setdefault((e["column"], e["message"]), []).append(e["field"])
+    return [RowError(row=row, field=", ".join(fields), column=column, message=message)
+            for (column, message), fields in merged.items()]
 
 
 def _pydantic_errors(row: int, built: BuiltRow, e: ValidationError) -> list[RowError]:

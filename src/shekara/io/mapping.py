@@ -28,7 +28,7 @@ from enum import Enum
 from typing import Any, Literal, Union, get_args, get_origin
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationError
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from shekara.errors import AppError
 from shekara.records.registry import RESOURCES
@@ -90,11 +90,17 @@ class Mapping(BaseModel):
     timezone: str | None = Field(
         None, description="Zone of times given without one: an IANA name or +05:00"
     )
-    fields: dict[str, str | FieldSpec] = Field(default_factory=dict)
+    fields: dict[str, FieldSpec] = Field(
+        default_factory=dict, description="Field path -> column name, or a FieldSpec object"
+    )
     constants: dict[str, Any] = Field(default_factory=dict)
 
-    def specs(self) -> dict[str, FieldSpec]:
-        return {p: FieldSpec(column=v) if isinstance(v, str) else v for p, v in self.fields.items()}
+    @field_validator("fields", mode="before")
+    @classmethod
+    def _column_shorthand(cls, v: Any) -> Any:
+        if isinstance(v, dict):
+            return {k: {"column": x} if isinstance(x, str) else x for k, x in v.items()}
+        return v
 
 
 @dataclass
@@ -109,8 +115,9 @@ class CompiledMapping:
 
     @property
     def columns(self) -> list[tuple[str, str]]:
-        """(mapping key, column) for every column the mapping reads."""
-        out = [(f"fields.{p}", fs.column) for p, (_, fs, _) in self.fields.items()]
+        """(mapping key, column) for every column the file must have (no ``default``)."""
+        out = [(f"fields.{p}", fs.column) for p, (_, fs, _) in self.fields.items()
+               if fs.default is None]
         if self.mapping.id_column:
             out.append(("id_column", self.mapping.id_column))
         return out
@@ -225,7 +232,7 @@ def load_mapping(raw: str | bytes | dict[str, Any]) -> CompiledMapping:
             f"one of {', '.join(RESOURCES)}", field="resource")
     schema = spec.create_schema
     fields: dict[str, tuple[Path, FieldSpec, str]] = {}
-    for text, fs in mapping.specs().items():
+    for text, fs in mapping.fields.items():
         key = f"fields.{text}"
         path = _checked_path(schema, text, key)
         if path == ("external_ref",):
