@@ -12,6 +12,7 @@ from shekara.screening.names import (
     PartialDate,
     compare_dates,
     gender_neutral_key,
+    index_keys,
     is_common_name,
     name_key,
     name_weight,
@@ -159,3 +160,19 @@ def test_initials_and_azerbaijani_patronymic() -> None:
         ("Нургалиев", "surname"), ("Е", "given"), ("М", "patronymic"),
     ]  # fmt: skip
     assert roles("Əliyev Rəşid Kamal oğlu")[-1] == ("Kamal oğlu", "patronymic")
+
+
+@pytest.mark.parametrize(
+    ("a", "b"),
+    [("Нургалиев Ерлан Маратович", "NURGALIEV<<ERLAN"), ("Нургалиев Ерлан", "Нұрғали Ерлан"),
+     ("Нургалиев Ерлан", "Ерлан Нұрғалиұлы"), ("Нургалиева Айгерим", "NURGALIEV AIGERIM"),
+     ("Ўткир Хошимов", "Oʻtkir Hoshimov"), ("Ерлан Нургалиев", "Yerlan Nurgaliyev")],
+)  # fmt: skip
+def test_index_keys_find_the_same_person(a: str, b: str) -> None:
+    shared = index_keys(a) & index_keys(b)
+    assert len(shared) >= 2, (index_keys(a), index_keys(b))
+
+
+def test_index_keys_leave_out_patronymic_and_initials() -> None:
+    assert index_keys("Нургалиев Е. М.") == {"nurgalev", "nurgali"}
+    assert "marat" not in index_keys("Нургалиев Ерлан Маратович")

@@ -283,3 +283,18 @@ def test_turkic_patronymic_words_and_attribution() -> None:
     assert {r.params.get("standard") for r in s.reasons} <= {None, "equivalent spelling"}
     s = score_name("Ильин", "IL'IN")
     assert s.reasons[0].params["standard"] == "MVD order 310 (1997)"
+
+
+CROSS_NAMES = [
+    "Нургалиев Ерлан", "Ержан Ильин", "Юлия Цой", "Щукин Фёдор", "Соловьёва Наталья",
+    "Хабибуллин Вячеслав", "Қасымов Нұрсұлтан", "Жұмабаев Әбілқайыр", "Достоевская Анастасия",
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("name", CROSS_NAMES)
+def test_every_standard_rendering_scores_as_same_person(name: str) -> None:
+    from shekara.screening.translit import variants_by_standard
+
+    for standard, latin in variants_by_standard(name).items():
+        s = score_name(name, latin.upper())
+        assert s.value >= 0.9, (standard, latin, s.explain())

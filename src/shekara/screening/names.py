@@ -15,7 +15,13 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Final
 
-from shekara.screening.translit import _base_fold, ascii_fold, has_cyrillic, skeleton_word
+from shekara.screening.translit import (
+    _base_fold,
+    ascii_fold,
+    has_cyrillic,
+    skeleton_keys,
+    skeleton_word,
+)
 
 __all__ = [
     "DateMatch",
@@ -24,6 +30,7 @@ __all__ = [
     "PartialDate",
     "compare_dates",
     "gender_neutral_key",
+    "index_keys",
     "is_common_name",
     "name_key",
     "name_weight",
@@ -249,7 +256,7 @@ class ParsedName:
         return tuple(p for p in self.parts if p.role != "patronymic")
 
 
-_SPLIT_RE: Final = re.compile(r"[^\w'\u2019\u02b9\u02bb\u02bc`]+")
+_SPLIT_RE: Final = re.compile(r"[^\w'\u2019\u02b9\u02bb\u02bc`\u0300-\u036f]+")
 
 
 def _words(text: str) -> list[str]:
@@ -340,6 +347,28 @@ def _guess_roles(parts: list[NamePart]) -> list[NamePart]:
 def name_key(full_name: str) -> str:
     """Order-free key of a full name: sorted skeletons of the parts, patronymic left out."""
     return " ".join(sorted(p.key for p in parse_name(full_name).core))
+
+
+@lru_cache(maxsize=1 << 16)
+def index_keys(full_name: str) -> frozenset[str]:
+    """Keys to index a name under for candidate generation, one row per key.
+
+    For every part except the patronymic and initials: its skeleton and the skeletons of its
+    standard renderings; for parts that are not given names, also the gender-neutral key
+    (Нургалиева finds Нургалиев) and the surname stem (Нұрғали finds Нургалиев). Look a query up
+    by the same keys and keep candidates that share at least one rare key (or two keys)."""
+    keys: set[str] = set()
+    for part in parse_name(full_name).core:
+        if len(part.key) < 2:
+            continue
+        keys.add(part.key)
+        keys.update(k for k in skeleton_keys(part.text) if " " not in k)
+        if part.role != "given":
+            keys.add(gender_neutral_key(part.text))
+            stem = surname_stem(part.text)
+            if len(stem) >= 3:
+                keys.add(stem)
+    return frozenset(keys)
 
 
 # --------------------------------------------------------------------------------------------
