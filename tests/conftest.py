@@ -57,7 +57,8 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 
 @pytest.fixture(scope="session")
 def settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
-    return Settings(env="test", data_dir=tmp_path_factory.mktemp("data"), member_countries=[])
+    return Settings(env="test", data_dir=tmp_path_factory.mktemp("data"), member_countries=[],
+                    audit_seal_seconds=0)
 
 
 @pytest.fixture(scope="session")

@@ -50,6 +50,9 @@ class Settings(BaseSettings):
     )
     bus_url: str = Field("", description="NATS URL for the telemetry bus; empty means in-process")
     mqtt_url: str = Field("", description="MQTT broker URL to subscribe to for tracker messages")
+    audit_seal_seconds: float = Field(
+        1.0, ge=0, description="How often a server chains new audit entries; 0 turns it off"
+    )
     db_pool_size: int = Field(10, ge=1, description="PostgreSQL connection pool size")
 
     @model_validator(mode="after")

@@ -7,12 +7,13 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
 from shekara.audit.models import AuditAccess, AuditEntry
-from shekara.audit.service import verify
+from shekara.audit.service import seal_all, verify
 from tests.conftest import World
 from tests.records.factories import create
 
 
 def _problems(session: Session) -> list[str]:
+    seal_all(session)
     return [p.reason for _, p in verify(session) if p is not None]
 
 
@@ -73,7 +74,36 @@ def test_verify_finds_deleted_row(client: TestClient, world: World, session: Ses
     for _ in range(3):
         create(client, world, "kz-officer", "sources")
     seqs = [e.seq for e in _entries(session, "create")]
+    assert _problems(session) == []
     session.execute(delete(AuditAccess).where(AuditAccess.seq == seqs[-2]))
     session.execute(delete(AuditEntry).where(AuditEntry.seq == seqs[-2]))
     problems = _problems(session)
     assert problems and any("deleted" in p or "missing" in p for p in problems)
+
+
+def test_entries_written_behind_the_service_are_flagged(
+    client: TestClient, world: World, session: Session
+) -> None:
+    from datetime import timedelta
+
+    from shekara.db.base import utcnow
+
+    create(client, world, "kz-officer", "sources")
+    assert _problems(session) == []
+    session.add(AuditEntry(at=utcnow() - timedelta(hours=1), username="intruder",
+                           action="read", resource="persons"))
+    session.flush()
+    problems = [p.reason for _, p in verify(session) if p is not None]
+    assert any("unsealed" in p for p in problems)
+
+
+def test_failed_change_leaves_no_audit_entry(
+    client: TestClient, world: World, session: Session
+) -> None:
+    before = session.execute(select(AuditEntry.seq).order_by(AuditEntry.seq.desc())).first()
+    r = client.post("/api/v1/incidents", json={
+        "category": "nope", "occurred_at": "2024-01-01T00:00:00Z", "summary": "x"},
+        headers=world.headers("kz-officer"))
+    assert r.status_code == 422
+    after = session.execute(select(AuditEntry.seq).order_by(AuditEntry.seq.desc())).first()
+    assert before == after

@@ -11,6 +11,7 @@ from sqlalchemy import Engine
 from shekara import __version__
 from shekara.api import errors
 from shekara.api.records import make_router
+from shekara.audit.sealer import Sealer
 from shekara.api.routes import (
     admin,
     audit_router,
@@ -41,7 +42,12 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        sealer = Sealer(app.state.sessionmaker, settings.audit_seal_seconds)
+        if settings.audit_seal_seconds > 0:
+            sealer.start()
         yield
+        if settings.audit_seal_seconds > 0:
+            sealer.stop()
         if owns_engine:
             engine.dispose()
 

@@ -13,7 +13,11 @@ BigIntPK = BigInteger().with_variant(Integer, "sqlite")
 
 
 class AuditEntry(Base):
-    """One audited action. ``hash`` = SHA-256 over the previous hash and this row's content."""
+    """One audited action, written in the transaction of the action itself.
+
+    The sealer (:func:`shekara.audit.service.seal`) then chains committed entries in the order it
+    sees them: ``chain_pos`` numbers them, ``hash`` = SHA-256 over ``prev_hash`` and the entry.
+    """
 
     __tablename__ = "audit_log"
 
@@ -25,18 +29,22 @@ class AuditEntry(Base):
     action: Mapped[str] = mapped_column(String(20))  # read, list, search, export, create, ...
     resource: Mapped[str] = mapped_column(String(40))
     record_id: Mapped[uuid.UUID | None] = mapped_column(index=True)
+    # The owner agency of the record touched, for single-record actions (reads, changes);
+    # actions over many records (lists, searches, exports) use AuditAccess rows instead.
+    owner_agency_id: Mapped[uuid.UUID | None] = mapped_column(index=True)
     query: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     result_ids: Mapped[list[str] | None] = mapped_column(JSON)
     before: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     after: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     ip: Mapped[str] = mapped_column(String(64), default="")
     purpose: Mapped[str] = mapped_column(String(300), default="")
-    prev_hash: Mapped[str] = mapped_column(String(64))
-    hash: Mapped[str] = mapped_column(String(64))
+    chain_pos: Mapped[int | None] = mapped_column(BigIntPK, unique=True)
+    prev_hash: Mapped[str | None] = mapped_column(String(64))
+    hash: Mapped[str | None] = mapped_column(String(64))
 
 
 class AuditAccess(Base):
-    """Index of audit entries by the owner agency of the records touched (for owners' view)."""
+    """Owner agencies of the records a multi-record action touched (for owners' view)."""
 
     __tablename__ = "audit_access"
 

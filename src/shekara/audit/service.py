@@ -1,8 +1,15 @@
-"""Writing and verifying the audit log.
+"""Writing, sealing and verifying the audit log.
 
-Entries are written in the same transaction as the action they record: a read that cannot be
-audited fails. Appends are serialised (advisory lock on PostgreSQL, the single writer on SQLite)
-so that every entry's ``prev_hash`` is the hash of the entry before it.
+An entry is written in the same transaction as the action it records: a read that cannot be
+audited fails, and a change and its entry commit or roll back together. Writing takes no lock,
+so concurrent requests do not queue behind each other. The *sealer* then chains committed
+entries: it numbers them (``chain_pos``) in the order it finds them and sets
+``hash = SHA-256(prev_hash + canonical JSON of the entry)``. It runs every second in each server
+process (one at a time, under a database lock), and before ``shekara audit verify``.
+
+``verify`` walks the chain and reports an entry whose content no longer matches its hash
+(changed), a broken link (an entry deleted or re-ordered), and an entry left unsealed for longer
+than the grace period (inserted behind the service's back, or a stopped sealer).
 """
 
 from __future__ import annotations
@@ -13,10 +20,10 @@ import uuid
 from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from shekara.audit.models import AuditAccess, AuditEntry
@@ -25,6 +32,7 @@ from shekara.db.engine import get_backend
 from shekara.policy.sharing import Viewer
 
 GENESIS = "0" * 64
+UNSEALED_GRACE = timedelta(minutes=10)
 
 
 def _canon(value: Any) -> Any:
@@ -36,12 +44,15 @@ def _canon(value: Any) -> Any:
         return {str(k): _canon(v) for k, v in value.items()}
     if isinstance(value, list | tuple):
         return [_canon(v) for v in value]
-    return value
+    if isinstance(value, int | float | str | bool) or value is None:
+        return value
+    return str(value)
 
 
 def entry_digest(prev_hash: str, e: AuditEntry) -> str:
-    """The chained hash of one entry (every field but ``seq`` and ``hash``)."""
+    """The chained hash of one entry: every field but ``seq``, ``chain_pos`` and ``hash``."""
     body = {
+        "seq": e.seq,
         "at": e.at.isoformat(timespec="microseconds"),
         "user_id": _canon(e.user_id),
         "username": e.username,
@@ -49,6 +60,7 @@ def entry_digest(prev_hash: str, e: AuditEntry) -> str:
         "action": e.action,
         "resource": e.resource,
         "record_id": _canon(e.record_id),
+        "owner_agency_id": _canon(e.owner_agency_id),
         "query": _canon(e.query),
         "result_ids": _canon(e.result_ids),
         "before": _canon(e.before),
@@ -72,38 +84,63 @@ def record(
     result_ids: list[uuid.UUID] | None = None,
     before: dict[str, Any] | None = None,
     after: dict[str, Any] | None = None,
+    actor: str = "",
 ) -> AuditEntry:
-    """Append one entry to the chain, in the caller's transaction."""
-    get_backend(session).lock_audit_chain(session)
-    prev = session.execute(
-        select(AuditEntry.hash).order_by(AuditEntry.seq.desc()).limit(1)
-    ).scalar_one_or_none()
-    at = utcnow()
+    """Append one entry in the caller's transaction (``actor`` names a non-user, e.g. the CLI)."""
+    counts = Counter(owners)
+    single = next(iter(counts)) if len(counts) == 1 and record_id is not None else None
     entry = AuditEntry(
-        at=at.replace(microsecond=at.microsecond),
+        at=utcnow(),
         user_id=viewer.user_id if viewer else None,
-        username=viewer.username if viewer else "",
+        username=viewer.username if viewer else actor,
         agency_id=viewer.agency_id if viewer else None,
         action=action,
         resource=resource,
         record_id=record_id,
+        owner_agency_id=single,
         query=_canon(query) if query is not None else None,
         result_ids=[str(i) for i in result_ids] if result_ids is not None else None,
         before=_canon(before) if before is not None else None,
         after=_canon(after) if after is not None else None,
         ip=viewer.ip if viewer else "",
         purpose=viewer.purpose if viewer else "",
-        prev_hash=prev or GENESIS,
     )
-    entry.hash = entry_digest(entry.prev_hash, entry)
     session.add(entry)
     session.flush()
-    counts = Counter(owners)
-    if counts:
+    if counts and single is None:
         session.add_all(
             AuditAccess(seq=entry.seq, owner_agency_id=a, count=n) for a, n in counts.items()
         )
     return entry
+
+
+def seal(session: Session, batch: int = 5000) -> int:
+    """Chain the committed entries not yet sealed; returns how many. Commit afterwards."""
+    get_backend(session).lock_audit_chain(session)
+    head = session.execute(
+        select(AuditEntry.chain_pos, AuditEntry.hash)
+        .where(AuditEntry.chain_pos.isnot(None)).order_by(AuditEntry.chain_pos.desc()).limit(1)
+    ).first()
+    pos, prev = (head[0], head[1]) if head else (0, GENESIS)
+    rows = session.execute(
+        select(AuditEntry).where(AuditEntry.chain_pos.is_(None)).order_by(AuditEntry.seq)
+        .limit(batch)
+    ).scalars().all()
+    for e in rows:
+        pos += 1
+        e.chain_pos = pos
+        e.prev_hash = prev
+        e.hash = entry_digest(prev, e)
+        prev = e.hash
+    session.flush()
+    return len(rows)
+
+
+def seal_all(session: Session) -> int:
+    total = 0
+    while n := seal(session):
+        total += n
+    return total
 
 
 @dataclass
@@ -113,40 +150,46 @@ class VerifyProblem:
 
 
 def verify(session: Session, batch: int = 5000) -> Iterator[tuple[int, VerifyProblem | None]]:
-    """Walk the chain in order; yield (seq, problem or None) for progress reporting.
-
-    Finds a changed row (its hash no longer matches), a deleted row (the next row's prev_hash
-    does not match, or a gap in seq), and a changed hash (the next row no longer links).
-    """
+    """Walk the chain in order; yield (seq, problem or None) for progress reporting."""
     prev_hash = GENESIS
-    prev_seq = 0
     last = 0
     while True:
-        rows = (
-            session.execute(
-                select(AuditEntry)
-                .where(AuditEntry.seq > last)
-                .order_by(AuditEntry.seq)
-                .limit(batch)
-            )
-            .scalars()
-            .all()
-        )
+        rows = session.execute(
+            select(AuditEntry).where(AuditEntry.chain_pos > last)
+            .order_by(AuditEntry.chain_pos).limit(batch)
+        ).scalars().all()
         if not rows:
-            return
+            break
         for e in rows:
+            assert e.chain_pos is not None
             problem: VerifyProblem | None = None
-            if e.prev_hash != prev_hash:
-                problem = VerifyProblem(
-                    e.seq, "does not link to the entry before it (an entry was deleted or changed)"
-                )
-            elif e.seq != prev_seq + 1 and prev_seq != 0:
-                problem = VerifyProblem(e.seq, f"entries {prev_seq + 1}..{e.seq - 1} are missing")
-            elif entry_digest(e.prev_hash, e) != e.hash:
+            if e.chain_pos != last + 1:
+                problem = VerifyProblem(e.seq, f"chain entries {last + 1}..{e.chain_pos - 1} "
+                                        "are missing (deleted)")
+            elif e.prev_hash != prev_hash:
+                problem = VerifyProblem(e.seq, "does not link to the entry before it "
+                                        "(an entry was deleted or changed)")
+            elif entry_digest(prev_hash, e) != e.hash:
                 problem = VerifyProblem(e.seq, "content does not match its hash (changed)")
             yield e.seq, problem
-            prev_hash, prev_seq, last = e.hash, e.seq, e.seq
+            prev_hash, last = e.hash or "", e.chain_pos
         session.expunge_all()
+    stale = session.execute(
+        select(AuditEntry.seq).where(AuditEntry.chain_pos.is_(None),
+                                     AuditEntry.at < utcnow() - UNSEALED_GRACE)
+    ).scalars().all()
+    for seq in stale:
+        yield seq, VerifyProblem(seq, "left unsealed past the grace period "
+                                 "(written outside the service, or the sealer stopped)")
+
+
+def head(session: Session) -> tuple[int, str]:
+    """(position, hash) of the last sealed entry: keep it outside to detect a cut tail."""
+    row = session.execute(
+        select(AuditEntry.chain_pos, AuditEntry.hash).where(AuditEntry.chain_pos.isnot(None))
+        .order_by(AuditEntry.chain_pos.desc()).limit(1)
+    ).first()
+    return (int(row[0]), str(row[1])) if row else (0, GENESIS)
 
 
 def count_entries(session: Session) -> int:
@@ -154,25 +197,19 @@ def count_entries(session: Session) -> int:
 
 
 def accesses_to_owner(
-    session: Session,
-    owner_agency_id: uuid.UUID,
-    *,
-    limit: int,
-    offset: int,
+    session: Session, owner_agency_id: uuid.UUID, *, limit: int, offset: int,
     since: datetime | None = None,
 ) -> tuple[list[AuditEntry], int]:
     """Entries that touched records owned by ``owner_agency_id``, newest first."""
-    base = (
-        select(AuditEntry)
-        .join(AuditAccess, AuditAccess.seq == AuditEntry.seq)
-        .where(AuditAccess.owner_agency_id == owner_agency_id)
-    )
+    base = select(AuditEntry).where(or_(
+        AuditEntry.owner_agency_id == owner_agency_id,
+        AuditEntry.seq.in_(select(AuditAccess.seq)
+                           .where(AuditAccess.owner_agency_id == owner_agency_id)),
+    ))
     if since is not None:
         base = base.where(AuditEntry.at >= since)
     total = session.execute(select(func.count()).select_from(base.subquery())).scalar_one()
-    rows = (
-        session.execute(base.order_by(AuditEntry.seq.desc()).limit(limit).offset(offset))
-        .scalars()
-        .all()
-    )
+    rows = session.execute(
+        base.order_by(AuditEntry.seq.desc()).limit(limit).offset(offset)
+    ).scalars().all()
     return list(rows), int(total)

@@ -42,3 +42,9 @@ def cli_session() -> Iterator[Session]:
         raise typer.Exit(1) from e
     finally:
         engine.dispose()
+
+
+def cli_actor() -> str:
+    import getpass as _gp
+
+    return f"cli:{_gp.getuser()}"

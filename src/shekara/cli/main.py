@@ -15,7 +15,8 @@ from shekara.accounts.schemas import UserCreate
 from shekara.agencies.constants import AgencyKind
 from shekara.agencies.models import Agency
 from shekara.agencies.schemas import AgencyCreate
-from shekara.cli.common import cli_session, console, err_console, load_settings
+from shekara.audit import service as audit
+from shekara.cli.common import cli_actor, cli_session, console, err_console, load_settings
 
 app = typer.Typer(help="Shekara: shared records of border, customs and police services.",
                   no_args_is_help=True)
@@ -105,6 +106,8 @@ def agency_add(
     with cli_session() as s:
         a = create_agency(s, AgencyCreate(code=code, name=name, country=country, kind=kind,
                                           contact=contact))
+        audit.record(s, None, "create", "agencies", record_id=a.id, actor=cli_actor(),
+                     after={"code": code, "country": country, "kind": kind.value})
         console.print(f"agency {a.code} ({a.country}) created")
 
 
@@ -138,7 +141,9 @@ def user_add(
         err_console.print(f"[red]{e}[/red]")
         raise typer.Exit(1) from e
     with cli_session() as s:
-        create_user(s, data)
+        u = create_user(s, data)
+        audit.record(s, None, "create", "users", record_id=u.id, actor=cli_actor(),
+                     after={"username": username, "role": role.value, "agency": agency})
     console.print(f"user {username} ({role.value}, {agency}) created")
 
 
@@ -154,11 +159,22 @@ def user_list() -> None:
         console.print(t)
 
 
+@audit_app.command("seal")
+def audit_seal() -> None:
+    """Chain the audit entries written since the last seal (servers do this every second)."""
+    from shekara.audit.service import seal_all
+
+    with cli_session() as s:
+        n = seal_all(s)
+    console.print(f"sealed {n} entries")
+
+
 @audit_app.command("verify")
 def audit_verify() -> None:
-    """Walk the hash chain; exit 1 naming every changed or deleted entry."""
-    from shekara.audit.service import count_entries, verify
+    """Seal, then walk the hash chain; exit 1 naming every changed or deleted entry."""
+    from shekara.audit.service import count_entries, head, seal_all, verify
 
+    audit_seal()
     problems = 0
     with cli_session() as s:
         total = count_entries(s)
@@ -175,7 +191,11 @@ def audit_verify() -> None:
     if problems:
         err_console.print(f"[red]{problems} problem(s) in {total} entries[/red]")
         raise typer.Exit(1)
-    console.print(f"audit log intact: {total} entries")
+    with cli_session() as s:
+        pos, digest = head(s)
+    console.print(f"audit log intact: {total} entries; head {pos} {digest}")
+    console.print("keep the head outside the database: a later verify proves nothing before it "
+                  "was cut")
 
 
 def _register_optional() -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import String, and_, cast, select
+from sqlalchemy import String, and_, cast, literal, select
 from sqlalchemy.orm import Session, selectinload
 
 from shekara.cases.models import Case, CaseIncident
@@ -16,7 +16,7 @@ from shekara.persons import schemas as s
 from shekara.persons.constants import Script
 from shekara.persons.models import Document, Person, PersonName, PersonNameToken, Phone
 from shekara.policy.sharing import Viewer
-from shekara.records.links import linked, one_link
+from shekara.records.links import candidates, linked, one_link
 from shekara.records.service import ensure_visible
 from shekara.records.spec import ResourceSpec
 
@@ -100,32 +100,35 @@ def _person_summary(session: Session, viewer: Viewer, p: Any) -> dict[str, Any]:
 
 
 def _person_extra(session: Session, viewer: Viewer, p: Any) -> dict[str, Any]:
-    inv = session.execute(
-        select(Involvement.incident_id, Involvement.role).where(Involvement.person_id == p.id)
-    ).all()
-    mem = session.execute(
-        select(Membership.organisation_id, Membership.role).where(Membership.person_id == p.id)
-    ).all()
-    inc_roles = {i: r for i, r in inv}
+    c = candidates(session, {
+        "documents": select(Document.id, literal("")).where(Document.person_id == p.id),
+        "phones": select(Phone.id, literal("")).where(Phone.person_id == p.id),
+        "crossings": select(Crossing.id, literal("")).where(Crossing.person_id == p.id),
+        "incidents": select(Involvement.incident_id, Involvement.role)
+        .where(Involvement.person_id == p.id),
+        "organisations": select(Membership.organisation_id, Membership.role)
+        .where(Membership.person_id == p.id),
+    })
     incident_links = linked(session, viewer, Incident, "incidents", lambda r: r.summary,
-                            Incident.id.in_(list(inc_roles)), roles=inc_roles)
+                            Incident.id.in_(list(c["incidents"])), roles=c["incidents"])
     cases = linked(
         session, viewer, Case, "cases", lambda r: f"{r.number} {r.title}",
         Case.id.in_(select(CaseIncident.case_id).where(
             CaseIncident.incident_id.in_([i.id for i in incident_links]))),
-    )
+    ) if incident_links else []
     return {
         "documents": linked(session, viewer, Document, "documents",
-                            lambda r: f"{r.kind} {r.number}", Document.person_id == p.id),
+                            lambda r: f"{r.kind} {r.number}",
+                            Document.id.in_(list(c["documents"]))),
         "phones": linked(session, viewer, Phone, "phones", lambda r: r.number,
-                         Phone.person_id == p.id),
+                         Phone.id.in_(list(c["phones"]))),
         "incidents": incident_links,
         "organisations": linked(session, viewer, Organisation, "organisations",
-                                lambda r: r.name, Organisation.id.in_([m for m, _ in mem]),
-                                roles={m: r for m, r in mem}),
+                                lambda r: r.name, Organisation.id.in_(list(c["organisations"])),
+                                roles=c["organisations"]),
         "crossings": linked(session, viewer, Crossing, "crossings",
                             lambda r: f"{r.direction} {r.crossed_at:%Y-%m-%d %H:%M}",
-                            Crossing.person_id == p.id),
+                            Crossing.id.in_(list(c["crossings"]))),
         "cases": cases,
     }
 

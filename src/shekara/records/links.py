@@ -48,3 +48,22 @@ def _is_empty_in(where: ColumnElement[bool]) -> bool:
     right = getattr(where, "right", None)
     op = getattr(getattr(where, "operator", None), "__name__", "")
     return op == "in_op" and getattr(right, "value", None) == []
+
+
+def candidates(
+    session: Session, sources: dict[str, Any]
+) -> dict[str, dict[uuid.UUID, str]]:
+    """Ids (and roles) of linked records of each kind, in one UNION ALL query, before policy.
+
+    ``sources`` maps a kind to a select of two columns (id, role). Only kinds with candidates
+    then cost a policy-filtered query each, so a record without links costs one query.
+    """
+    from sqlalchemy import literal, union_all
+
+    parts = [
+        sel.add_columns(literal(kind).label("kind")) for kind, sel in sources.items()
+    ]
+    out: dict[str, dict[uuid.UUID, str]] = {k: {} for k in sources}
+    for rid, role, kind in session.execute(union_all(*parts)).all():
+        out[kind][rid if isinstance(rid, uuid.UUID) else uuid.UUID(str(rid))] = role or ""
+    return out

@@ -208,7 +208,6 @@ def get_record(
         select(model).where(model.id == record_id, visible(viewer, model, include_hit_only=True))
     ).scalar_one_or_none()
     if obj is None:
-        audit.record(session, viewer, "read_denied", spec.name, record_id=record_id)
         raise NotFound(f"no {spec.name} record {record_id}")
     if is_hit_notice(viewer, obj):
         audit.record(session, viewer, "hit_notice", spec.name, record_id=obj.id,

@@ -2,14 +2,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import literal, select
 from sqlalchemy.orm import Session
 
 from shekara.core.text import identifier_key
 from shekara.crossings.models import Crossing
 from shekara.incidents.models import Incident, Involvement
 from shekara.policy.sharing import Viewer
-from shekara.records.links import linked
+from shekara.records.links import candidates, linked
 from shekara.records.spec import ResourceSpec
 from shekara.vehicles import schemas as s
 from shekara.vehicles.models import Vehicle
@@ -25,15 +25,17 @@ def _build(session: Session, viewer: Viewer, obj: Any, data: Any) -> None:
 
 
 def _extra(session: Session, viewer: Viewer, v: Any) -> dict[str, Any]:
-    inv = dict(session.execute(
-        select(Involvement.incident_id, Involvement.role).where(Involvement.vehicle_id == v.id)
-    ).all())
+    c = candidates(session, {
+        "incidents": select(Involvement.incident_id, Involvement.role)
+        .where(Involvement.vehicle_id == v.id),
+        "crossings": select(Crossing.id, literal("")).where(Crossing.vehicle_id == v.id),
+    })
     return {
         "incidents": linked(session, viewer, Incident, "incidents", lambda r: r.summary,
-                            Incident.id.in_(list(inv)), roles=inv),
+                            Incident.id.in_(list(c["incidents"])), roles=c["incidents"]),
         "crossings": linked(session, viewer, Crossing, "crossings",
                             lambda r: f"{r.direction} {r.crossed_at:%Y-%m-%d %H:%M}",
-                            Crossing.vehicle_id == v.id),
+                            Crossing.id.in_(list(c["crossings"]))),
     }
 
 

@@ -1,8 +1,8 @@
 """initial schema
 
-Revision ID: 8113ad6c4411
+Revision ID: 82157f927507
 Revises: 
-Create Date: 2026-11-22 20:33:26.202082
+Create Date: 2026-11-22 20:36:44.752542
 """
 
 from collections.abc import Sequence
@@ -13,7 +13,7 @@ from alembic import op
 import shekara.db.base
 
 
-revision: str = '8113ad6c4411'
+revision: str = '82157f927507'
 down_revision: str | None = None
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
@@ -51,18 +51,22 @@ def upgrade() -> None:
     sa.Column('action', sa.String(length=20), nullable=False),
     sa.Column('resource', sa.String(length=40), nullable=False),
     sa.Column('record_id', sa.Uuid(), nullable=True),
+    sa.Column('owner_agency_id', sa.Uuid(), nullable=True),
     sa.Column('query', sa.JSON(), nullable=True),
     sa.Column('result_ids', sa.JSON(), nullable=True),
     sa.Column('before', sa.JSON(), nullable=True),
     sa.Column('after', sa.JSON(), nullable=True),
     sa.Column('ip', sa.String(length=64), nullable=False),
     sa.Column('purpose', sa.String(length=300), nullable=False),
-    sa.Column('prev_hash', sa.String(length=64), nullable=False),
-    sa.Column('hash', sa.String(length=64), nullable=False),
-    sa.PrimaryKeyConstraint('seq', name=op.f('pk_audit_log'))
+    sa.Column('chain_pos', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=True),
+    sa.Column('prev_hash', sa.String(length=64), nullable=True),
+    sa.Column('hash', sa.String(length=64), nullable=True),
+    sa.PrimaryKeyConstraint('seq', name=op.f('pk_audit_log')),
+    sa.UniqueConstraint('chain_pos', name=op.f('uq_audit_log_chain_pos'))
     )
     with op.batch_alter_table('audit_log', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_audit_log_at'), ['at'], unique=False)
+        batch_op.create_index(batch_op.f('ix_audit_log_owner_agency_id'), ['owner_agency_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_audit_log_record_id'), ['record_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_audit_log_user_id'), ['user_id'], unique=False)
 
@@ -739,6 +743,7 @@ def downgrade() -> None:
     with op.batch_alter_table('audit_log', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_audit_log_user_id'))
         batch_op.drop_index(batch_op.f('ix_audit_log_record_id'))
+        batch_op.drop_index(batch_op.f('ix_audit_log_owner_agency_id'))
         batch_op.drop_index(batch_op.f('ix_audit_log_at'))
 
     op.drop_table('audit_log')
