@@ -14,6 +14,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, fields
 from functools import lru_cache
 from itertools import permutations
+from types import MappingProxyType
 from typing import Final
 
 from rapidfuzz.distance import JaroWinkler, Levenshtein
@@ -63,6 +64,9 @@ class Reason:
 
     code: str
     params: Mapping[str, Param] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:  # scores are cached and shared: keep them read-only
+        object.__setattr__(self, "params", MappingProxyType(dict(self.params)))
 
     def as_dict(self) -> dict[str, Param]:
         return {"code": self.code, **self.params}

@@ -339,6 +339,7 @@ _LAT_TO_CYR: Final[dict[str, str]] = {
     "s": "с", "t": "т", "u": "у", "v": "в", "w": "в", "x": "кс", "y": "ы", "z": "з",
     "gh": "г", "cz": "ц", "'": "ь",
 }  # fmt: skip
+_APOSTROPHES_BUT_ONE: Final = str.maketrans({"\u2019": "'", "\u02b9": "'", "`": "'"})
 _LAT_WORD_RE: Final = re.compile(r"[^\W\d_]+(?:['\u2019\u02b9`][^\W\d_]+)*")
 _LAT_RE: Final = re.compile(
     r"(?P<glide>(?<=[aeiou])[yi]\b|(?<=[aeiou])y(?![aeiou])|j(?![aeiou]))|(?P<initial_x>\bx)|"
@@ -386,5 +387,3 @@ def latin_to_cyrillic(text: str) -> str:
 
     return _LAT_WORD_RE.sub(word, text)
 
-
-_APOSTROPHES_BUT_ONE: Final = str.maketrans({"\u2019": "'", "\u02b9": "'", "`": "'"})
