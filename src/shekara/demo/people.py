@@ -246,9 +246,10 @@ def persons(ctx: Ctx) -> None:
                 "script": name.script, "kind": name.kind, "search_key": search_key(name.full_name),
             })
         number = passport
-        if variant and rng.random() < 0.3:
-            number = passport.replace(" ", "") if " " in passport else passport[:2] + " " + \
-                passport[2:]
+        if variant and rng.random() < 0.3:  # written differently: same number key
+            cut = passport.index("00") + 2
+            number = (passport.replace(" ", "") if " " in passport
+                      else f"{passport[:cut]} {passport[cut:]}")
         elif variant and rng.random() < 0.2:
             number = document_number(rng, who.nationality, DocumentKind.passport)
         issued = date(max(who.birth_year + 16, ctx.years[0] - 9), 1, 1) + timedelta(
