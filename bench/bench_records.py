@@ -38,6 +38,7 @@ from shekara.incidents.models import Incident
 from shekara.incidents.resource import INCIDENTS
 from shekara.persons.models import Person, PersonName, PersonNameToken
 from shekara.persons.resource import PERSONS
+from shekara.errors import NotFound
 from shekara.records.service import get_record, list_records
 from shekara.search.service import search
 from shekara.settings import Settings
@@ -112,7 +113,46 @@ def pct(xs: list[float], p: float) -> float:
     return round(xs[min(len(xs) - 1, int(len(xs) * p))] * 1000, 2)
 
 
-def measure(sm: Any, seconds: float, seed: int) -> dict[str, Any]:
+def detail_reads(sm: Any, spec: Any, ids: list[Any], viewers: list[Any], seconds: float,
+                 workers: int, seed: int) -> dict[str, Any]:
+    """Concurrent detail reads, each its own transaction with its audit entry."""
+    import threading
+
+    lat: list[float] = []
+    found = [0]
+    lock = threading.Lock()
+    end = time.perf_counter() + seconds
+
+    def work(k: int) -> None:
+        rng = random.Random(seed + k)
+        mine: list[float] = []
+        hits = 0
+        while time.perf_counter() < end:
+            v = rng.choice(viewers)
+            t = time.perf_counter()
+            with sm() as s:
+                try:
+                    get_record(s, v, spec, rng.choice(ids))
+                    hits += 1
+                except NotFound:  # invisible: answered like a missing record
+                    pass
+                s.commit()
+            mine.append(time.perf_counter() - t)
+        with lock:
+            lat.extend(mine)
+            found[0] += hits
+
+    threads = [threading.Thread(target=work, args=(k,)) for k in range(workers)]
+    for th in threads:
+        th.start()
+    for th in threads:
+        th.join()
+    return {"reads_per_s": round(len(lat) / seconds, 1), "workers": workers,
+            "visible_share": round(found[0] / max(1, len(lat)), 3),
+            "p50_ms": pct(lat, .5), "p99_ms": pct(lat, .99)}
+
+
+def measure(sm: Any, seconds: float, seed: int, workers: int) -> dict[str, Any]:
     rng = random.Random(seed)
     with sm() as s:
         users = list(s.execute(select(User).where(User.username.like("bench-%"))).scalars())
@@ -122,22 +162,8 @@ def measure(sm: Any, seconds: float, seed: int) -> dict[str, Any]:
         sample_i = list(s.execute(select(Incident.id).limit(5000)).scalars())
     out: dict[str, Any] = {}
     for label, spec, ids in (("person", PERSONS, sample_p), ("incident", INCIDENTS, sample_i)):
-        lat: list[float] = []
-        end = time.perf_counter() + seconds
-        found = 0
-        while time.perf_counter() < end:
-            v = rng.choice(viewers)
-            t = time.perf_counter()
-            with sm() as s:
-                try:
-                    get_record(s, v, spec, rng.choice(ids))
-                    found += 1
-                except Exception:  # NotFound for invisible ones: still an authorised, audited read
-                    pass
-                s.commit()
-            lat.append(time.perf_counter() - t)
-        out[f"{label}_detail"] = {"reads_per_s": round(len(lat) / seconds, 1), "visible": found,
-                                  "p50_ms": pct(lat, .5), "p99_ms": pct(lat, .99)}
+        for w in sorted({1, workers}):
+            out[f"{label}_detail_{w}w"] = detail_reads(sm, spec, ids, viewers, seconds, w, seed)
     queries = {
         "list_persons_birth_year": lambda s, v: list_records(
             s, v, PERSONS, filters={"birth_year": rng.randrange(1950, 2005)}, limit=50),
@@ -168,6 +194,7 @@ def main() -> None:
     ap.add_argument("--incidents", type=int, default=100_000)
     ap.add_argument("--seconds", type=float, default=10)
     ap.add_argument("--seed", type=int, default=7)
+    ap.add_argument("--workers", type=int, default=8, help="concurrent readers (threads)")
     args = ap.parse_args()
     tag = f"{args.persons}p-{args.incidents}i"
     if args.backend == "postgres":
@@ -195,7 +222,7 @@ def main() -> None:
                     "python": platform.python_version()},
         "audit": "on (one hash-chained entry per request)",
         "at": datetime.now(UTC).isoformat(timespec="seconds"),
-        "results": measure(sm, args.seconds, args.seed),
+        "results": measure(sm, args.seconds, args.seed, args.workers),
     }
     out = Path(f"bench/results/records-{args.backend}.json")
     out.write_text(json.dumps(result, indent=2))

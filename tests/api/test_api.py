@@ -163,3 +163,25 @@ def test_openapi_documents_every_resource(client: TestClient) -> None:
         assert f"/api/v1/{name}" in spec["paths"]
         post = spec["paths"][f"/api/v1/{name}"]["post"]
         assert post["requestBody"]
+
+
+def test_administrator_adds_places_and_vocabulary(client: TestClient, world: World) -> None:
+    h = world.headers("admin")
+    r = client.post("/api/v1/places", headers=h, json={
+        "code": "kz-ru-test", "kind": "checkpoint", "name_en": "Test", "country": "KZ",
+        "country2": "RU", "lat": 51.2, "lon": 51.4, "checkpoint_kind": "road"})
+    assert r.status_code == 201, r.text
+    bad = client.post("/api/v1/places", headers=h, json={
+        "code": "kz-ru-bad", "kind": "checkpoint", "name_en": "Bad", "country": "KZ"})
+    assert bad.status_code == 422 and "country2" in bad.json()["errors"][0]["message"]
+    officer = client.post("/api/v1/places", headers=world.headers("kz-officer"), json={
+        "code": "x-y", "kind": "city", "name_en": "X"})
+    assert officer.status_code == 403
+    t = client.post("/api/v1/vocabularies/commodity", headers=h, json={
+        "code": "mephedrone", "name_en": "Mephedrone", "name_ru": "Мефедрон",
+        "name_kk": "Мефедрон", "quantity_kind": "mass"})
+    assert t.status_code == 201, t.text
+    inc = client.post("/api/v1/incidents", headers=world.headers("kz-officer"), json={
+        "category": "drug_trafficking", "occurred_at": "2024-01-01T00:00:00Z", "summary": "m",
+        "seizures": [{"commodity": "mephedrone", "quantity": "2", "unit": "kg"}]})
+    assert inc.status_code == 201, inc.text

@@ -22,7 +22,7 @@ from shekara.cases.schemas import CasePublic, Handover, StatusChange
 from shekara.errors import NotAuthenticated
 from shekara.incidents.models import Incident
 from shekara.places import service as places
-from shekara.places.service import PlacePublic
+from shekara.places.service import PlaceIn, PlacePublic
 from shekara.policy.sharing import visible
 from shekara.records.service import require
 from shekara.search.service import SearchResult, search
@@ -169,6 +169,12 @@ def list_places(
     limit: Annotated[int, Query(ge=1, le=5000)] = 500, offset: Annotated[int, Query(ge=0)] = 0,
 ) -> list[PlacePublic]:
     return places.list_places(session, viewer, kind, country, limit, offset)
+
+
+@places_router.post("", response_model=PlacePublic, status_code=201,
+                    summary="Add a place (administrators)")
+def create_place(session: SessionDep, viewer: ViewerDep, data: PlaceIn) -> PlacePublic:
+    return places.create_place(session, viewer, data)
 
 
 @places_router.get("/geojson", summary="Places as a GeoJSON FeatureCollection")
