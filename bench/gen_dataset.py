@@ -1,0 +1,104 @@
+"""Generate the synthetic dataset into a database and report rows per second.
+
+The default size is ``bench`` (1 million persons, 1 million incidents, 2 million crossings and
+their names, documents, phones, seizures, involvements, cases). The database is migrated first;
+it must hold no persons, incidents or crossings (``--reset`` wipes them).
+
+    python bench/gen_dataset.py --url sqlite:///var/bench.db
+    python bench/gen_dataset.py --url postgresql+psycopg://postgres@127.0.0.1/shekara_bench
+    python bench/gen_dataset.py --url sqlite:///var/b.db --size small --json bench/results/gen.json
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import sys
+from dataclasses import asdict, replace
+from datetime import UTC, datetime
+from pathlib import Path
+
+from rich.console import Console
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TaskID,
+    TextColumn,
+    TimeElapsedColumn,
+    TimeRemainingColumn,
+)
+from rich.table import Table
+from sqlalchemy.orm import Session
+
+from shekara.db.engine import make_engine, make_sessionmaker
+from shekara.db.migrate import upgrade
+from shekara.demo import SIZES, generate, is_empty, load_reference, reset
+from shekara.settings import Settings
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--url", required=True, help="SQLAlchemy database URL")
+    ap.add_argument("--size", default="bench", choices=list(SIZES))
+    ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--persons", type=int, help="override the number of persons")
+    ap.add_argument("--incidents", type=int, help="override the number of incidents")
+    ap.add_argument("--crossings", type=int, help="override the number of crossings")
+    ap.add_argument("--batch", type=int, default=5000, help="rows per INSERT batch")
+    ap.add_argument("--reset", action="store_true", help="wipe existing records first")
+    ap.add_argument("--json", type=Path, help="write the results to this JSON file")
+    args = ap.parse_args(argv)
+    console = Console()
+    sizes = SIZES[args.size]
+    for name in ("persons", "incidents", "crossings"):
+        if getattr(args, name) is not None:
+            sizes = replace(sizes, **{name: getattr(args, name)})
+    engine = make_engine(Settings(env="development"), args.url)
+    upgrade(engine)
+    with Session(engine) as s:
+        load_reference(s)
+        s.commit()
+        if not is_empty(s):
+            if not args.reset:
+                console.print("[red]the database holds records; use --reset[/red]")
+                return 1
+            reset(s)
+            s.commit()
+    with Progress(TextColumn("{task.description:<10}"), BarColumn(), MofNCompleteColumn(),
+                  TimeElapsedColumn(), TimeRemainingColumn(), console=console) as bar:
+        tasks: dict[str, TaskID] = {}
+
+        def progress(stage: str, done: int, total: int) -> None:
+            if stage not in tasks:
+                tasks[stage] = bar.add_task(stage, total=total)
+            bar.update(tasks[stage], completed=done)
+
+        report = generate(make_sessionmaker(engine), sizes, args.seed, progress=progress,
+                          batch_size=args.batch)
+    engine.dispose()
+    t = Table("table", "rows", title=f"{args.size}, seed {args.seed}, {engine.dialect.name}")
+    for table, n in report.counts.items():
+        t.add_row(table, f"{n:,}")
+    t.add_row("[bold]total[/bold]", f"[bold]{report.rows:,}[/bold]")
+    console.print(t)
+    console.print(f"{report.rows:,} rows in {report.seconds:,.1f} s: "
+                  f"[bold]{report.rows_per_second:,.0f} rows/s[/bold]")
+    if args.json:
+        args.json.parent.mkdir(parents=True, exist_ok=True)
+        args.json.write_text(json.dumps({
+            "when": datetime.now(UTC).isoformat(timespec="seconds"),
+            "backend": engine.dialect.name, "size": args.size, "seed": args.seed,
+            "sizes": asdict(sizes), "counts": report.counts, "rows": report.rows,
+            "seconds": round(report.seconds, 2),
+            "rows_per_second": round(report.rows_per_second),
+            "machine": {"python": sys.version.split()[0], "platform": platform.platform(),
+                        "cpus": os.cpu_count()},
+        }, indent=2) + "\n", encoding="utf-8")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
