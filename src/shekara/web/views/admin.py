@@ -1,0 +1,150 @@
+"""Administration: agencies, users and vocabularies (each change audited by the service)."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import RedirectResponse, Response
+from pydantic import BaseModel, ValidationError
+from sqlalchemy.orm import Session
+
+from shekara.accounts import service as accounts
+from shekara.accounts.constants import Perm, Role
+from shekara.accounts.schemas import UserCreate
+from shekara.agencies import service as agencies
+from shekara.agencies.constants import AgencyKind
+from shekara.agencies.schemas import AgencyCreate
+from shekara.api.deps import SessionDep
+from shekara.errors import AppError
+from shekara.policy.sharing import Viewer
+from shekara.records.service import require
+from shekara.vocab import admin as vocab
+from shekara.vocab.service import VOCABULARIES
+from shekara.web.forms import flat, nest, pydantic_errors, service_errors
+from shekara.web.i18n import N_, translator
+from shekara.web.rendering import render
+from shekara.web.security import CheckedForm, SignedIn, locale_of
+
+router = APIRouter(prefix="/admin")
+
+VOCABULARY_NAMES = {
+    "threat_category": N_("Threat categories"), "commodity": N_("Commodities"),
+    "concealment": N_("Concealment methods"), "detection": N_("Detection methods"),
+    "involvement_role": N_("Roles in incidents"), "crossing_result": N_("Crossing results"),
+    "vehicle_kind": N_("Vehicle kinds"), "source_kind": N_("Source kinds"),
+}
+
+
+def _admin(viewer: Viewer) -> Viewer:
+    return require(viewer, Perm.admin)
+
+
+def _save(
+    request: Request, session: Session, schema: type[BaseModel], values: dict[str, Any],
+    action: Any,
+) -> dict[str, str]:
+    """Validate with the API's schema and call the service; errors by field, else {}."""
+    t = translator(locale_of(request))
+    try:
+        data = schema.model_validate(values)
+    except ValidationError as e:
+        return pydantic_errors(e, t)
+    try:
+        with session.begin_nested():
+            action(data)
+    except AppError as e:
+        return service_errors(e, t)
+    return {}
+
+
+@router.get("")
+def admin_home(viewer: SignedIn) -> Response:
+    _admin(viewer)
+    return RedirectResponse("/admin/agencies", status_code=303)
+
+
+def _agencies_page(request: Request, session: Session, viewer: Viewer, values: dict[str, str],
+                   errors: dict[str, str], status_code: int = 200) -> Response:
+    return render(request, "admin/agencies.html", {
+        "agencies": agencies.list_agencies(session, viewer),
+        "countries": [c for c in agencies.list_countries(session)],
+        "kinds": [k.value for k in AgencyKind], "v": values, "errors": errors,
+    }, viewer=viewer, session=session, status_code=status_code)
+
+
+@router.get("/agencies")
+def agencies_page(request: Request, session: SessionDep, viewer: SignedIn) -> Response:
+    return _agencies_page(request, session, _admin(viewer), {}, {})
+
+
+@router.post("/agencies")
+def add_agency(request: Request, form: CheckedForm, session: SessionDep,
+               viewer: SignedIn) -> Response:
+    v = _admin(viewer)
+    values = flat(form)
+    errors = _save(request, session, AgencyCreate, nest(values),
+                   lambda d: agencies.admin_create_agency(session, v, d))
+    if errors:
+        return _agencies_page(request, session, v, values, errors, 422)
+    return RedirectResponse("/admin/agencies?added=1", status_code=303)
+
+
+def _users_page(request: Request, session: Session, viewer: Viewer, values: dict[str, str],
+                errors: dict[str, str], status_code: int = 200) -> Response:
+    return render(request, "admin/users.html", {
+        "users": accounts.list_users(session, viewer),
+        "agencies": agencies.list_agencies(session, viewer),
+        "roles": [r.value for r in Role], "v": values, "errors": errors,
+    }, viewer=viewer, session=session, status_code=status_code)
+
+
+@router.get("/users")
+def users_page(request: Request, session: SessionDep, viewer: SignedIn) -> Response:
+    return _users_page(request, session, _admin(viewer), {}, {})
+
+
+@router.post("/users")
+def add_user(request: Request, form: CheckedForm, session: SessionDep,
+             viewer: SignedIn) -> Response:
+    v = _admin(viewer)
+    values = flat(form)
+    errors = _save(request, session, UserCreate, nest(values),
+                   lambda d: accounts.admin_create_user(session, v, d))
+    if errors:
+        values.pop("password", None)
+        return _users_page(request, session, v, values, errors, 422)
+    return RedirectResponse("/admin/users?added=1", status_code=303)
+
+
+def _vocab_page(request: Request, session: Session, viewer: Viewer, vocabulary: str,
+                values: dict[str, str], errors: dict[str, str],
+                status_code: int = 200) -> Response:
+    return render(request, "admin/vocabularies.html", {
+        "vocabularies": [(v, VOCABULARY_NAMES[v]) for v in VOCABULARIES],
+        "current": vocabulary, "terms": vocab.list_terms(session, viewer, vocabulary),
+        "v": values, "errors": errors,
+    }, viewer=viewer, session=session, status_code=status_code)
+
+
+@router.get("/vocabularies")
+def vocabularies_page(
+    request: Request, session: SessionDep, viewer: SignedIn,
+    v: Annotated[str, Query()] = VOCABULARIES[0],
+) -> Response:
+    return _vocab_page(request, session, _admin(viewer),
+                       v if v in VOCABULARIES else VOCABULARIES[0], {}, {})
+
+
+@router.post("/vocabularies/{vocabulary}")
+def add_term(request: Request, vocabulary: str, form: CheckedForm, session: SessionDep,
+             viewer: SignedIn) -> Response:
+    v = _admin(viewer)
+    if vocabulary not in VOCABULARIES:
+        vocabulary = VOCABULARIES[0]
+    values = flat(form)
+    errors = _save(request, session, vocab.TermIn, nest(values),
+                   lambda d: vocab.add_term(session, v, vocabulary, d))
+    if errors:
+        return _vocab_page(request, session, v, vocabulary, values, errors, 422)
+    return RedirectResponse(f"/admin/vocabularies?v={vocabulary}&added=1", status_code=303)

@@ -1,0 +1,95 @@
+"""Signing in and out, and the language switch."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Form, Query, Request
+from fastapi.responses import RedirectResponse, Response
+
+from shekara.accounts import service as accounts
+from shekara.accounts.constants import Perm
+from shekara.api.deps import SessionDep, SettingsDep
+from shekara.errors import NotAuthenticated
+from shekara.web.i18n import LOCALES, N_
+from shekara.web.rendering import render
+from shekara.web.security import (
+    EXPIRED,
+    LANG,
+    CheckedForm,
+    MaybeViewer,
+    end_session,
+    start_session,
+)
+
+router = APIRouter()
+
+
+def safe_next(target: str | None, default: str = "/") -> str:
+    """Only a path on this site (no scheme, no ``//host``) is a place to go back to."""
+    if target and target.startswith("/") and not target.startswith(("//", "/\\")):
+        return target
+    return default
+
+
+def home_for(viewer: MaybeViewer) -> str:
+    if viewer is None:
+        return "/login"
+    if viewer.can(Perm.read):
+        return "/search"
+    if viewer.can(Perm.admin):
+        return "/admin"
+    return "/audit"
+
+
+@router.get("/")
+def index(viewer: MaybeViewer) -> Response:
+    return RedirectResponse(home_for(viewer), status_code=303)
+
+
+@router.get("/login")
+def login_page(request: Request, viewer: MaybeViewer,
+               next: Annotated[str | None, Query()] = None) -> Response:
+    if viewer is not None:
+        return RedirectResponse(safe_next(next, home_for(viewer)), status_code=303)
+    expired = bool(request.session.pop(EXPIRED, False))
+    return render(request, "login.html", {"next": safe_next(next, ""), "error": None,
+                                          "username": "", "expired": expired})
+
+
+@router.post("/login")
+def login_submit(
+    request: Request, form: CheckedForm, session: SessionDep, settings: SettingsDep,
+    username: Annotated[str, Form()] = "", password: Annotated[str, Form()] = "",
+    next: Annotated[str, Form()] = "",
+) -> Response:
+    ip = request.client.host if request.client else ""
+    try:
+        with session.begin_nested():
+            token = accounts.login(session, username.strip(), password,
+                                   settings.token_ttl_hours, ip)
+    except NotAuthenticated:
+        return render(request, "login.html", {
+            "next": safe_next(next, ""), "username": username, "expired": False,
+            "error": N_("Wrong username or password. Check both (and the keyboard layout) "
+                        "and try again."),
+        }, status_code=401)
+    user = accounts.user_for_token(session, token.access_token)
+    start_session(request, token.access_token, user.locale if user else None)
+    return RedirectResponse(safe_next(next, "/"), status_code=303)
+
+
+@router.post("/logout")
+def logout(request: Request, form: CheckedForm, session: SessionDep) -> Response:
+    end_session(request, session)
+    return RedirectResponse("/login", status_code=303)
+
+
+@router.post("/lang")
+def set_language(request: Request, form: CheckedForm) -> Response:
+    lang = form.get("lang")
+    if isinstance(lang, str) and lang in LOCALES:
+        request.session[LANG] = lang
+    target = form.get("next")
+    return RedirectResponse(safe_next(target if isinstance(target, str) else None, "/"),
+                            status_code=303)

@@ -1,0 +1,95 @@
+"""Record pages: a list per resource and one page per record, through the record service."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, date, datetime, time
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import Response
+from pydantic import TypeAdapter, ValidationError
+
+from shekara.agencies.service import list_agencies
+from shekara.api.deps import SessionDep
+from shekara.errors import NotFound
+from shekara.records.registry import RESOURCES
+from shekara.records.service import get_record, list_records
+from shekara.records.spec import ResourceSpec
+from shekara.web.i18n import N_
+from shekara.web.presenters import (
+    COLUMNS,
+    FIELDS,
+    FILTER_LABELS,
+    LINKS,
+    RESOURCE_PLURAL,
+    TITLE_FIELD,
+)
+from shekara.web.rendering import render
+from shekara.web.security import SignedIn
+
+router = APIRouter(prefix="/records")
+PAGE = 50
+
+
+def spec_for(resource: str) -> ResourceSpec:
+    spec = RESOURCES.get(resource)
+    if spec is None:
+        raise NotFound(f"no resource {resource}")
+    return spec
+
+
+def _filter_value(kind: type, raw: str) -> Any:
+    if kind is datetime:  # a date field on the page: the day starts at 00:00 UTC
+        return datetime.combine(date.fromisoformat(raw), time(0), tzinfo=UTC)
+    return TypeAdapter(kind).validate_python(raw)
+
+
+@router.get("/{resource}")
+def list_page(
+    request: Request, resource: str, session: SessionDep, viewer: SignedIn,
+    page: Annotated[int, Query(ge=1, le=10_000)] = 1,
+) -> Response:
+    spec = spec_for(resource)
+    filters: dict[str, Any] = {}
+    raw_filters: dict[str, str] = {}
+    errors: list[str] = []
+    for name, (kind, _desc, _cond) in spec.filters.items():
+        raw = request.query_params.get(name, "").strip()
+        if not raw:
+            continue
+        raw_filters[name] = raw
+        try:
+            filters[name] = _filter_value(kind, raw)
+        except (ValueError, ValidationError):
+            errors.append(name)
+    result = list_records(session, viewer, spec, filters=filters, limit=PAGE,
+                          offset=(page - 1) * PAGE)
+    return render(request, "records/list.html", {
+        "resource": resource, "title": RESOURCE_PLURAL[resource], "page": result,
+        "page_no": page, "page_size": PAGE, "title_field": TITLE_FIELD[resource],
+        "columns": [f for f in FIELDS[resource] if f.key in COLUMNS[resource]],
+        "filters": raw_filters, "filter_labels": FILTER_LABELS, "filter_errors": errors,
+        "filter_names": [n for n in ("category", "commodity", "since", "until", "owner_country",
+                                     "status", "kind", "country") if n in spec.filters],
+        "bad_filter": N_("Check this filter: %(name)s. Dates look like 2024-05-31."),
+    }, viewer=viewer, session=session)
+
+
+@router.get("/{resource}/{record_id}")
+def record_page(
+    request: Request, resource: str, record_id: uuid.UUID, session: SessionDep,
+    viewer: SignedIn,
+) -> Response:
+    spec = spec_for(resource)
+    record = get_record(session, viewer, spec, record_id)  # audited; NotFound when invisible
+    if record.get("hit_only") and "sharing" not in record:
+        return render(request, "records/hit_notice.html", {"resource": resource,
+                                                           "record": record},
+                      viewer=viewer, session=session)
+    agencies = {str(a.id): a for a in list_agencies(session, viewer)}
+    return render(request, "records/detail.html", {
+        "resource": resource, "record": record, "fields": FIELDS[resource],
+        "links": LINKS.get(resource, ()), "title_field": TITLE_FIELD[resource],
+        "agencies": agencies,
+    }, viewer=viewer, session=session)
