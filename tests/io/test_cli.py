@@ -11,7 +11,7 @@ from followthemoney import model as ftm_model
 from openpyxl import Workbook
 from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
-from typer.testing import CliRunner
+from typer.testing import CliRunner, Result
 
 from shekara.accounts.constants import Role
 from shekara.accounts.models import User
@@ -73,7 +73,7 @@ def _audit(engine: Engine, action: str) -> list[AuditEntry]:
                               .order_by(AuditEntry.seq)).scalars())
 
 
-def _import(*args: str) -> object:
+def _import(*args: str) -> Result:
     return runner.invoke(app, ["import", str(EXAMPLES / "persons.csv"), "--mapping",
                                str(EXAMPLES / "persons.mapping.json"), *args])
 
@@ -81,13 +81,13 @@ def _import(*args: str) -> object:
 def test_import_dry_run_then_real_then_again(env: Engine) -> None:
     before = _persons(env)
     r = _import("--as", "analyst", "--dry-run")
-    assert r.exit_code == 0, r.output  # type: ignore[attr-defined]
-    assert "dry run: 3 rows" in r.output and _persons(env) == before  # type: ignore[attr-defined]
+    assert r.exit_code == 0, r.output
+    assert "dry run: 3 rows" in r.output and _persons(env) == before
     r = _import("--as", "analyst")
-    assert r.exit_code == 0, r.output  # type: ignore[attr-defined]
-    assert "3 created" in r.output and _persons(env) == before + 3  # type: ignore[attr-defined]
+    assert r.exit_code == 0, r.output
+    assert "3 created" in r.output and _persons(env) == before + 3
     r = _import("--as", "analyst")
-    assert r.exit_code == 0 and "3 unchanged" in r.output  # type: ignore[attr-defined]
+    assert r.exit_code == 0 and "3 unchanged" in r.output
     assert _persons(env) == before + 3
     assert _audit(env, "import")[-1].query["skipped"] == 3  # type: ignore[index]
 
@@ -120,9 +120,9 @@ def test_usage_errors_exit_2(env: Engine, tmp_path: Path) -> None:
                             "--as", "analyst"])
     assert r.exit_code == 2 and "fields.sexx" in r.output
     r = _import("--as", "nobody")
-    assert r.exit_code == 2 and "nobody" in r.output  # type: ignore[attr-defined]
+    assert r.exit_code == 2 and "nobody" in r.output
     r = _import("--as", "officer")
-    assert r.exit_code == 1 and "may not import" in r.output  # type: ignore[attr-defined]
+    assert r.exit_code == 1 and "may not import" in r.output
     r = runner.invoke(app, ["export", "aliens", "--as", "analyst"])
     assert r.exit_code == 2 and "aliens" in r.output
     r = runner.invoke(app, ["export", "persons", "--as", "analyst", "--filter", "colour"])

@@ -145,7 +145,7 @@ def test_ftm_entities_parse_back(session: Session, viewer: ViewerFactory) -> Non
                 assert proxy.id == entity_id(p.id) and proxy.get("phone")
             if proxy.schema.name == "Event":
                 assert proxy.get("involved") == [entity_id(p.id)]
-                assert "Seized: 4.2 kg heroin" in proxy.first("description")
+                assert "Seized: 4.2 kg heroin" in (proxy.first("description") or "")
     assert schemata["persons"] == {"Person"}
     assert schemata["documents"] == {"Passport"}
     assert schemata["vehicles"] == {"Vehicle"}

@@ -6,6 +6,7 @@ import io
 import json
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import pytest
 from openpyxl import Workbook
@@ -13,7 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from shekara.errors import Forbidden
-from shekara.io.importer import import_file
+from shekara.io.importer import ImportReport, import_file
 from shekara.io.mapping import MappingError, UnsupportedFile
 from shekara.persons.models import Document, Person
 from shekara.policy.constants import Distribution, HandlingCode
@@ -54,9 +55,10 @@ def _csv(text: str) -> bytes:
 
 
 def _run(session: Session, viewer: ViewerFactory, content: bytes, name: str = "p.csv",
-         user: str = "kz-analyst", mapping: object = None, **kw: bool):
-    return import_file(session, viewer(user), name, content,
-                       mapping or MAPPING, **kw)  # type: ignore[arg-type]
+         user: str = "kz-analyst", mapping: Any = None, dry_run: bool = False,
+         partial: bool = False) -> ImportReport:
+    return import_file(session, viewer(user), name, content, mapping or MAPPING,
+                       dry_run=dry_run, partial=partial)
 
 
 def test_import_creates_records_with_mapped_values(session: Session, viewer: ViewerFactory,

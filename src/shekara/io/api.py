@@ -32,11 +32,12 @@ def import_(
     dry_run: Annotated[bool, Form(description="Validate every row, write nothing")] = False,
     partial: Annotated[bool, Form(description="Keep the good rows when some are bad")] = False,
 ) -> Any:
-    """All or nothing unless ``partial``: any rejected row answers 422 with the full report
-    (every bad row with its field, column and reason) and nothing is written."""
+    """All or nothing unless ``partial``: then any rejected row answers 422 with the full
+    report (every bad row with its field, column and reason) and nothing is written. A dry run
+    and a partial import answer 200 with the same report (``ok`` false if rows were bad)."""
     report = import_file(session, viewer, file.filename or "upload", file.file.read(), mapping,
                          dry_run=dry_run, partial=partial)
-    status = 200 if report.ok or dry_run else 422
+    status = 422 if report.rejected and not (dry_run or partial) else 200
     return JSONResponse(report.model_dump(mode="json"), status_code=status)
 
 

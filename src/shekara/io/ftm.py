@@ -85,6 +85,8 @@ def _provenance(session: Session, e: EntityProxy, obj: Any) -> None:
                            f"distribution:{_val(obj.distribution)}",
                            f"evaluation:{_val(obj.source_reliability)}"
                            f"{_val(obj.info_credibility)}"])
+        if obj.hit_only:
+            e.add("keywords", "hit_only")
 
 
 def _date(d: Any) -> str | None:
