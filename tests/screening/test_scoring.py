@@ -298,3 +298,10 @@ def test_every_standard_rendering_scores_as_same_person(name: str) -> None:
     for standard, latin in variants_by_standard(name).items():
         s = score_name(name, latin.upper())
         assert s.value >= 0.9, (standard, latin, s.explain())
+
+
+@pytest.mark.parametrize(("a", "b"), DIFFERENT_PERSON[:5])
+def test_same_birth_date_does_not_make_different_names_match(a: str, b: str) -> None:
+    q = Person((a,), "1985-03-12", ("KZ",))
+    c = Person((b,), "1985-03-12", ("KAZ",))
+    assert score_person(q, c).match is False

@@ -445,10 +445,11 @@ def score_person(query: Person, candidate: Person, config: ScoringConfig = DEFAU
     value = name.value
     corroborated = dob.reasons[0].code == "dob_exact" or doc.reasons[0].code == "document_match"
     name_reasons = name.reasons
-    if corroborated:  # a confirmed common name is not penalised
-        for r in name.reasons:
-            if r.code == "common_name":
-                value += float(r.params["penalty"])
+    penalty = sum(float(r.params["penalty"]) for r in name.reasons if r.code == "common_name")
+    if corroborated and penalty and value + penalty >= config.threshold:
+        # a common name that matches and is confirmed by the date of birth or a document is
+        # not penalised (a common name that does not match stays low)
+        value += penalty
         name_reasons = tuple(r for r in name.reasons if r.code != "common_name")
     for s in (dob, nat, doc):
         value += s.value - 0.5

@@ -386,4 +386,3 @@ def latin_to_cyrillic(text: str) -> str:
         return out.capitalize() if original[:1].isupper() else out
 
     return _LAT_WORD_RE.sub(word, text)
-
