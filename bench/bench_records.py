@@ -16,7 +16,6 @@ import json
 import os
 import platform
 import random
-import statistics
 import sys
 import time
 import uuid
@@ -34,20 +33,49 @@ from shekara.agencies.models import Agency
 from shekara.core.text import name_tokens, search_key
 from shekara.db.engine import make_engine, make_sessionmaker
 from shekara.db.migrate import upgrade
+from shekara.errors import NotFound
 from shekara.incidents.models import Incident
 from shekara.incidents.resource import INCIDENTS
 from shekara.persons.models import Person, PersonName, PersonNameToken
 from shekara.persons.resource import PERSONS
-from shekara.errors import NotFound
 from shekara.records.service import get_record, list_records
 from shekara.search.service import search
 from shekara.settings import Settings
 from shekara.vocab.seed import seed_countries, seed_vocabularies
 
-SURNAMES = ["Нургалиев", "Иванов", "Ахметов", "Сулейменов", "Петров", "Каримов", "Абдуллаев",
-            "Жумабаев", "Смирнов", "Рахимов", "Омаров", "Кузнецов", "Исмаилов", "Турсунов"]
-GIVEN = ["Ерлан", "Алексей", "Бауыржан", "Дмитрий", "Азамат", "Руслан", "Сергей", "Тимур",
-         "Нурлан", "Андрей", "Айгуль", "Мария", "Динара", "Елена", "Гульнара"]
+SURNAMES = [
+    "Нургалиев",
+    "Иванов",
+    "Ахметов",
+    "Сулейменов",
+    "Петров",
+    "Каримов",
+    "Абдуллаев",
+    "Жумабаев",
+    "Смирнов",
+    "Рахимов",
+    "Омаров",
+    "Кузнецов",
+    "Исмаилов",
+    "Турсунов",
+]
+GIVEN = [
+    "Ерлан",
+    "Алексей",
+    "Бауыржан",
+    "Дмитрий",
+    "Азамат",
+    "Руслан",
+    "Сергей",
+    "Тимур",
+    "Нурлан",
+    "Андрей",
+    "Айгуль",
+    "Мария",
+    "Динара",
+    "Елена",
+    "Гульнара",
+]
 CATEGORIES = ["drug_trafficking", "contraband", "illegal_crossing", "weapons", "poaching"]
 DISTS = ["agency", "country", "country", "all", "all"]
 AGENCIES = [("B-KZ-BS", "KZ"), ("B-KZ-CUS", "KZ"), ("B-RU-FSB", "RU"), ("B-KG-POL", "KG")]
@@ -66,8 +94,14 @@ def load(sm: Any, n_persons: int, n_incidents: int, seed: int) -> None:
             s.add(a)
             s.flush()
             ids.append((a.id, country))
-            s.add(User(username=f"bench-{code.lower()}", agency_id=a.id, role=Role.analyst,
-                       password_hash="x"))
+            s.add(
+                User(
+                    username=f"bench-{code.lower()}",
+                    agency_id=a.id,
+                    role=Role.analyst,
+                    password_hash="x",
+                )
+            )
         s.commit()
     now = datetime(2025, 1, 1, tzinfo=UTC)
     batch = 20_000
@@ -79,13 +113,30 @@ def load(sm: Any, n_persons: int, n_incidents: int, seed: int) -> None:
                 pid = uuid.UUID(int=rng.getrandbits(128))
                 owner, country = rng.choice(ids)
                 full = f"{rng.choice(SURNAMES)} {rng.choice(GIVEN)} {rng.randrange(10000)}"
-                persons.append({"id": pid, "display_name": full, "owner_agency_id": owner,
-                                "owner_country": country, "distribution": rng.choice(DISTS),
-                                "birth_year": rng.randrange(1950, 2005), "nationalities": [country],
-                                "created_at": now, "updated_at": now})
-                names.append({"id": uuid.UUID(int=rng.getrandbits(128)), "person_id": pid,
-                              "full_name": full, "script": "Cyrl", "kind": "native",
-                              "search_key": search_key(full), "position": 0})
+                persons.append(
+                    {
+                        "id": pid,
+                        "display_name": full,
+                        "owner_agency_id": owner,
+                        "owner_country": country,
+                        "distribution": rng.choice(DISTS),
+                        "birth_year": rng.randrange(1950, 2005),
+                        "nationalities": [country],
+                        "created_at": now,
+                        "updated_at": now,
+                    }
+                )
+                names.append(
+                    {
+                        "id": uuid.UUID(int=rng.getrandbits(128)),
+                        "person_id": pid,
+                        "full_name": full,
+                        "script": "Cyrl",
+                        "kind": "native",
+                        "search_key": search_key(full),
+                        "position": 0,
+                    }
+                )
                 tokens.extend({"token": t, "person_id": pid} for t in set(name_tokens(full)))
             s.execute(insert(Person), persons)
             s.execute(insert(PersonName), names)
@@ -96,12 +147,21 @@ def load(sm: Any, n_persons: int, n_incidents: int, seed: int) -> None:
             rows = []
             for _ in range(min(batch, n_incidents - start)):
                 owner, country = rng.choice(ids)
-                rows.append({"id": uuid.UUID(int=rng.getrandbits(128)), "owner_agency_id": owner,
-                             "owner_country": country, "distribution": rng.choice(DISTS),
-                             "category": rng.choice(CATEGORIES),
-                             "occurred_at": now - timedelta(minutes=rng.randrange(5 * 525600)),
-                             "summary": "SYNTHETIC bench incident", "lat": 50.0, "lon": 60.0,
-                             "created_at": now, "updated_at": now})
+                rows.append(
+                    {
+                        "id": uuid.UUID(int=rng.getrandbits(128)),
+                        "owner_agency_id": owner,
+                        "owner_country": country,
+                        "distribution": rng.choice(DISTS),
+                        "category": rng.choice(CATEGORIES),
+                        "occurred_at": now - timedelta(minutes=rng.randrange(5 * 525600)),
+                        "summary": "SYNTHETIC bench incident",
+                        "lat": 50.0,
+                        "lon": 60.0,
+                        "created_at": now,
+                        "updated_at": now,
+                    }
+                )
             s.execute(insert(Incident), rows)
             s.commit()
             print(f"incidents {start + len(rows)}/{n_incidents}", file=sys.stderr)
@@ -113,8 +173,9 @@ def pct(xs: list[float], p: float) -> float:
     return round(xs[min(len(xs) - 1, int(len(xs) * p))] * 1000, 2)
 
 
-def detail_reads(sm: Any, spec: Any, ids: list[Any], viewers: list[Any], seconds: float,
-                 workers: int, seed: int) -> dict[str, Any]:
+def detail_reads(
+    sm: Any, spec: Any, ids: list[Any], viewers: list[Any], seconds: float, workers: int, seed: int
+) -> dict[str, Any]:
     """Concurrent detail reads, each its own transaction with its audit entry."""
     import threading
 
@@ -147,9 +208,13 @@ def detail_reads(sm: Any, spec: Any, ids: list[Any], viewers: list[Any], seconds
         th.start()
     for th in threads:
         th.join()
-    return {"reads_per_s": round(len(lat) / seconds, 1), "workers": workers,
-            "visible_share": round(found[0] / max(1, len(lat)), 3),
-            "p50_ms": pct(lat, .5), "p99_ms": pct(lat, .99)}
+    return {
+        "reads_per_s": round(len(lat) / seconds, 1),
+        "workers": workers,
+        "visible_share": round(found[0] / max(1, len(lat)), 3),
+        "p50_ms": pct(lat, 0.5),
+        "p99_ms": pct(lat, 0.99),
+    }
 
 
 def measure(sm: Any, seconds: float, seed: int, workers: int) -> dict[str, Any]:
@@ -158,7 +223,11 @@ def measure(sm: Any, seconds: float, seed: int, workers: int) -> dict[str, Any]:
         users = list(s.execute(select(User).where(User.username.like("bench-%"))).scalars())
         viewers = [viewer_for(s, u) for u in users]
         n = s.execute(select(func.count()).select_from(Person)).scalar_one()
-        sample_p = list(s.execute(select(Person.id).limit(5000).offset(rng.randrange(max(1, n - 5000)))).scalars())
+        sample_p = list(
+            s.execute(
+                select(Person.id).limit(5000).offset(rng.randrange(max(1, n - 5000)))
+            ).scalars()
+        )
         sample_i = list(s.execute(select(Incident.id).limit(5000)).scalars())
     out: dict[str, Any] = {}
     for label, spec, ids in (("person", PERSONS, sample_p), ("incident", INCIDENTS, sample_i)):
@@ -166,13 +235,19 @@ def measure(sm: Any, seconds: float, seed: int, workers: int) -> dict[str, Any]:
             out[f"{label}_detail_{w}w"] = detail_reads(sm, spec, ids, viewers, seconds, w, seed)
     queries = {
         "list_persons_birth_year": lambda s, v: list_records(
-            s, v, PERSONS, filters={"birth_year": rng.randrange(1950, 2005)}, limit=50),
+            s, v, PERSONS, filters={"birth_year": rng.randrange(1950, 2005)}, limit=50
+        ),
         "list_incidents_category_since": lambda s, v: list_records(
-            s, v, INCIDENTS, filters={"category": rng.choice(CATEGORIES),
-                                      "since": datetime(2023, 1, 1, tzinfo=UTC)}, limit=50),
+            s,
+            v,
+            INCIDENTS,
+            filters={"category": rng.choice(CATEGORIES), "since": datetime(2023, 1, 1, tzinfo=UTC)},
+            limit=50,
+        ),
         "list_incidents_page": lambda s, v: list_records(s, v, INCIDENTS, filters={}, limit=50),
-        "search_name": lambda s, v: search(s, v, f"{rng.choice(SURNAMES)} {rng.choice(GIVEN)}",
-                                           types=["persons"], limit=20),
+        "search_name": lambda s, v: search(
+            s, v, f"{rng.choice(SURNAMES)} {rng.choice(GIVEN)}", types=["persons"], limit=20
+        ),
     }
     for name, fn in queries.items():
         lat = []
@@ -183,7 +258,7 @@ def measure(sm: Any, seconds: float, seed: int, workers: int) -> dict[str, Any]:
                 fn(s, v)
                 s.commit()
             lat.append(time.perf_counter() - t)
-        out[name] = {"p50_ms": pct(lat, .5), "p99_ms": pct(lat, .99), "n": len(lat)}
+        out[name] = {"p50_ms": pct(lat, 0.5), "p99_ms": pct(lat, 0.99), "n": len(lat)}
     return out
 
 
@@ -198,8 +273,9 @@ def main() -> None:
     args = ap.parse_args()
     tag = f"{args.persons}p-{args.incidents}i"
     if args.backend == "postgres":
-        admin = create_engine("postgresql+psycopg://postgres@127.0.0.1:5432/postgres",
-                              isolation_level="AUTOCOMMIT")
+        admin = create_engine(
+            "postgresql+psycopg://postgres@127.0.0.1:5432/postgres", isolation_level="AUTOCOMMIT"
+        )
         db = f"shekara_bench_{tag.replace('-', '_')}"
         with admin.connect() as c:
             if not c.execute(text("SELECT 1 FROM pg_database WHERE datname=:d"), {"d": db}).first():
@@ -216,10 +292,14 @@ def main() -> None:
         with engine.begin() as c:
             c.execute(text("ANALYZE"))
     result = {
-        "benchmark": "records", "backend": args.backend,
+        "benchmark": "records",
+        "backend": args.backend,
         "dataset": {"persons": args.persons, "incidents": args.incidents, "seed": args.seed},
-        "machine": {"platform": platform.platform(), "cpus": os.cpu_count(),
-                    "python": platform.python_version()},
+        "machine": {
+            "platform": platform.platform(),
+            "cpus": os.cpu_count(),
+            "python": platform.python_version(),
+        },
         "audit": "on (one hash-chained entry per request)",
         "at": datetime.now(UTC).isoformat(timespec="seconds"),
         "results": measure(sm, args.seconds, args.seed, args.workers),

@@ -5,7 +5,9 @@ import sys
 
 import psycopg
 
-url = os.environ.get("SHEKARA_TEST_PG_DSN", "host=127.0.0.1 port=5432 user=postgres dbname=postgres")
+url = os.environ.get(
+    "SHEKARA_TEST_PG_DSN", "host=127.0.0.1 port=5432 user=postgres dbname=postgres"
+)
 try:
     psycopg.connect(url, connect_timeout=3).close()
 except psycopg.OperationalError as e:

@@ -57,8 +57,12 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 
 @pytest.fixture(scope="session")
 def settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
-    return Settings(env="test", data_dir=tmp_path_factory.mktemp("data"), member_countries=[],
-                    audit_seal_seconds=0)
+    return Settings(
+        env="test",
+        data_dir=tmp_path_factory.mktemp("data"),
+        member_countries=[],
+        audit_seal_seconds=0,
+    )
 
 
 @pytest.fixture(scope="session")
@@ -125,25 +129,51 @@ USERS = {
 
 def build_world(s: Session) -> None:
     for code, country, kind in AGENCIES:
-        a = Agency(code=code, name=f"Agency {code}", country=country, kind=kind,
-                   contact=f"duty@{code.lower()}.example")
+        a = Agency(
+            code=code,
+            name=f"Agency {code}",
+            country=country,
+            kind=kind,
+            contact=f"duty@{code.lower()}.example",
+        )
         s.add(a)
         s.flush()
         WORLD.agencies[code] = a.id
     pw = hash_password(PASSWORD)
     for username, (agency, role) in USERS.items():
-        u = User(username=username, display_name=username, agency_id=WORLD.agencies[agency],
-                 role=role, password_hash=pw)
+        u = User(
+            username=username,
+            display_name=username,
+            agency_id=WORLD.agencies[agency],
+            role=role,
+            password_hash=pw,
+        )
         s.add(u)
         s.flush()
         WORLD.users[username] = u.id
         token = f"test-token-{username}"
-        s.add(ApiToken(user_id=u.id, token_hash=token_digest(token), created_at=utcnow(),
-                       expires_at=utcnow() + timedelta(days=1)))
+        s.add(
+            ApiToken(
+                user_id=u.id,
+                token_hash=token_digest(token),
+                created_at=utcnow(),
+                expires_at=utcnow() + timedelta(days=1),
+            )
+        )
         WORLD.tokens[username] = token
-    cp = Place(code="kz-ru-zhaisan", kind=PlaceKind.checkpoint, name_en="Zhaisan",
-               name_ru="Жайсан", name_kk="Жайсаң", country="KZ", country2="RU", lat=50.85,
-               lon=56.85, precision=Precision.approximate, checkpoint_kind=CheckpointKind.road)
+    cp = Place(
+        code="kz-ru-zhaisan",
+        kind=PlaceKind.checkpoint,
+        name_en="Zhaisan",
+        name_ru="Жайсан",
+        name_kk="Жайсаң",
+        country="KZ",
+        country2="RU",
+        lat=50.85,
+        lon=56.85,
+        precision=Precision.approximate,
+        checkpoint_kind=CheckpointKind.road,
+    )
     s.add(cp)
     s.flush()
     WORLD.checkpoint_id = cp.id
@@ -185,7 +215,7 @@ def client(engine: Engine, settings: Settings, session: Session) -> Iterator[Tes
 
 
 @pytest.fixture
-def viewer(session: Session, world: World) -> "ViewerFactory":
+def viewer(session: Session, world: World) -> ViewerFactory:
     return ViewerFactory(session)
 
 

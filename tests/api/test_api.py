@@ -15,39 +15,63 @@ def test_validation_error_names_field_and_writes_nothing(
     client: TestClient, world: World, session: Session
 ) -> None:
     before = session.execute(select(func.count()).select_from(Person)).scalar_one()
-    bad = {"category": "drug_trafficking", "occurred_at": "2024-05-14T06:30:00Z",
-           "summary": "x", "seizures": [{"commodity": "heroin", "quantity": "1", "unit": "kg"},
-                                        {"commodity": "unobtainium", "quantity": "1", "unit": "kg"}]}
+    bad = {
+        "category": "drug_trafficking",
+        "occurred_at": "2024-05-14T06:30:00Z",
+        "summary": "x",
+        "seizures": [
+            {"commodity": "heroin", "quantity": "1", "unit": "kg"},
+            {"commodity": "unobtainium", "quantity": "1", "unit": "kg"},
+        ],
+    }
     r = client.post("/api/v1/incidents", json=bad, headers=world.headers("kz-officer"))
     assert r.status_code == 422
     err = r.json()["errors"][0]
     assert err["field"] == "seizures[1].commodity" and "unobtainium" in err["message"]
-    r = client.post("/api/v1/persons", json={"names": [], "birth_month": 3},
-                    headers=world.headers("kz-officer"))
+    r = client.post(
+        "/api/v1/persons", json={"names": [], "birth_month": 3}, headers=world.headers("kz-officer")
+    )
     assert r.status_code == 422
     fields = {e["field"] for e in r.json()["errors"]}
     assert "names" in fields
-    r = client.post("/api/v1/incidents", json={**bad, "occurred_at": "2024-05-14T06:30:00"},
-                    headers=world.headers("kz-officer"))
+    r = client.post(
+        "/api/v1/incidents",
+        json={**bad, "occurred_at": "2024-05-14T06:30:00"},
+        headers=world.headers("kz-officer"),
+    )
     assert r.status_code == 422 and r.json()["errors"][0]["field"] == "occurred_at"
     after = session.execute(select(func.count()).select_from(Person)).scalar_one()
     assert before == after
 
 
 def test_unit_and_quantity_normalised(client: TestClient, world: World) -> None:
-    r = client.post("/api/v1/incidents", json={
-        "category": "drug_trafficking", "occurred_at": "2024-05-14T06:30:00Z", "summary": "x",
-        "seizures": [{"commodity": "heroin", "quantity": "1250", "unit": "g"},
-                     {"commodity": "currency", "quantity": "5000", "unit": "usd"}]},
-        headers=world.headers("kz-officer"))
+    r = client.post(
+        "/api/v1/incidents",
+        json={
+            "category": "drug_trafficking",
+            "occurred_at": "2024-05-14T06:30:00Z",
+            "summary": "x",
+            "seizures": [
+                {"commodity": "heroin", "quantity": "1250", "unit": "g"},
+                {"commodity": "currency", "quantity": "5000", "unit": "usd"},
+            ],
+        },
+        headers=world.headers("kz-officer"),
+    )
     assert r.status_code == 201, r.text
     s = r.json()["seizures"]
     assert (s[0]["normalised_quantity"], s[0]["normalised_unit"]) == ("1.2500", "kg")
     assert s[1]["normalised_unit"] == "USD"
-    r = client.post("/api/v1/incidents", json={
-        "category": "drug_trafficking", "occurred_at": "2024-05-14T06:30:00Z", "summary": "x",
-        "seizures": [{"commodity": "heroin", "quantity": "3", "unit": "l"}]},
-        headers=world.headers("kz-officer"))
+    r = client.post(
+        "/api/v1/incidents",
+        json={
+            "category": "drug_trafficking",
+            "occurred_at": "2024-05-14T06:30:00Z",
+            "summary": "x",
+            "seizures": [{"commodity": "heroin", "quantity": "3", "unit": "l"}],
+        },
+        headers=world.headers("kz-officer"),
+    )
     assert r.status_code == 422 and r.json()["errors"][0]["field"] == "seizures[0].unit"
 
 
@@ -57,15 +81,17 @@ def test_search_finds_names_in_any_script(client: TestClient, world: World) -> N
     for q in ("Нургалиев", "NURGALIEV", "nurgaliyev erlan", "Ерлан Нұрғалиев"):
         hits = client.get("/api/v1/search", params={"q": q}, headers=h).json()["hits"]
         assert any(x["id"] == rid for x in hits), q
-    foreign = client.get("/api/v1/search", params={"q": "NURGALIEV"},
-                         headers=world.headers("ru-analyst")).json()["hits"]
+    foreign = client.get(
+        "/api/v1/search", params={"q": "NURGALIEV"}, headers=world.headers("ru-analyst")
+    ).json()["hits"]
     assert all(x["id"] != rid for x in foreign)
 
 
 def test_search_gives_hit_notice_for_hit_only(client: TestClient, world: World) -> None:
     rid = create(client, world, "kz-officer", "persons", distribution="all", hit_only=True)
-    hits = client.get("/api/v1/search", params={"q": "Nurgaliev"},
-                      headers=world.headers("ru-analyst")).json()["hits"]
+    hits = client.get(
+        "/api/v1/search", params={"q": "Nurgaliev"}, headers=world.headers("ru-analyst")
+    ).json()["hits"]
     mine = [x for x in hits if x["id"] == rid]
     assert mine and mine[0]["hit_only"] is True and mine[0]["label"] == ""
     assert mine[0]["owner_agency"]["code"] == "KZ-BS"
@@ -88,15 +114,28 @@ def test_statistics_never_count_invisible_records(client: TestClient, world: Wor
 
 def test_links_shown_only_when_both_ends_visible(client: TestClient, world: World) -> None:
     h = world.headers("kz-officer")
-    secret = client.post("/api/v1/persons", json={"names": [{"full_name": "Secret Person"}]},
-                         headers=h).json()["id"]
-    shared = client.post("/api/v1/persons", json={"names": [{"full_name": "Known Person"}],
-                                                  "distribution": "all"}, headers=h).json()["id"]
-    inc = client.post("/api/v1/incidents", json={
-        "category": "contraband", "occurred_at": "2024-01-01T00:00:00Z", "summary": "s",
-        "distribution": "all",
-        "involvements": [{"person_id": secret, "role": "suspect"},
-                         {"person_id": shared, "role": "driver"}]}, headers=h)
+    secret = client.post(
+        "/api/v1/persons", json={"names": [{"full_name": "Secret Person"}]}, headers=h
+    ).json()["id"]
+    shared = client.post(
+        "/api/v1/persons",
+        json={"names": [{"full_name": "Known Person"}], "distribution": "all"},
+        headers=h,
+    ).json()["id"]
+    inc = client.post(
+        "/api/v1/incidents",
+        json={
+            "category": "contraband",
+            "occurred_at": "2024-01-01T00:00:00Z",
+            "summary": "s",
+            "distribution": "all",
+            "involvements": [
+                {"person_id": secret, "role": "suspect"},
+                {"person_id": shared, "role": "driver"},
+            ],
+        },
+        headers=h,
+    )
     assert inc.status_code == 201, inc.text
     iid = inc.json()["id"]
     mine = client.get(f"/api/v1/incidents/{iid}", headers=h).json()
@@ -108,10 +147,16 @@ def test_links_shown_only_when_both_ends_visible(client: TestClient, world: Worl
 
 def test_cannot_link_to_a_record_one_cannot_see(client: TestClient, world: World) -> None:
     ru_person = create(client, world, "ru-officer", "persons")
-    r = client.post("/api/v1/incidents", json={
-        "category": "contraband", "occurred_at": "2024-01-01T00:00:00Z", "summary": "s",
-        "involvements": [{"person_id": ru_person, "role": "suspect"}]},
-        headers=world.headers("kz-officer"))
+    r = client.post(
+        "/api/v1/incidents",
+        json={
+            "category": "contraband",
+            "occurred_at": "2024-01-01T00:00:00Z",
+            "summary": "s",
+            "involvements": [{"person_id": ru_person, "role": "suspect"}],
+        },
+        headers=world.headers("kz-officer"),
+    )
     assert r.status_code == 422
     assert r.json()["errors"][0]["field"] == "involvements[0].person_id"
 
@@ -123,8 +168,9 @@ def test_case_status_history_and_handover(client: TestClient, world: World) -> N
     assert r.status_code == 409
     r = client.post(f"/api/v1/cases/{cid}/status", json={"status": "investigation"}, headers=h)
     assert r.status_code == 200 and r.json()["status"] == "investigation"
-    r = client.post(f"/api/v1/cases/{cid}/handover", json={"to_agency": "KZ-POL", "note": "KNB"},
-                    headers=h)
+    r = client.post(
+        f"/api/v1/cases/{cid}/handover", json={"to_agency": "KZ-POL", "note": "KNB"}, headers=h
+    )
     assert r.status_code == 200, r.text
     kinds = [e["kind"] for e in r.json()["events"]]
     assert kinds == ["status", "status", "handover"]
@@ -132,8 +178,9 @@ def test_case_status_history_and_handover(client: TestClient, world: World) -> N
     # the former owner still reads it but no longer edits; the new owner edits
     assert client.get(f"/api/v1/cases/{cid}", headers=h).status_code == 200
     assert client.patch(f"/api/v1/cases/{cid}", json={"title": "x"}, headers=h).status_code == 403
-    r = client.patch(f"/api/v1/cases/{cid}", json={"title": "y"},
-                     headers=world.headers("kz-police"))
+    r = client.patch(
+        f"/api/v1/cases/{cid}", json={"title": "y"}, headers=world.headers("kz-police")
+    )
     assert r.status_code == 200
 
 
@@ -167,21 +214,53 @@ def test_openapi_documents_every_resource(client: TestClient) -> None:
 
 def test_administrator_adds_places_and_vocabulary(client: TestClient, world: World) -> None:
     h = world.headers("admin")
-    r = client.post("/api/v1/places", headers=h, json={
-        "code": "kz-ru-test", "kind": "checkpoint", "name_en": "Test", "country": "KZ",
-        "country2": "RU", "lat": 51.2, "lon": 51.4, "checkpoint_kind": "road"})
+    r = client.post(
+        "/api/v1/places",
+        headers=h,
+        json={
+            "code": "kz-ru-test",
+            "kind": "checkpoint",
+            "name_en": "Test",
+            "country": "KZ",
+            "country2": "RU",
+            "lat": 51.2,
+            "lon": 51.4,
+            "checkpoint_kind": "road",
+        },
+    )
     assert r.status_code == 201, r.text
-    bad = client.post("/api/v1/places", headers=h, json={
-        "code": "kz-ru-bad", "kind": "checkpoint", "name_en": "Bad", "country": "KZ"})
+    bad = client.post(
+        "/api/v1/places",
+        headers=h,
+        json={"code": "kz-ru-bad", "kind": "checkpoint", "name_en": "Bad", "country": "KZ"},
+    )
     assert bad.status_code == 422 and "country2" in bad.json()["errors"][0]["message"]
-    officer = client.post("/api/v1/places", headers=world.headers("kz-officer"), json={
-        "code": "x-y", "kind": "city", "name_en": "X"})
+    officer = client.post(
+        "/api/v1/places",
+        headers=world.headers("kz-officer"),
+        json={"code": "x-y", "kind": "city", "name_en": "X"},
+    )
     assert officer.status_code == 403
-    t = client.post("/api/v1/vocabularies/commodity", headers=h, json={
-        "code": "mephedrone", "name_en": "Mephedrone", "name_ru": "Мефедрон",
-        "name_kk": "Мефедрон", "quantity_kind": "mass"})
+    t = client.post(
+        "/api/v1/vocabularies/commodity",
+        headers=h,
+        json={
+            "code": "mephedrone",
+            "name_en": "Mephedrone",
+            "name_ru": "Мефедрон",
+            "name_kk": "Мефедрон",
+            "quantity_kind": "mass",
+        },
+    )
     assert t.status_code == 201, t.text
-    inc = client.post("/api/v1/incidents", headers=world.headers("kz-officer"), json={
-        "category": "drug_trafficking", "occurred_at": "2024-01-01T00:00:00Z", "summary": "m",
-        "seizures": [{"commodity": "mephedrone", "quantity": "2", "unit": "kg"}]})
+    inc = client.post(
+        "/api/v1/incidents",
+        headers=world.headers("kz-officer"),
+        json={
+            "category": "drug_trafficking",
+            "occurred_at": "2024-01-01T00:00:00Z",
+            "summary": "m",
+            "seizures": [{"commodity": "mephedrone", "quantity": "2", "unit": "kg"}],
+        },
+    )
     assert inc.status_code == 201, inc.text

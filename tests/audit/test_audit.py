@@ -18,9 +18,11 @@ def _problems(session: Session) -> list[str]:
 
 
 def _entries(session: Session, action: str) -> list[AuditEntry]:
-    return list(session.execute(
-        select(AuditEntry).where(AuditEntry.action == action).order_by(AuditEntry.seq)
-    ).scalars())
+    return list(
+        session.execute(
+            select(AuditEntry).where(AuditEntry.action == action).order_by(AuditEntry.seq)
+        ).scalars()
+    )
 
 
 def test_reads_lists_and_changes_are_recorded(
@@ -30,8 +32,9 @@ def test_reads_lists_and_changes_are_recorded(
     h = {**world.headers("kz-police"), "X-Purpose": "checkpoint check"}
     assert client.get(f"/api/v1/persons/{rid}", headers=h).status_code == 200
     client.get("/api/v1/persons?birth_year=1984", headers=h)
-    client.patch(f"/api/v1/persons/{rid}", json={"notes": "seen"},
-                 headers=world.headers("kz-officer"))
+    client.patch(
+        f"/api/v1/persons/{rid}", json={"notes": "seen"}, headers=world.headers("kz-officer")
+    )
     read = _entries(session, "read")[-1]
     assert str(read.record_id) == rid and read.username == "kz-police"
     assert read.purpose == "checkpoint check"
@@ -54,8 +57,9 @@ def test_owner_lists_who_accessed_its_records(
     who = {(e["username"], e["action"]) for e in r.json()["items"]}
     assert ("ru-analyst", "read") in who
     # another agency's supervisor-less officer may not list it; foreign agencies see only theirs
-    assert client.get("/api/v1/audit/accesses",
-                      headers=world.headers("kz-officer")).status_code == 403
+    assert (
+        client.get("/api/v1/audit/accesses", headers=world.headers("kz-officer")).status_code == 403
+    )
 
 
 def test_verify_finds_changed_and_deleted_rows(
@@ -90,8 +94,11 @@ def test_entries_written_behind_the_service_are_flagged(
 
     create(client, world, "kz-officer", "sources")
     assert _problems(session) == []
-    session.add(AuditEntry(at=utcnow() - timedelta(hours=1), username="intruder",
-                           action="read", resource="persons"))
+    session.add(
+        AuditEntry(
+            at=utcnow() - timedelta(hours=1), username="intruder", action="read", resource="persons"
+        )
+    )
     session.flush()
     problems = [p.reason for _, p in verify(session) if p is not None]
     assert any("unsealed" in p for p in problems)
@@ -101,9 +108,11 @@ def test_failed_change_leaves_no_audit_entry(
     client: TestClient, world: World, session: Session
 ) -> None:
     before = session.execute(select(AuditEntry.seq).order_by(AuditEntry.seq.desc())).first()
-    r = client.post("/api/v1/incidents", json={
-        "category": "nope", "occurred_at": "2024-01-01T00:00:00Z", "summary": "x"},
-        headers=world.headers("kz-officer"))
+    r = client.post(
+        "/api/v1/incidents",
+        json={"category": "nope", "occurred_at": "2024-01-01T00:00:00Z", "summary": "x"},
+        headers=world.headers("kz-officer"),
+    )
     assert r.status_code == 422
     after = session.execute(select(AuditEntry.seq).order_by(AuditEntry.seq.desc())).first()
     assert before == after

@@ -29,14 +29,21 @@ def payload_for(client: TestClient, world: World, user: str, resource: str) -> d
     if resource == "organisations":
         return {"name": "Group Sever", "kind": "criminal_group"}
     if resource == "incidents":
-        return {"category": "drug_trafficking", "occurred_at": "2024-05-14T06:30:00Z",
-                "summary": "Heroin in a gas cylinder",
-                "seizures": [{"commodity": "heroin", "quantity": "4.2", "unit": "kg"}]}
+        return {
+            "category": "drug_trafficking",
+            "occurred_at": "2024-05-14T06:30:00Z",
+            "summary": "Heroin in a gas cylinder",
+            "seizures": [{"commodity": "heroin", "quantity": "4.2", "unit": "kg"}],
+        }
     if resource == "crossings":
         person = create(client, world, user, "persons")
-        return {"direction": "entry", "crossed_at": "2024-05-14T06:00:00Z",
-                "checkpoint_id": str(world.checkpoint_id), "person_id": person,
-                "result": "cleared"}
+        return {
+            "direction": "entry",
+            "crossed_at": "2024-05-14T06:00:00Z",
+            "checkpoint_id": str(world.checkpoint_id),
+            "person_id": person,
+            "result": "cleared",
+        }
     if resource == "cases":
         return {"number": "KZ-2024-1", "title": "Courier case"}
     if resource == "sources":

@@ -43,8 +43,12 @@ def test_anonymous_sees_nothing(client: TestClient, world: World, resource: str)
     assert client.get(f"/api/v1/{resource}").status_code == 401
     assert client.post(f"/api/v1/{resource}", json={}).status_code in (401, 422)
     assert client.get("/api/v1/search?q=test").status_code == 401
-    assert client.get(f"/api/v1/{resource}/{rid}",
-                      headers={"Authorization": "Bearer forged"}).status_code == 401
+    assert (
+        client.get(
+            f"/api/v1/{resource}/{rid}", headers={"Authorization": "Bearer forged"}
+        ).status_code
+        == 401
+    )
 
 
 @pytest.mark.parametrize("resource", sorted(RESOURCES))
@@ -62,21 +66,31 @@ def test_wrong_role_sees_nothing(client: TestClient, world: World, resource: str
 @pytest.mark.parametrize(
     ("sharing", "expected"),
     [
-        ({"distribution": "agency"},
-         {"kz-officer2": True, "kz-police": False, "ru-analyst": False, "kg-officer": False}),
-        ({"distribution": "country"},
-         {"kz-officer2": True, "kz-police": True, "ru-analyst": False, "kg-officer": False}),
-        ({"distribution": "partners", "partner_countries": ["RU"]},
-         {"kz-officer2": True, "kz-police": True, "ru-analyst": True, "kg-officer": False}),
-        ({"distribution": "partners", "partner_agencies": ["KG-POL"]},
-         {"kz-police": True, "ru-analyst": False, "kg-officer": True}),
-        ({"distribution": "all"},
-         {"kz-police": True, "ru-analyst": True, "kg-officer": True}),
+        (
+            {"distribution": "agency"},
+            {"kz-officer2": True, "kz-police": False, "ru-analyst": False, "kg-officer": False},
+        ),
+        (
+            {"distribution": "country"},
+            {"kz-officer2": True, "kz-police": True, "ru-analyst": False, "kg-officer": False},
+        ),
+        (
+            {"distribution": "partners", "partner_countries": ["RU"]},
+            {"kz-officer2": True, "kz-police": True, "ru-analyst": True, "kg-officer": False},
+        ),
+        (
+            {"distribution": "partners", "partner_agencies": ["KG-POL"]},
+            {"kz-police": True, "ru-analyst": False, "kg-officer": True},
+        ),
+        ({"distribution": "all"}, {"kz-police": True, "ru-analyst": True, "kg-officer": True}),
     ],
     ids=["agency", "country", "partner-country", "partner-agency", "all"],
 )
 def test_distribution(
-    client: TestClient, world: World, resource: str, sharing: dict[str, object],
+    client: TestClient,
+    world: World,
+    resource: str,
+    sharing: dict[str, object],
     expected: dict[str, bool],
 ) -> None:
     rid = create(client, world, OWNER, resource, **sharing)
@@ -88,13 +102,17 @@ def test_distribution(
 @pytest.mark.parametrize("resource", sorted(RESOURCES))
 def test_only_owner_agency_edits(client: TestClient, world: World, resource: str) -> None:
     rid = create(client, world, OWNER, resource, distribution="all")
-    same_country = client.patch(f"/api/v1/{resource}/{rid}", json={"handling_note": "x"},
-                                headers=world.headers("kz-police"))
+    same_country = client.patch(
+        f"/api/v1/{resource}/{rid}", json={"handling_note": "x"}, headers=world.headers("kz-police")
+    )
     assert same_country.status_code == 403
     foreign = client.delete(f"/api/v1/{resource}/{rid}", headers=world.headers("ru-officer"))
     assert foreign.status_code == 403
-    own = client.patch(f"/api/v1/{resource}/{rid}", json={"handling_note": "checked"},
-                       headers=world.headers("kz-officer2"))
+    own = client.patch(
+        f"/api/v1/{resource}/{rid}",
+        json={"handling_note": "checked"},
+        headers=world.headers("kz-officer2"),
+    )
     assert own.status_code == 200, own.text
     assert own.json()["sharing"]["handling_note"] == "checked"
 

@@ -23,9 +23,14 @@ from shekara.records.service import require
 def viewer_for(session: Session, user: User, ip: str = "", purpose: str = "") -> Viewer:
     country = session.get(Country, user.agency.country)
     return Viewer(
-        user_id=user.id, username=user.username, agency_id=user.agency_id,
-        country=user.agency.country, role=user.role, member=bool(country and country.member),
-        ip=ip, purpose=purpose,
+        user_id=user.id,
+        username=user.username,
+        agency_id=user.agency_id,
+        country=user.agency.country,
+        role=user.role,
+        member=bool(country and country.member),
+        ip=ip,
+        purpose=purpose,
     )
 
 
@@ -36,18 +41,30 @@ def create_user(session: Session, data: UserCreate) -> User:
         raise ValidationFailed([{"field": "agency", "message": f"unknown agency {data.agency!r}"}])
     if session.execute(select(User).where(User.username == data.username)).first():
         raise Conflict(f"username {data.username!r} is taken", field="username")
-    user = User(username=data.username, display_name=data.display_name or data.username,
-                agency_id=agency.id, role=data.role, password_hash=hash_password(data.password),
-                locale=data.locale)
+    user = User(
+        username=data.username,
+        display_name=data.display_name or data.username,
+        agency_id=agency.id,
+        role=data.role,
+        password_hash=hash_password(data.password),
+        locale=data.locale,
+    )
     session.add(user)
     session.flush()
     return user
 
 
 def public(user: User) -> UserPublic:
-    return UserPublic(id=user.id, username=user.username, display_name=user.display_name,
-                      agency_code=user.agency.code, country=user.agency.country, role=user.role,
-                      active=user.active, locale=user.locale)
+    return UserPublic(
+        id=user.id,
+        username=user.username,
+        display_name=user.display_name,
+        agency_code=user.agency.code,
+        country=user.agency.country,
+        role=user.role,
+        active=user.active,
+        locale=user.locale,
+    )
 
 
 def authenticate(session: Session, username: str, password: str) -> User:
@@ -61,8 +78,12 @@ def login(session: Session, username: str, password: str, ttl_hours: int, ip: st
     user = authenticate(session, username, password)
     token = new_token()
     now = utcnow()
-    row = ApiToken(user_id=user.id, token_hash=token_digest(token), created_at=now,
-                   expires_at=now + timedelta(hours=ttl_hours))
+    row = ApiToken(
+        user_id=user.id,
+        token_hash=token_digest(token),
+        created_at=now,
+        expires_at=now + timedelta(hours=ttl_hours),
+    )
     session.add(row)
     audit.record(session, viewer_for(session, user, ip), "login", "users", record_id=user.id)
     return TokenOut(access_token=token, expires_at=row.expires_at)
@@ -88,9 +109,14 @@ def revoke(session: Session, token: str) -> None:
 def admin_create_user(session: Session, viewer: Viewer | None, data: UserCreate) -> UserPublic:
     viewer = require(viewer, Perm.admin)
     user = create_user(session, data)
-    audit.record(session, viewer, "create", "users", record_id=user.id,
-                 after={"username": user.username, "role": user.role.value,
-                        "agency": data.agency})
+    audit.record(
+        session,
+        viewer,
+        "create",
+        "users",
+        record_id=user.id,
+        after={"username": user.username, "role": user.role.value, "agency": data.agency},
+    )
     return public(user)
 
 
@@ -112,10 +138,20 @@ def admin_update_user(
         user.locale = data.locale
     if data.password is not None:
         user.password_hash = hash_password(data.password)
-    audit.record(session, viewer, "update", "users", record_id=user.id, before=before,
-                 after={"role": user.role.value, "active": user.active,
-                        "display_name": user.display_name,
-                        "password_changed": data.password is not None})
+    audit.record(
+        session,
+        viewer,
+        "update",
+        "users",
+        record_id=user.id,
+        before=before,
+        after={
+            "role": user.role.value,
+            "active": user.active,
+            "display_name": user.display_name,
+            "password_changed": data.password is not None,
+        },
+    )
     return public(user)
 
 

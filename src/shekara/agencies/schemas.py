@@ -17,8 +17,7 @@ class CountryPublic(BaseModel):
 
 
 class AgencyCreate(BaseModel):
-    code: str = Field(min_length=2, max_length=40, pattern=r"^[A-Za-z0-9_-]+$",
-                      examples=["KZ-BS"])
+    code: str = Field(min_length=2, max_length=40, pattern=r"^[A-Za-z0-9_-]+$", examples=["KZ-BS"])
     name: str = Field(min_length=1, max_length=200)
     name_ru: str = ""
     name_kk: str = ""

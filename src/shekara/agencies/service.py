@@ -15,7 +15,9 @@ from shekara.records.service import require
 def create_agency(session: Session, data: AgencyCreate) -> Agency:
     country = session.get(Country, data.country.upper())
     if country is None:
-        raise ValidationFailed([{"field": "country", "message": f"unknown country {data.country!r}"}])
+        raise ValidationFailed(
+            [{"field": "country", "message": f"unknown country {data.country!r}"}]
+        )
     if session.execute(select(Agency).where(Agency.code == data.code)).first():
         raise Conflict(f"agency code {data.code!r} is taken", field="code")
     agency = Agency(**data.model_dump(exclude={"country"}), country=country.code)
@@ -24,11 +26,19 @@ def create_agency(session: Session, data: AgencyCreate) -> Agency:
     return agency
 
 
-def admin_create_agency(session: Session, viewer: Viewer | None, data: AgencyCreate) -> AgencyPublic:
+def admin_create_agency(
+    session: Session, viewer: Viewer | None, data: AgencyCreate
+) -> AgencyPublic:
     viewer = require(viewer, Perm.admin)
     agency = create_agency(session, data)
-    audit.record(session, viewer, "create", "agencies", record_id=agency.id,
-                 after=data.model_dump(mode="json"))
+    audit.record(
+        session,
+        viewer,
+        "create",
+        "agencies",
+        record_id=agency.id,
+        after=data.model_dump(mode="json"),
+    )
     return AgencyPublic.model_validate(agency, from_attributes=True)
 
 

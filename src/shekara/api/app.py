@@ -11,7 +11,6 @@ from sqlalchemy import Engine
 from shekara import __version__
 from shekara.api import errors
 from shekara.api.records import make_router
-from shekara.audit.sealer import Sealer
 from shekara.api.routes import (
     admin,
     audit_router,
@@ -23,6 +22,7 @@ from shekara.api.routes import (
     search_router,
     stats_router,
 )
+from shekara.audit.sealer import Sealer
 from shekara.db.engine import make_engine, make_sessionmaker
 from shekara.records.registry import RESOURCES
 from shekara.settings import Settings, get_settings
@@ -51,15 +51,29 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
         if owns_engine:
             engine.dispose()
 
-    app = FastAPI(title="Shekara", version=__version__, description=DESCRIPTION,
-                  lifespan=lifespan, openapi_url="/api/v1/openapi.json", docs_url="/docs")
+    app = FastAPI(
+        title="Shekara",
+        version=__version__,
+        description=DESCRIPTION,
+        lifespan=lifespan,
+        openapi_url="/api/v1/openapi.json",
+        docs_url="/docs",
+    )
     app.state.settings = settings
     app.state.engine = engine
     app.state.sessionmaker = make_sessionmaker(engine)
     errors.install(app)
     prefix = "/api/v1"
-    for router in (auth, search_router, audit_router, admin, places_router, geo, stats_router,
-                   cases_router):
+    for router in (
+        auth,
+        search_router,
+        audit_router,
+        admin,
+        places_router,
+        geo,
+        stats_router,
+        cases_router,
+    ):
         app.include_router(router, prefix=prefix)
     for spec in RESOURCES.values():
         app.include_router(make_router(spec), prefix=prefix)

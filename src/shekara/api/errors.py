@@ -40,14 +40,16 @@ async def validation_error(request: Request, exc: Exception) -> JSONResponse:
 
 async def http_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, StarletteHTTPException)
-    return JSONResponse({"errors": [{"code": "http", "message": str(exc.detail)}]},
-                        status_code=exc.status_code)
+    return JSONResponse(
+        {"errors": [{"code": "http", "message": str(exc.detail)}]}, status_code=exc.status_code
+    )
 
 
 async def unexpected(request: Request, exc: Exception) -> JSONResponse:
     log.exception("unhandled_error", path=request.url.path)
-    return JSONResponse({"errors": [{"code": "internal", "message": "internal error"}]},
-                        status_code=500)
+    return JSONResponse(
+        {"errors": [{"code": "internal", "message": "internal error"}]}, status_code=500
+    )
 
 
 def install(app: FastAPI) -> None:

@@ -1,6 +1,5 @@
 """One router per shared-record resource, generated from its :class:`ResourceSpec`."""
 
-
 import inspect as pyinspect
 import uuid
 from typing import Annotated, Any
@@ -57,56 +56,104 @@ def make_router(spec: ResourceSpec) -> APIRouter:
     Update = spec.update_schema
 
     def list_(
-        request: Request, session: SessionDep, viewer: ViewerDep, settings: SettingsDep,
+        request: Request,
+        session: SessionDep,
+        viewer: ViewerDep,
+        settings: SettingsDep,
         q: Annotated[str | None, Query(description="Text search")] = None,
         limit: Annotated[int, Query(ge=1, le=500)] = 50,
         offset: Annotated[int, Query(ge=0)] = 0,
         **_filters: Any,
     ) -> Page[Any]:
-        return service.list_records(session, viewer, spec, filters=_filters_from(request, spec),
-                                    q=q, limit=min(limit, settings.page_size_max), offset=offset)
+        return service.list_records(
+            session,
+            viewer,
+            spec,
+            filters=_filters_from(request, spec),
+            q=q,
+            limit=min(limit, settings.page_size_max),
+            offset=offset,
+        )
 
     # Advertise the resource's filters as query parameters in the OpenAPI document.
-    params = [p for p in pyinspect.signature(list_).parameters.values()
-              if p.kind != pyinspect.Parameter.VAR_KEYWORD]
+    params = [
+        p
+        for p in pyinspect.signature(list_).parameters.values()
+        if p.kind != pyinspect.Parameter.VAR_KEYWORD
+    ]
     for name, (typ, desc, _fn) in spec.filters.items():
-        params.append(pyinspect.Parameter(
-            name, pyinspect.Parameter.KEYWORD_ONLY,
-            annotation=Annotated[typ | None, Query(description=desc)], default=None))
+        params.append(
+            pyinspect.Parameter(
+                name,
+                pyinspect.Parameter.KEYWORD_ONLY,
+                annotation=Annotated[typ | None, Query(description=desc)],
+                default=None,
+            )
+        )
     list_.__signature__ = pyinspect.Signature(params)  # type: ignore[attr-defined]
-    router.add_api_route("", list_, methods=["GET"], response_model=Page[Public],  # type: ignore[valid-type]
-                         summary=f"List {spec.name} the caller may see")
+    router.add_api_route(
+        "",
+        list_,
+        methods=["GET"],
+        response_model=Page[Public],  # type: ignore[valid-type]
+        summary=f"List {spec.name} the caller may see",
+    )
 
     def get_(record_id: uuid.UUID, session: SessionDep, viewer: ViewerDep) -> Any:
         return service.get_record(session, viewer, spec, record_id)
 
-    router.add_api_route("/{record_id}", get_, methods=["GET"],
-                         response_model=Public | HitNotice,  # type: ignore[valid-type]
-                         summary=f"Read one of {spec.name} (a hit notice if hit/no-hit only)")
+    router.add_api_route(
+        "/{record_id}",
+        get_,
+        methods=["GET"],
+        response_model=Public | HitNotice,
+        summary=f"Read one of {spec.name} (a hit notice if hit/no-hit only)",
+    )
 
     def create(
-        session: SessionDep, viewer: ViewerDep,
-        data: Annotated[Create, Body(openapi_examples={  # type: ignore[valid-type]
-            "example": {"value": spec.create_example}})],
+        session: SessionDep,
+        viewer: ViewerDep,
+        data: Annotated[
+            Create,  # type: ignore[valid-type]
+            Body(openapi_examples={"example": {"value": spec.create_example}}),
+        ],
     ) -> Any:
         return service.create_record(session, viewer, spec, data)
 
-    router.add_api_route("", create, methods=["POST"], status_code=201, response_model=Public,
-                         summary=f"Create one of {spec.name}, owned by the caller's agency")
+    router.add_api_route(
+        "",
+        create,
+        methods=["POST"],
+        status_code=201,
+        response_model=Public,
+        summary=f"Create one of {spec.name}, owned by the caller's agency",
+    )
 
     def update(
-        record_id: uuid.UUID, session: SessionDep, viewer: ViewerDep,
+        record_id: uuid.UUID,
+        session: SessionDep,
+        viewer: ViewerDep,
         data: Update,  # type: ignore[valid-type]
     ) -> Any:
         return service.update_record(session, viewer, spec, record_id, data)
 
-    router.add_api_route("/{record_id}", update, methods=["PATCH"], response_model=Public,
-                         summary="Change a record (owner agency only)")
+    router.add_api_route(
+        "/{record_id}",
+        update,
+        methods=["PATCH"],
+        response_model=Public,
+        summary="Change a record (owner agency only)",
+    )
 
     def delete(record_id: uuid.UUID, session: SessionDep, viewer: ViewerDep) -> Response:
         service.delete_record(session, viewer, spec, record_id)
         return Response(status_code=204)
 
-    router.add_api_route("/{record_id}", delete, methods=["DELETE"], status_code=204,
-                         summary="Delete a record (owner agency only)")
+    router.add_api_route(
+        "/{record_id}",
+        delete,
+        methods=["DELETE"],
+        status_code=204,
+        summary="Delete a record (owner agency only)",
+    )
     return router

@@ -57,17 +57,26 @@ class Me(BaseModel):
 def me(viewer: ViewerDep) -> Me:
     if viewer is None:
         raise NotAuthenticated("authentication required")
-    return Me(username=viewer.username, agency_id=viewer.agency_id, country=viewer.country,
-              role=viewer.role.value, permissions=sorted(p.value for p in viewer.perms))
+    return Me(
+        username=viewer.username,
+        agency_id=viewer.agency_id,
+        country=viewer.country,
+        role=viewer.role.value,
+        permissions=sorted(p.value for p in viewer.perms),
+    )
 
 
 search_router = APIRouter(tags=["Search"])
 
 
-@search_router.get("/search", response_model=SearchResult,
-                   summary="Search every record the caller may see, names in any script")
+@search_router.get(
+    "/search",
+    response_model=SearchResult,
+    summary="Search every record the caller may see, names in any script",
+)
 def search_all(
-    session: SessionDep, viewer: ViewerDep,
+    session: SessionDep,
+    viewer: ViewerDep,
     q: Annotated[str, Query(min_length=2, max_length=200)],
     types: Annotated[list[str] | None, Query(description="Limit to these resources")] = None,
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
@@ -98,19 +107,28 @@ class AuditPage(BaseModel):
 audit_router = APIRouter(prefix="/audit", tags=["Audit"])
 
 
-@audit_router.get("/accesses", response_model=AuditPage,
-                  summary="Who read, searched, exported or changed the own agency's records")
+@audit_router.get(
+    "/accesses",
+    response_model=AuditPage,
+    summary="Who read, searched, exported or changed the own agency's records",
+)
 def accesses(
-    session: SessionDep, viewer: ViewerDep,
+    session: SessionDep,
+    viewer: ViewerDep,
     since: datetime | None = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
     offset: Annotated[int, Query(ge=0)] = 0,
 ) -> AuditPage:
     v = require(viewer, Perm.audit_own)
-    rows, total = audit.accesses_to_owner(session, v.agency_id, limit=limit, offset=offset,
-                                          since=since)
-    return AuditPage(items=[AuditOut.model_validate(r, from_attributes=True) for r in rows],
-                     total=total, limit=limit, offset=offset)
+    rows, total = audit.accesses_to_owner(
+        session, v.agency_id, limit=limit, offset=offset, since=since
+    )
+    return AuditPage(
+        items=[AuditOut.model_validate(r, from_attributes=True) for r in rows],
+        total=total,
+        limit=limit,
+        offset=offset,
+    )
 
 
 admin = APIRouter(tags=["Administration"])
@@ -144,8 +162,9 @@ def create_user(session: SessionDep, viewer: ViewerDep, data: UserCreate) -> Use
 
 
 @admin.patch("/users/{user_id}", response_model=UserPublic)
-def update_user(user_id: uuid.UUID, session: SessionDep, viewer: ViewerDep,
-                data: UserUpdate) -> UserPublic:
+def update_user(
+    user_id: uuid.UUID, session: SessionDep, viewer: ViewerDep, data: UserUpdate
+) -> UserPublic:
     return accounts.admin_update_user(session, viewer, user_id, data)
 
 
@@ -154,8 +173,9 @@ def list_terms(vocabulary: str, session: SessionDep, viewer: ViewerDep) -> list[
     return vocab.list_terms(session, viewer, vocabulary)
 
 
-@admin.post("/vocabularies/{vocabulary}", response_model=TermPublic, status_code=201,
-            tags=["Vocabularies"])
+@admin.post(
+    "/vocabularies/{vocabulary}", response_model=TermPublic, status_code=201, tags=["Vocabularies"]
+)
 def add_term(vocabulary: str, session: SessionDep, viewer: ViewerDep, data: TermIn) -> TermPublic:
     return vocab.add_term(session, viewer, vocabulary, data)
 
@@ -165,14 +185,19 @@ places_router = APIRouter(prefix="/places", tags=["Places"])
 
 @places_router.get("", response_model=list[PlacePublic])
 def list_places(
-    session: SessionDep, viewer: ViewerDep, kind: str | None = None, country: str | None = None,
-    limit: Annotated[int, Query(ge=1, le=5000)] = 500, offset: Annotated[int, Query(ge=0)] = 0,
+    session: SessionDep,
+    viewer: ViewerDep,
+    kind: str | None = None,
+    country: str | None = None,
+    limit: Annotated[int, Query(ge=1, le=5000)] = 500,
+    offset: Annotated[int, Query(ge=0)] = 0,
 ) -> list[PlacePublic]:
     return places.list_places(session, viewer, kind, country, limit, offset)
 
 
-@places_router.post("", response_model=PlacePublic, status_code=201,
-                    summary="Add a place (administrators)")
+@places_router.post(
+    "", response_model=PlacePublic, status_code=201, summary="Add a place (administrators)"
+)
 def create_place(session: SessionDep, viewer: ViewerDep, data: PlaceIn) -> PlacePublic:
     return places.create_place(session, viewer, data)
 
@@ -187,8 +212,10 @@ geo = APIRouter(tags=["Incidents and seizures"])
 
 @geo.get("/incidents.geojson", summary="Visible incidents with a position, as GeoJSON")
 def incidents_geojson(
-    session: SessionDep, viewer: ViewerDep,
-    since: datetime | None = None, until: datetime | None = None,
+    session: SessionDep,
+    viewer: ViewerDep,
+    since: datetime | None = None,
+    until: datetime | None = None,
     category: str | None = None,
     limit: Annotated[int, Query(ge=1, le=20000)] = 5000,
 ) -> Any:
@@ -200,27 +227,56 @@ def incidents_geojson(
         conds.append(Incident.occurred_at < until)
     if category:
         conds.append(Incident.category == category)
-    rows = session.execute(
-        select(Incident).where(*conds).order_by(Incident.occurred_at.desc()).limit(limit)
-    ).scalars().all()
-    audit.record(session, v, "list", "incidents",
-                 query={"since": since, "until": until, "category": category, "geojson": True},
-                 result_ids=[r.id for r in rows], owners=[r.owner_agency_id for r in rows])
-    return {"type": "FeatureCollection", "features": [
-        {"type": "Feature", "id": str(r.id),
-         "geometry": {"type": "Point", "coordinates": [r.lon, r.lat]},
-         "properties": {"category": r.category, "occurred_at": r.occurred_at.isoformat(),
-                        "summary": r.summary, "owner_country": r.owner_country}}
-        for r in rows]}
+    rows = (
+        session.execute(
+            select(Incident).where(*conds).order_by(Incident.occurred_at.desc()).limit(limit)
+        )
+        .scalars()
+        .all()
+    )
+    audit.record(
+        session,
+        v,
+        "list",
+        "incidents",
+        query={"since": since, "until": until, "category": category, "geojson": True},
+        result_ids=[r.id for r in rows],
+        owners=[r.owner_agency_id for r in rows],
+    )
+    return {
+        "type": "FeatureCollection",
+        "features": [
+            {
+                "type": "Feature",
+                "id": str(r.id),
+                "geometry": {"type": "Point", "coordinates": [r.lon, r.lat]},
+                "properties": {
+                    "category": r.category,
+                    "occurred_at": r.occurred_at.isoformat(),
+                    "summary": r.summary,
+                    "owner_country": r.owner_country,
+                },
+            }
+            for r in rows
+        ],
+    }
 
 
 stats_router = APIRouter(prefix="/stats", tags=["Statistics"])
 
 
-@stats_router.get("/summary", response_model=Summary,
-                  summary="Incidents, seizures and cases the caller may see, aggregated")
-def stats_summary(session: SessionDep, viewer: ViewerDep, since: datetime | None = None,
-                  until: datetime | None = None, country: str | None = None) -> Summary:
+@stats_router.get(
+    "/summary",
+    response_model=Summary,
+    summary="Incidents, seizures and cases the caller may see, aggregated",
+)
+def stats_summary(
+    session: SessionDep,
+    viewer: ViewerDep,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    country: str | None = None,
+) -> Summary:
     return summary(session, viewer, since=since, until=until, country=country)
 
 
@@ -228,14 +284,16 @@ cases_router = APIRouter(prefix="/cases", tags=["Cases"])
 
 
 @cases_router.post("/{case_id}/status", response_model=CasePublic)
-def case_status(case_id: uuid.UUID, session: SessionDep, viewer: ViewerDep,
-                data: StatusChange) -> Any:
+def case_status(
+    case_id: uuid.UUID, session: SessionDep, viewer: ViewerDep, data: StatusChange
+) -> Any:
     return cases.change_status(session, viewer, case_id, data)
 
 
 @cases_router.post("/{case_id}/handover", response_model=CasePublic)
-def case_handover(case_id: uuid.UUID, session: SessionDep, viewer: ViewerDep,
-                  data: Annotated[Handover, Body()]) -> Any:
+def case_handover(
+    case_id: uuid.UUID, session: SessionDep, viewer: ViewerDep, data: Annotated[Handover, Body()]
+) -> Any:
     return cases.hand_over(session, viewer, case_id, data)
 
 

@@ -119,13 +119,21 @@ def seal(session: Session, batch: int = 5000) -> int:
     get_backend(session).lock_audit_chain(session)
     head = session.execute(
         select(AuditEntry.chain_pos, AuditEntry.hash)
-        .where(AuditEntry.chain_pos.isnot(None)).order_by(AuditEntry.chain_pos.desc()).limit(1)
+        .where(AuditEntry.chain_pos.isnot(None))
+        .order_by(AuditEntry.chain_pos.desc())
+        .limit(1)
     ).first()
-    pos, prev = (head[0], head[1]) if head else (0, GENESIS)
-    rows = session.execute(
-        select(AuditEntry).where(AuditEntry.chain_pos.is_(None)).order_by(AuditEntry.seq)
-        .limit(batch)
-    ).scalars().all()
+    pos, prev = (int(head[0] or 0), str(head[1])) if head else (0, GENESIS)
+    rows = (
+        session.execute(
+            select(AuditEntry)
+            .where(AuditEntry.chain_pos.is_(None))
+            .order_by(AuditEntry.seq)
+            .limit(batch)
+        )
+        .scalars()
+        .all()
+    )
     for e in rows:
         pos += 1
         e.chain_pos = pos
@@ -154,42 +162,63 @@ def verify(session: Session, batch: int = 5000) -> Iterator[tuple[int, VerifyPro
     prev_hash = GENESIS
     last = 0
     while True:
-        rows = session.execute(
-            select(AuditEntry).where(AuditEntry.chain_pos > last)
-            .order_by(AuditEntry.chain_pos).limit(batch)
-        ).scalars().all()
+        rows = (
+            session.execute(
+                select(AuditEntry)
+                .where(AuditEntry.chain_pos > last)
+                .order_by(AuditEntry.chain_pos)
+                .limit(batch)
+            )
+            .scalars()
+            .all()
+        )
         if not rows:
             break
         for e in rows:
             assert e.chain_pos is not None
             problem: VerifyProblem | None = None
             if e.chain_pos != last + 1:
-                problem = VerifyProblem(e.seq, f"chain entries {last + 1}..{e.chain_pos - 1} "
-                                        "are missing (deleted)")
+                problem = VerifyProblem(
+                    e.seq, f"chain entries {last + 1}..{e.chain_pos - 1} are missing (deleted)"
+                )
             elif e.prev_hash != prev_hash:
-                problem = VerifyProblem(e.seq, "does not link to the entry before it "
-                                        "(an entry was deleted or changed)")
+                problem = VerifyProblem(
+                    e.seq, "does not link to the entry before it (an entry was deleted or changed)"
+                )
             elif entry_digest(prev_hash, e) != e.hash:
                 problem = VerifyProblem(e.seq, "content does not match its hash (changed)")
             yield e.seq, problem
             prev_hash, last = e.hash or "", e.chain_pos
         session.expunge_all()
-    stale = session.execute(
-        select(AuditEntry.seq).where(AuditEntry.chain_pos.is_(None),
-                                     AuditEntry.at < utcnow() - UNSEALED_GRACE)
-    ).scalars().all()
+    stale = (
+        session.execute(
+            select(AuditEntry.seq).where(
+                AuditEntry.chain_pos.is_(None), AuditEntry.at < utcnow() - UNSEALED_GRACE
+            )
+        )
+        .scalars()
+        .all()
+    )
     for seq in stale:
-        yield seq, VerifyProblem(seq, "left unsealed past the grace period "
-                                 "(written outside the service, or the sealer stopped)")
+        yield (
+            seq,
+            VerifyProblem(
+                seq,
+                "left unsealed past the grace period "
+                "(written outside the service, or the sealer stopped)",
+            ),
+        )
 
 
 def head(session: Session) -> tuple[int, str]:
     """(position, hash) of the last sealed entry: keep it outside to detect a cut tail."""
     row = session.execute(
-        select(AuditEntry.chain_pos, AuditEntry.hash).where(AuditEntry.chain_pos.isnot(None))
-        .order_by(AuditEntry.chain_pos.desc()).limit(1)
+        select(AuditEntry.chain_pos, AuditEntry.hash)
+        .where(AuditEntry.chain_pos.isnot(None))
+        .order_by(AuditEntry.chain_pos.desc())
+        .limit(1)
     ).first()
-    return (int(row[0]), str(row[1])) if row else (0, GENESIS)
+    return (int(row[0] or 0), str(row[1])) if row else (0, GENESIS)
 
 
 def count_entries(session: Session) -> int:
@@ -197,19 +226,28 @@ def count_entries(session: Session) -> int:
 
 
 def accesses_to_owner(
-    session: Session, owner_agency_id: uuid.UUID, *, limit: int, offset: int,
+    session: Session,
+    owner_agency_id: uuid.UUID,
+    *,
+    limit: int,
+    offset: int,
     since: datetime | None = None,
 ) -> tuple[list[AuditEntry], int]:
     """Entries that touched records owned by ``owner_agency_id``, newest first."""
-    base = select(AuditEntry).where(or_(
-        AuditEntry.owner_agency_id == owner_agency_id,
-        AuditEntry.seq.in_(select(AuditAccess.seq)
-                           .where(AuditAccess.owner_agency_id == owner_agency_id)),
-    ))
+    base = select(AuditEntry).where(
+        or_(
+            AuditEntry.owner_agency_id == owner_agency_id,
+            AuditEntry.seq.in_(
+                select(AuditAccess.seq).where(AuditAccess.owner_agency_id == owner_agency_id)
+            ),
+        )
+    )
     if since is not None:
         base = base.where(AuditEntry.at >= since)
     total = session.execute(select(func.count()).select_from(base.subquery())).scalar_one()
-    rows = session.execute(
-        base.order_by(AuditEntry.seq.desc()).limit(limit).offset(offset)
-    ).scalars().all()
+    rows = (
+        session.execute(base.order_by(AuditEntry.seq.desc()).limit(limit).offset(offset))
+        .scalars()
+        .all()
+    )
     return list(rows), int(total)

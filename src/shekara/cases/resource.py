@@ -28,8 +28,11 @@ def _build(session: Session, viewer: Viewer, obj: Any, data: Any) -> None:
     session.add(obj)
     session.flush()
     _incidents(session, viewer, obj, data.incident_ids)
-    obj.events = [CaseEvent(kind="status", to_status="opened", user_id=viewer.user_id,
-                            to_agency_id=viewer.agency_id)]
+    obj.events = [
+        CaseEvent(
+            kind="status", to_status="opened", user_id=viewer.user_id, to_agency_id=viewer.agency_id
+        )
+    ]
 
 
 def _patch(session: Session, viewer: Viewer, obj: Any, data: Any) -> None:
@@ -45,9 +48,14 @@ def _summary(session: Session, viewer: Viewer, c: Any) -> dict[str, Any]:
 
 def _extra(session: Session, viewer: Viewer, c: Any) -> dict[str, Any]:
     return {
-        "incidents": linked(session, viewer, Incident, "incidents", lambda r: r.summary,
-                            Incident.id.in_(select(CaseIncident.incident_id)
-                                            .where(CaseIncident.case_id == c.id))),
+        "incidents": linked(
+            session,
+            viewer,
+            Incident,
+            "incidents",
+            lambda r: r.summary,
+            Incident.id.in_(select(CaseIncident.incident_id).where(CaseIncident.case_id == c.id)),
+        ),
     }
 
 
@@ -71,6 +79,9 @@ CASES = ResourceSpec(
     extra=_extra,
     load_options=lambda: [selectinload(Case.events)],
     custom_fields=frozenset({"incident_ids"}),
-    create_example={"number": "KZ-BS-2024-0117", "title": "Heroin courier, Zhaisan",
-                    "distribution": "country"},
+    create_example={
+        "number": "KZ-BS-2024-0117",
+        "title": "Heroin courier, Zhaisan",
+        "distribution": "country",
+    },
 )

@@ -28,16 +28,33 @@ def change_status(
     case = _load_for_edit(session, viewer, CASES, case_id)
     if change.status not in ALLOWED_TRANSITIONS[case.status]:
         allowed = ", ".join(sorted(ALLOWED_TRANSITIONS[case.status])) or "none (closed)"
-        raise Conflict(f"a case {case.status.value!r} cannot become {change.status.value!r}; "
-                       f"allowed: {allowed}", field="status")
+        raise Conflict(
+            f"a case {case.status.value!r} cannot become {change.status.value!r}; "
+            f"allowed: {allowed}",
+            field="status",
+        )
     before = snapshot(case)
-    case.events.append(CaseEvent(kind="status", from_status=case.status.value,
-                                 to_status=change.status.value, user_id=viewer.user_id,
-                                 note=change.note))
+    case.events.append(
+        CaseEvent(
+            kind="status",
+            from_status=case.status.value,
+            to_status=change.status.value,
+            user_id=viewer.user_id,
+            note=change.note,
+        )
+    )
     case.status = change.status
     session.flush()
-    audit.record(session, viewer, "update", "cases", record_id=case.id,
-                 owners=[case.owner_agency_id], before=before, after=snapshot(case))
+    audit.record(
+        session,
+        viewer,
+        "update",
+        "cases",
+        record_id=case.id,
+        owners=[case.owner_agency_id],
+        before=before,
+        after=snapshot(case),
+    )
     return serialise(session, viewer, CASES, case)
 
 
@@ -47,21 +64,40 @@ def hand_over(
     """Transfer ownership to another agency; the former owner keeps read access."""
     viewer = require(viewer, Perm.write)
     case = _load_for_edit(session, viewer, CASES, case_id)
-    target = session.execute(select(Agency).where(Agency.code == req.to_agency)).scalar_one_or_none()
+    target = session.execute(
+        select(Agency).where(Agency.code == req.to_agency)
+    ).scalar_one_or_none()
     if target is None or not target.active:
-        raise ValidationFailed([{"field": "to_agency", "message": f"unknown agency {req.to_agency!r}"}])
+        raise ValidationFailed(
+            [{"field": "to_agency", "message": f"unknown agency {req.to_agency!r}"}]
+        )
     if target.id == case.owner_agency_id:
         raise ValidationFailed([{"field": "to_agency", "message": "the case is already theirs"}])
     before = snapshot(case)
     old_owner = case.owner_agency_id
-    case.events.append(CaseEvent(kind="handover", from_agency_id=old_owner, to_agency_id=target.id,
-                                 user_id=viewer.user_id, note=req.note))
+    case.events.append(
+        CaseEvent(
+            kind="handover",
+            from_agency_id=old_owner,
+            to_agency_id=target.id,
+            user_id=viewer.user_id,
+            note=req.note,
+        )
+    )
     case.owner_agency_id = target.id
     case.owner_country = target.country
     if case.distribution.value in ("agency", "country"):
         case.distribution = case.distribution.__class__("partners")
     session.add(ShareGrant(record_id=case.id, partner_agency_id=old_owner))
     session.flush()
-    audit.record(session, viewer, "handover", "cases", record_id=case.id,
-                 owners=[old_owner, target.id], before=before, after=snapshot(case))
+    audit.record(
+        session,
+        viewer,
+        "handover",
+        "cases",
+        record_id=case.id,
+        owners=[old_owner, target.id],
+        before=before,
+        after=snapshot(case),
+    )
     return serialise(session, viewer, CASES, case)

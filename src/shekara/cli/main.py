@@ -18,8 +18,9 @@ from shekara.agencies.schemas import AgencyCreate
 from shekara.audit import service as audit
 from shekara.cli.common import cli_actor, cli_session, console, err_console, load_settings
 
-app = typer.Typer(help="Shekara: shared records of border, customs and police services.",
-                  no_args_is_help=True)
+app = typer.Typer(
+    help="Shekara: shared records of border, customs and police services.", no_args_is_help=True
+)
 db_app = typer.Typer(help="Database schema (Alembic migrations).", no_args_is_help=True)
 agency_app = typer.Typer(help="Agencies.", no_args_is_help=True)
 user_app = typer.Typer(help="User accounts.", no_args_is_help=True)
@@ -69,8 +70,11 @@ def init(
 
     db_upgrade("head")
     settings = load_settings()
-    codes = [c.strip().upper() for c in (members or ",".join(settings.member_countries)).split(",")
-             if c.strip()]
+    codes = [
+        c.strip().upper()
+        for c in (members or ",".join(settings.member_countries)).split(",")
+        if c.strip()
+    ]
     with cli_session() as s:
         n_c = seed_countries(s, codes)
         n_v = seed_vocabularies(s)
@@ -95,7 +99,8 @@ def serve(
 
 @agency_app.command("add")
 def agency_add(
-    code: str, name: str,
+    code: str,
+    name: str,
     country: Annotated[str, typer.Option(help="ISO alpha-2 code")],
     kind: Annotated[AgencyKind, typer.Option(help="Kind of agency")],
     contact: str = "",
@@ -104,10 +109,18 @@ def agency_add(
     from shekara.agencies.service import create_agency
 
     with cli_session() as s:
-        a = create_agency(s, AgencyCreate(code=code, name=name, country=country, kind=kind,
-                                          contact=contact))
-        audit.record(s, None, "create", "agencies", record_id=a.id, actor=cli_actor(),
-                     after={"code": code, "country": country, "kind": kind.value})
+        a = create_agency(
+            s, AgencyCreate(code=code, name=name, country=country, kind=kind, contact=contact)
+        )
+        audit.record(
+            s,
+            None,
+            "create",
+            "agencies",
+            record_id=a.id,
+            actor=cli_actor(),
+            after={"code": code, "country": country, "kind": kind.value},
+        )
         console.print(f"agency {a.code} ({a.country}) created")
 
 
@@ -127,23 +140,32 @@ def user_add(
     agency: Annotated[str, typer.Option(help="Agency code")],
     role: Annotated[Role, typer.Option(help="Role")],
     display_name: str = "",
-    password: Annotated[str | None, typer.Option(
-        help="Password (asked for when omitted); at least 12 characters")] = None,
+    password: Annotated[
+        str | None, typer.Option(help="Password (asked for when omitted); at least 12 characters")
+    ] = None,
 ) -> None:
     """Create a user (the way to bootstrap the first administrator)."""
     from shekara.accounts.service import create_user
 
     pw = password or getpass.getpass("password: ")
     try:
-        data = UserCreate(username=username, agency=agency, role=role, password=pw,
-                          display_name=display_name)
+        data = UserCreate(
+            username=username, agency=agency, role=role, password=pw, display_name=display_name
+        )
     except ValueError as e:
         err_console.print(f"[red]{e}[/red]")
         raise typer.Exit(1) from e
     with cli_session() as s:
         u = create_user(s, data)
-        audit.record(s, None, "create", "users", record_id=u.id, actor=cli_actor(),
-                     after={"username": username, "role": role.value, "agency": agency})
+        audit.record(
+            s,
+            None,
+            "create",
+            "users",
+            record_id=u.id,
+            actor=cli_actor(),
+            after={"username": username, "role": role.value, "agency": agency},
+        )
     console.print(f"user {username} ({role.value}, {agency}) created")
 
 
@@ -172,15 +194,20 @@ def audit_seal() -> None:
 @audit_app.command("verify")
 def audit_verify() -> None:
     """Seal, then walk the hash chain; exit 1 naming every changed or deleted entry."""
-    from shekara.audit.service import count_entries, head, seal_all, verify
+    from shekara.audit.service import count_entries, head, verify
 
     audit_seal()
     problems = 0
     with cli_session() as s:
         total = count_entries(s)
-        with Progress(TextColumn("verifying audit log"), BarColumn(),
-                      TextColumn("{task.completed}/{task.total}"), TimeRemainingColumn(),
-                      console=console, transient=True) as bar:
+        with Progress(
+            TextColumn("verifying audit log"),
+            BarColumn(),
+            TextColumn("{task.completed}/{task.total}"),
+            TimeRemainingColumn(),
+            console=console,
+            transient=True,
+        ) as bar:
             task = bar.add_task("verify", total=total)
             for i, (_seq, problem) in enumerate(verify(s), 1):
                 if problem is not None:
@@ -194,19 +221,22 @@ def audit_verify() -> None:
     with cli_session() as s:
         pos, digest = head(s)
     console.print(f"audit log intact: {total} entries; head {pos} {digest}")
-    console.print("keep the head outside the database: a later verify proves nothing before it "
-                  "was cut")
+    console.print(
+        "keep the head outside the database: a later verify proves nothing before it was cut"
+    )
 
 
 def _register_optional() -> None:
     """Commands built in other packages: demo, import/export."""
     try:
         from shekara.cli.demo_cmds import demo_cmd
+
         app.command("demo")(demo_cmd)
     except ImportError:
         pass
     try:
         from shekara.cli.io_cmds import export_cmd, import_cmd
+
         app.command("import")(import_cmd)
         app.command("export")(export_cmd)
     except ImportError:

@@ -32,14 +32,27 @@ def normalise(quantity: Decimal, unit: str, kind: str | None, field: str) -> tup
     u = unit.strip()
     if kind == "money" or u.upper() in CURRENCIES:
         if u.upper() not in CURRENCIES:
-            raise ValidationFailed([{"field": f"{field}.unit", "message":
-                                     f"money needs a currency code ({', '.join(sorted(CURRENCIES))})"}])
+            raise ValidationFailed(
+                [
+                    {
+                        "field": f"{field}.unit",
+                        "message": f"money needs a currency code ({', '.join(sorted(CURRENCIES))})",
+                    }
+                ]
+            )
         return quantity, u.upper()
     if u.lower() not in UNITS:
-        raise ValidationFailed([{"field": f"{field}.unit", "message":
-                                 f"unknown unit {unit!r}; use one of {', '.join(UNITS)}"}])
+        raise ValidationFailed(
+            [
+                {
+                    "field": f"{field}.unit",
+                    "message": f"unknown unit {unit!r}; use one of {', '.join(UNITS)}",
+                }
+            ]
+        )
     norm, factor = UNITS[u.lower()]
     if kind and QUANTITY_KINDS.get(kind) not in (None, norm):
-        raise ValidationFailed([{"field": f"{field}.unit", "message":
-                                 f"unit {unit!r} does not measure {kind}"}])
+        raise ValidationFailed(
+            [{"field": f"{field}.unit", "message": f"unit {unit!r} does not measure {kind}"}]
+        )
     return (quantity * factor).quantize(Decimal("0.0001")), norm

@@ -43,8 +43,14 @@ def _build(session: Session, viewer: Viewer, obj: Any, data: Any) -> None:
     served = {c.upper() for c in data.inspected_for} or {viewer.country}
     allowed = {c for c in (cp.country, cp.country2) if c}
     if not served <= allowed:
-        raise ValidationFailed([{"field": "inspected_for", "message":
-                                 f"this checkpoint serves {sorted(allowed)} only"}])
+        raise ValidationFailed(
+            [
+                {
+                    "field": "inspected_for",
+                    "message": f"this checkpoint serves {sorted(allowed)} only",
+                }
+            ]
+        )
     obj.inspected_for = sorted(served)
 
 
@@ -52,8 +58,9 @@ def _extra(session: Session, viewer: Viewer, c: Any) -> dict[str, Any]:
     cp = session.get(Place, c.checkpoint_id)
     return {
         "checkpoint": LinkOut(id=cp.id, type="places", label=cp.name_en) if cp else None,
-        "person": one_link(session, viewer, Person, "persons", lambda p: p.display_name,
-                           c.person_id),
+        "person": one_link(
+            session, viewer, Person, "persons", lambda p: p.display_name, c.person_id
+        ),
         "vehicle": one_link(session, viewer, Vehicle, "vehicles", lambda v: v.plate, c.vehicle_id),
     }
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from pydantic import AwareDatetime, BaseModel, Field
+from pydantic import AwareDatetime, Field
 
 from shekara.records.schemas import LinkOut, RecordOut, SharingIn, SharingUpdate
 
@@ -37,5 +37,3 @@ class CrossingPublic(RecordOut):
     inspecting_agency_id: uuid.UUID
     inspected_for: list[str]
     result: str
-
-

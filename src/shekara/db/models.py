@@ -3,7 +3,7 @@
 from shekara.accounts.models import ApiToken, User
 from shekara.agencies.models import Agency, Country
 from shekara.audit.models import AuditAccess, AuditEntry
-from shekara.cases.models import Case, CaseEvent, CaseIncident
+from shekara.cases.models import Case, CaseEvent
 from shekara.crossings.models import Crossing
 from shekara.db.base import Base
 from shekara.incidents.models import Incident, Involvement, Seizure

@@ -39,10 +39,17 @@ def _involvements(session: Session, viewer: Viewer, obj: Any, items: list[s.Invo
         check_term(session, "involvement_role", inv.role, f"involvements[{i}].role")
         ensure_visible(session, viewer, Person, inv.person_id, f"involvements[{i}].person_id")
         ensure_visible(session, viewer, Vehicle, inv.vehicle_id, f"involvements[{i}].vehicle_id")
-        ensure_visible(session, viewer, Organisation, inv.organisation_id,
-                       f"involvements[{i}].organisation_id")
-        rows.append(Involvement(person_id=inv.person_id, vehicle_id=inv.vehicle_id,
-                                organisation_id=inv.organisation_id, role=inv.role))
+        ensure_visible(
+            session, viewer, Organisation, inv.organisation_id, f"involvements[{i}].organisation_id"
+        )
+        rows.append(
+            Involvement(
+                person_id=inv.person_id,
+                vehicle_id=inv.vehicle_id,
+                organisation_id=inv.organisation_id,
+                role=inv.role,
+            )
+        )
     obj.involvements = rows
 
 
@@ -56,11 +63,14 @@ def _seizures(session: Session, obj: Any, items: list[s.SeizureIn]) -> None:
         _place(session, sz.origin_place_id, f"{f}.origin_place_id")
         _place(session, sz.destination_place_id, f"{f}.destination_place_id")
         qty, unit = normalise(sz.quantity, sz.unit, term.quantity_kind if term else None, f)
-        rows.append(Seizure(
-            **sz.model_dump(exclude={"transit_countries"}),
-            transit_countries=[c.upper() for c in sz.transit_countries],
-            normalised_quantity=qty, normalised_unit=unit,
-        ))
+        rows.append(
+            Seizure(
+                **sz.model_dump(exclude={"transit_countries"}),
+                transit_countries=[c.upper() for c in sz.transit_countries],
+                normalised_quantity=qty,
+                normalised_unit=unit,
+            )
+        )
     obj.seizures = rows
 
 
@@ -99,16 +109,47 @@ def _extra(session: Session, viewer: Viewer, inc: Any) -> dict[str, Any]:
     roles_v = {i.vehicle_id: i.role for i in inc.involvements if i.vehicle_id}
     roles_o = {i.organisation_id: i.role for i in inc.involvements if i.organisation_id}
     return {
-        "persons": linked(session, viewer, Person, "persons", lambda p: p.display_name,
-                          Person.id.in_(list(roles_p)), roles=roles_p) if roles_p else [],
-        "vehicles": linked(session, viewer, Vehicle, "vehicles", lambda v: v.plate,
-                           Vehicle.id.in_(list(roles_v)), roles=roles_v) if roles_v else [],
-        "organisations": linked(session, viewer, Organisation, "organisations",
-                                lambda o: o.name, Organisation.id.in_(list(roles_o)),
-                                roles=roles_o) if roles_o else [],
-        "cases": linked(session, viewer, Case, "cases", lambda c: f"{c.number} {c.title}",
-                        Case.id.in_(select(CaseIncident.case_id)
-                                    .where(CaseIncident.incident_id == inc.id))),
+        "persons": linked(
+            session,
+            viewer,
+            Person,
+            "persons",
+            lambda p: p.display_name,
+            Person.id.in_(list(roles_p)),
+            roles=roles_p,
+        )
+        if roles_p
+        else [],
+        "vehicles": linked(
+            session,
+            viewer,
+            Vehicle,
+            "vehicles",
+            lambda v: v.plate,
+            Vehicle.id.in_(list(roles_v)),
+            roles=roles_v,
+        )
+        if roles_v
+        else [],
+        "organisations": linked(
+            session,
+            viewer,
+            Organisation,
+            "organisations",
+            lambda o: o.name,
+            Organisation.id.in_(list(roles_o)),
+            roles=roles_o,
+        )
+        if roles_o
+        else [],
+        "cases": linked(
+            session,
+            viewer,
+            Case,
+            "cases",
+            lambda c: f"{c.number} {c.title}",
+            Case.id.in_(select(CaseIncident.case_id).where(CaseIncident.incident_id == inc.id)),
+        ),
     }
 
 
@@ -129,16 +170,28 @@ INCIDENTS = ResourceSpec(
     label=lambda r: r.summary,
     filters={
         "category": (str, "Threat category code", lambda v: Incident.category == v),
-        "since": (datetime, "Occurred at or after (ISO 8601 with zone)",
-                  lambda v: Incident.occurred_at >= v),
+        "since": (
+            datetime,
+            "Occurred at or after (ISO 8601 with zone)",
+            lambda v: Incident.occurred_at >= v,
+        ),
         "until": (datetime, "Occurred before", lambda v: Incident.occurred_at < v),
         "place_id": (uuid.UUID, "Place", lambda v: Incident.place_id == v),
-        "border_section_id": (uuid.UUID, "Border section",
-                              lambda v: Incident.border_section_id == v),
-        "commodity": (str, "A seized commodity code", lambda v: Incident.id.in_(
-            select(Seizure.incident_id).where(Seizure.commodity == v))),
-        "owner_country": (str, "Country of the owner agency",
-                          lambda v: Incident.owner_country == v.upper()),
+        "border_section_id": (
+            uuid.UUID,
+            "Border section",
+            lambda v: Incident.border_section_id == v,
+        ),
+        "commodity": (
+            str,
+            "A seized commodity code",
+            lambda v: Incident.id.in_(select(Seizure.incident_id).where(Seizure.commodity == v)),
+        ),
+        "owner_country": (
+            str,
+            "Country of the owner agency",
+            lambda v: Incident.owner_country == v.upper(),
+        ),
     },
     text_search=lambda q: Incident.summary.ilike(f"%{q}%") | (Incident.reference == q),
     order_by=lambda: Incident.occurred_at.desc(),
@@ -149,10 +202,18 @@ INCIDENTS = ResourceSpec(
     load_options=lambda: [selectinload(Incident.seizures), selectinload(Incident.involvements)],
     custom_fields=frozenset({"involvements", "seizures"}),
     create_example={
-        "category": "drug_trafficking", "occurred_at": "2024-05-14T06:30:00Z",
+        "category": "drug_trafficking",
+        "occurred_at": "2024-05-14T06:30:00Z",
         "summary": "Heroin in a gas cylinder in the trunk of a car",
-        "seizures": [{"commodity": "heroin", "quantity": "4.2", "unit": "kg",
-                      "concealment": "gas_cylinder", "detection": "dog"}],
+        "seizures": [
+            {
+                "commodity": "heroin",
+                "quantity": "4.2",
+                "unit": "kg",
+                "concealment": "gas_cylinder",
+                "detection": "dog",
+            }
+        ],
         "distribution": "country",
     },
 )

@@ -14,8 +14,9 @@ class InvolvementIn(BaseModel):
     person_id: uuid.UUID | None = None
     vehicle_id: uuid.UUID | None = None
     organisation_id: uuid.UUID | None = None
-    role: str = Field(max_length=60, description="Vocabulary involvement_role",
-                      examples=["suspect"])
+    role: str = Field(
+        max_length=60, description="Vocabulary involvement_role", examples=["suspect"]
+    )
 
     @model_validator(mode="after")
     def _one_target(self) -> Any:
@@ -28,8 +29,11 @@ class InvolvementIn(BaseModel):
 class SeizureIn(BaseModel):
     commodity: str = Field(max_length=60, description="Vocabulary commodity", examples=["heroin"])
     quantity: Decimal = Field(ge=0, max_digits=18, decimal_places=4, examples=["12.5"])
-    unit: str = Field(max_length=10, description="g, kg, t, ml, l, m3, pcs, pack, carton or a "
-                      "currency code", examples=["kg"])
+    unit: str = Field(
+        max_length=10,
+        description="g, kg, t, ml, l, m3, pcs, pack, carton or a currency code",
+        examples=["kg"],
+    )
     concealment: str | None = Field(None, max_length=60, description="Vocabulary concealment")
     detection: str | None = Field(None, max_length=60, description="Vocabulary detection")
     origin_country: str | None = Field(None, min_length=2, max_length=2)
@@ -48,8 +52,9 @@ class SeizureOut(SeizureIn):
 
 class IncidentCreate(SharingIn):
     reference: str = Field("", max_length=60)
-    category: str = Field(max_length=60, description="Vocabulary threat_category",
-                          examples=["drug_trafficking"])
+    category: str = Field(
+        max_length=60, description="Vocabulary threat_category", examples=["drug_trafficking"]
+    )
     occurred_at: AwareDatetime
     place_id: uuid.UUID | None = None
     border_section_id: uuid.UUID | None = None

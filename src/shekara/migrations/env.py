@@ -12,7 +12,9 @@ from shekara.settings import get_settings
 target_metadata = Base.metadata
 
 
-def _include(obj: object, name: str | None, type_: str, reflected: bool, compare_to: object) -> bool:
+def _include(
+    obj: object, name: str | None, type_: str, reflected: bool, compare_to: object
+) -> bool:
     """Indexes made by hand in migrations (PostgreSQL trigram indexes) are not in the models."""
     return not (type_ == "index" and name is not None and name.endswith("_trgm"))
 

@@ -21,8 +21,9 @@ def _members(session: Session, viewer: Viewer, obj: Any, members: list[s.MemberI
         ensure_visible(session, viewer, Person, m.person_id, f"members[{i}].person_id")
     session.execute(delete(Membership).where(Membership.organisation_id == obj.id))
     session.add_all(
-        Membership(organisation_id=obj.id, person_id=m.person_id, role=m.role, since=m.since,
-                   until=m.until)
+        Membership(
+            organisation_id=obj.id, person_id=m.person_id, role=m.role, since=m.since, until=m.until
+        )
         for m in members
     )
 
@@ -41,18 +42,37 @@ def _patch(session: Session, viewer: Viewer, obj: Any, data: Any) -> None:
 
 
 def _extra(session: Session, viewer: Viewer, o: Any) -> dict[str, Any]:
-    mem = dict(session.execute(
-        select(Membership.person_id, Membership.role).where(Membership.organisation_id == o.id)
-    ).all())
-    inv = dict(session.execute(
-        select(Involvement.incident_id, Involvement.role)
-        .where(Involvement.organisation_id == o.id)
-    ).all())
+    mem = dict(
+        session.execute(
+            select(Membership.person_id, Membership.role).where(Membership.organisation_id == o.id)
+        ).all()
+    )
+    inv = dict(
+        session.execute(
+            select(Involvement.incident_id, Involvement.role).where(
+                Involvement.organisation_id == o.id
+            )
+        ).all()
+    )
     return {
-        "members": linked(session, viewer, Person, "persons", lambda p: p.display_name,
-                          Person.id.in_(list(mem)), roles=mem),
-        "incidents": linked(session, viewer, Incident, "incidents", lambda r: r.summary,
-                            Incident.id.in_(list(inv)), roles=inv),
+        "members": linked(
+            session,
+            viewer,
+            Person,
+            "persons",
+            lambda p: p.display_name,
+            Person.id.in_(list(mem)),
+            roles=mem,
+        ),
+        "incidents": linked(
+            session,
+            viewer,
+            Incident,
+            "incidents",
+            lambda r: r.summary,
+            Incident.id.in_(list(inv)),
+            roles=inv,
+        ),
     }
 
 

@@ -39,8 +39,11 @@ def name_condition(q: str) -> Any:
     and PostgreSQL answer from the B-tree.
     """
     conds = [
-        Person.id.in_(select(PersonNameToken.person_id).where(
-            PersonNameToken.token >= tok, PersonNameToken.token < tok + "\uffff"))
+        Person.id.in_(
+            select(PersonNameToken.person_id).where(
+                PersonNameToken.token >= tok, PersonNameToken.token < tok + "\uffff"
+            )
+        )
         for tok in dict.fromkeys(name_tokens(q))
     ]
     return and_(*conds) if conds else Person.id.is_(None)
@@ -54,8 +57,13 @@ def name_token_rows(names: list[str]) -> list[PersonNameToken]:
 def _names(names: list[s.NameIn]) -> list[PersonName]:
     return [
         PersonName(
-            position=i, full_name=n.full_name, surname=n.surname, given_name=n.given_name,
-            patronymic=n.patronymic, script=n.script or detect_script(n.full_name), kind=n.kind,
+            position=i,
+            full_name=n.full_name,
+            surname=n.surname,
+            given_name=n.given_name,
+            patronymic=n.patronymic,
+            script=n.script or detect_script(n.full_name),
+            kind=n.kind,
             search_key=search_key(n.full_name),
         )
         for i, n in enumerate(names)
@@ -100,35 +108,75 @@ def _person_summary(session: Session, viewer: Viewer, p: Any) -> dict[str, Any]:
 
 
 def _person_extra(session: Session, viewer: Viewer, p: Any) -> dict[str, Any]:
-    c = candidates(session, {
-        "documents": select(Document.id, literal("")).where(Document.person_id == p.id),
-        "phones": select(Phone.id, literal("")).where(Phone.person_id == p.id),
-        "crossings": select(Crossing.id, literal("")).where(Crossing.person_id == p.id),
-        "incidents": select(Involvement.incident_id, Involvement.role)
-        .where(Involvement.person_id == p.id),
-        "organisations": select(Membership.organisation_id, Membership.role)
-        .where(Membership.person_id == p.id),
-    })
-    incident_links = linked(session, viewer, Incident, "incidents", lambda r: r.summary,
-                            Incident.id.in_(list(c["incidents"])), roles=c["incidents"])
-    cases = linked(
-        session, viewer, Case, "cases", lambda r: f"{r.number} {r.title}",
-        Case.id.in_(select(CaseIncident.case_id).where(
-            CaseIncident.incident_id.in_([i.id for i in incident_links]))),
-    ) if incident_links else []
+    c = candidates(
+        session,
+        {
+            "documents": select(Document.id, literal("")).where(Document.person_id == p.id),
+            "phones": select(Phone.id, literal("")).where(Phone.person_id == p.id),
+            "crossings": select(Crossing.id, literal("")).where(Crossing.person_id == p.id),
+            "incidents": select(Involvement.incident_id, Involvement.role).where(
+                Involvement.person_id == p.id
+            ),
+            "organisations": select(Membership.organisation_id, Membership.role).where(
+                Membership.person_id == p.id
+            ),
+        },
+    )
+    incident_links = linked(
+        session,
+        viewer,
+        Incident,
+        "incidents",
+        lambda r: r.summary,
+        Incident.id.in_(list(c["incidents"])),
+        roles=c["incidents"],
+    )
+    cases = (
+        linked(
+            session,
+            viewer,
+            Case,
+            "cases",
+            lambda r: f"{r.number} {r.title}",
+            Case.id.in_(
+                select(CaseIncident.case_id).where(
+                    CaseIncident.incident_id.in_([i.id for i in incident_links])
+                )
+            ),
+        )
+        if incident_links
+        else []
+    )
     return {
-        "documents": linked(session, viewer, Document, "documents",
-                            lambda r: f"{r.kind} {r.number}",
-                            Document.id.in_(list(c["documents"]))),
-        "phones": linked(session, viewer, Phone, "phones", lambda r: r.number,
-                         Phone.id.in_(list(c["phones"]))),
+        "documents": linked(
+            session,
+            viewer,
+            Document,
+            "documents",
+            lambda r: f"{r.kind} {r.number}",
+            Document.id.in_(list(c["documents"])),
+        ),
+        "phones": linked(
+            session, viewer, Phone, "phones", lambda r: r.number, Phone.id.in_(list(c["phones"]))
+        ),
         "incidents": incident_links,
-        "organisations": linked(session, viewer, Organisation, "organisations",
-                                lambda r: r.name, Organisation.id.in_(list(c["organisations"])),
-                                roles=c["organisations"]),
-        "crossings": linked(session, viewer, Crossing, "crossings",
-                            lambda r: f"{r.direction} {r.crossed_at:%Y-%m-%d %H:%M}",
-                            Crossing.id.in_(list(c["crossings"]))),
+        "organisations": linked(
+            session,
+            viewer,
+            Organisation,
+            "organisations",
+            lambda r: r.name,
+            Organisation.id.in_(list(c["organisations"])),
+            roles=c["organisations"],
+        ),
+        "crossings": linked(
+            session,
+            viewer,
+            Crossing,
+            "crossings",
+            lambda r: f"{r.direction} {r.crossed_at:%Y-%m-%d %H:%M}",
+            Crossing.id.in_(list(c["crossings"])),
+        ),
         "cases": cases,
     }
 
@@ -143,8 +191,11 @@ PERSONS = ResourceSpec(
     label=person_label,
     filters={
         "birth_year": (int, "Year of birth", lambda v: Person.birth_year == v),
-        "nationality": (str, "ISO alpha-2 nationality",
-                        lambda v: cast(Person.nationalities, String).like(f'%"{v.upper()}"%')),
+        "nationality": (
+            str,
+            "ISO alpha-2 nationality",
+            lambda v: cast(Person.nationalities, String).like(f'%"{v.upper()}"%'),
+        ),
         "sex": (str, "M, F or U", lambda v: Person.sex == v),
     },
     text_search=name_condition,
@@ -159,7 +210,10 @@ PERSONS = ResourceSpec(
             {"full_name": "Нұрғалиев Ерлан", "surname": "Нұрғалиев", "given_name": "Ерлан"},
             {"full_name": "NURGALIEV ERLAN", "kind": "passport"},
         ],
-        "sex": "M", "birth_year": 1984, "birth_month": 3, "nationalities": ["KZ"],
+        "sex": "M",
+        "birth_year": 1984,
+        "birth_month": 3,
+        "nationalities": ["KZ"],
         "distribution": "country",
     },
 )
@@ -187,8 +241,11 @@ DOCUMENTS = ResourceSpec(
     public_schema=s.DocumentPublic,
     label=lambda r: f"{r.kind} {r.number}",
     filters={
-        "number": (str, "Document number in any writing",
-                   lambda v: Document.number_key == identifier_key(v)),
+        "number": (
+            str,
+            "Document number in any writing",
+            lambda v: Document.number_key == identifier_key(v),
+        ),
         "person_id": (str, "Holder", lambda v: Document.person_id == _uuid(v)),
         "issuing_country": (str, "ISO alpha-2", lambda v: Document.issuing_country == v.upper()),
     },
@@ -228,8 +285,9 @@ PHONES = ResourceSpec(
     patch=lambda session, viewer, obj, data: setattr(obj, "number_key", identifier_key(obj.number)),
     extra=lambda session, viewer, r: {
         "person": one_link(session, viewer, Person, "persons", person_label, r.person_id),
-        "organisation": one_link(session, viewer, Organisation, "organisations",
-                                 lambda o: o.name, r.organisation_id),
+        "organisation": one_link(
+            session, viewer, Organisation, "organisations", lambda o: o.name, r.organisation_id
+        ),
     },
     create_example={"number": "+77015550101", "distribution": "country"},
 )

@@ -79,7 +79,9 @@ class PersonPublic(RecordOut):
     birth_year: int | None
     birth_month: int | None
     birth_day: int | None
-    birth_date: str | None = Field(None, description="Partial ISO date: 1985, 1985-03 or 1985-03-12")
+    birth_date: str | None = Field(
+        None, description="Partial ISO date: 1985, 1985-03 or 1985-03-12"
+    )
     birth_place: str
     nationalities: list[str]
     notes: str

@@ -4,7 +4,7 @@ import uuid
 from typing import Any
 
 from pydantic import BaseModel, Field, model_validator
-from shapely.geometry import shape
+from shapely.geometry import shape  # type: ignore[import-untyped]
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -34,8 +34,14 @@ class PlacePublic(BaseModel):
     impact_level: str | None
 
 
-def list_places(session: Session, viewer: Viewer | None, kind: str | None,
-                country: str | None, limit: int, offset: int) -> list[PlacePublic]:
+def list_places(
+    session: Session,
+    viewer: Viewer | None,
+    kind: str | None,
+    country: str | None,
+    limit: int,
+    offset: int,
+) -> list[PlacePublic]:
     """Reference places are visible to every signed-in user."""
     if viewer is None:
         require(viewer, Perm.read)
@@ -117,10 +123,13 @@ def create_place(session: Session, viewer: Viewer | None, data: PlaceIn) -> Plac
         if values[key]:
             values[key] = values[key].upper()
             if session.get(Country, values[key]) is None:
-                raise ValidationFailed([{"field": key, "message": f"unknown country {data.country}"}])
+                raise ValidationFailed(
+                    [{"field": key, "message": f"unknown country {data.country}"}]
+                )
     place = Place(**values)
     session.add(place)
     session.flush()
-    audit.record(session, viewer, "create", "places", record_id=place.id,
-                 after=data.model_dump(mode="json"))
+    audit.record(
+        session, viewer, "create", "places", record_id=place.id, after=data.model_dump(mode="json")
+    )
     return PlacePublic.model_validate(place, from_attributes=True)

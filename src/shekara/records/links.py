@@ -24,17 +24,24 @@ def linked(
     roles: dict[uuid.UUID, str] | None = None,
     limit: int = 200,
 ) -> list[LinkOut]:
-    rows: Sequence[Any] = [] if _is_empty_in(where) else session.execute(
-        select(model).where(where, visible(viewer, model)).limit(limit)
-    ).scalars().all()
+    rows: Sequence[Any] = (
+        []
+        if _is_empty_in(where)
+        else session.execute(select(model).where(where, visible(viewer, model)).limit(limit))
+        .scalars()
+        .all()
+    )
     return [
-        LinkOut(id=r.id, type=type_, label=label(r), role=(roles or {}).get(r.id, ""))
-        for r in rows
+        LinkOut(id=r.id, type=type_, label=label(r), role=(roles or {}).get(r.id, "")) for r in rows
     ]
 
 
 def one_link(
-    session: Session, viewer: Viewer, model: Any, type_: str, label: Callable[[Any], str],
+    session: Session,
+    viewer: Viewer,
+    model: Any,
+    type_: str,
+    label: Callable[[Any], str],
     record_id: uuid.UUID | None,
 ) -> LinkOut | None:
     if record_id is None:
@@ -50,9 +57,7 @@ def _is_empty_in(where: ColumnElement[bool]) -> bool:
     return op == "in_op" and getattr(right, "value", None) == []
 
 
-def candidates(
-    session: Session, sources: dict[str, Any]
-) -> dict[str, dict[uuid.UUID, str]]:
+def candidates(session: Session, sources: dict[str, Any]) -> dict[str, dict[uuid.UUID, str]]:
     """Ids (and roles) of linked records of each kind, in one UNION ALL query, before policy.
 
     ``sources`` maps a kind to a select of two columns (id, role). Only kinds with candidates
@@ -60,9 +65,7 @@ def candidates(
     """
     from sqlalchemy import literal, union_all
 
-    parts = [
-        sel.add_columns(literal(kind).label("kind")) for kind, sel in sources.items()
-    ]
+    parts = [sel.add_columns(literal(kind).label("kind")) for kind, sel in sources.items()]
     out: dict[str, dict[uuid.UUID, str]] = {k: {} for k in sources}
     for rid, role, kind in session.execute(union_all(*parts)).all():
         out[kind][rid if isinstance(rid, uuid.UUID) else uuid.UUID(str(rid))] = role or ""

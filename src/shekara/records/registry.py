@@ -13,6 +13,15 @@ from shekara.vehicles.resource import VEHICLES
 
 RESOURCES: dict[str, ResourceSpec] = {
     r.name: r
-    for r in (PERSONS, DOCUMENTS, PHONES, VEHICLES, ORGANISATIONS, INCIDENTS, CROSSINGS, CASES,
-              SOURCES)
+    for r in (
+        PERSONS,
+        DOCUMENTS,
+        PHONES,
+        VEHICLES,
+        ORGANISATIONS,
+        INCIDENTS,
+        CROSSINGS,
+        CASES,
+        SOURCES,
+    )
 }

@@ -17,7 +17,9 @@ class SharingIn(BaseModel):
     distribution: Distribution = Field(
         Distribution.agency, description="agency, country, partners or all"
     )
-    hit_only: bool = Field(False, description="Others learn only that a record exists and whom to ask")
+    hit_only: bool = Field(
+        False, description="Others learn only that a record exists and whom to ask"
+    )
     partner_countries: list[str] = Field(
         default_factory=list, description="ISO alpha-2 codes (distribution=partners)"
     )

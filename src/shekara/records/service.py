@@ -27,8 +27,17 @@ from shekara.records.schemas import AgencyRef, HitNotice, Page, SharingOut
 from shekara.records.spec import ResourceSpec
 
 SHARING_FIELDS = frozenset(
-    {"distribution", "hit_only", "handling_code", "handling_note", "source_reliability",
-     "info_credibility", "external_ref", "partner_countries", "partner_agencies"}
+    {
+        "distribution",
+        "hit_only",
+        "handling_code",
+        "handling_note",
+        "source_reliability",
+        "info_credibility",
+        "external_ref",
+        "partner_countries",
+        "partner_agencies",
+    }
 )
 COUNT_CAP = 10_000
 
@@ -66,11 +75,15 @@ def agency_ref(session: Session, agency_id: uuid.UUID) -> AgencyRef:
 
 
 def sharing_out(session: Session, obj: Any) -> SharingOut:
-    grants = [] if obj.distribution != Distribution.partners else session.execute(
-        select(ShareGrant.partner_country, Agency.code)
-        .outerjoin(Agency, Agency.id == ShareGrant.partner_agency_id)
-        .where(ShareGrant.record_id == obj.id)
-    ).all()
+    grants = (
+        []
+        if obj.distribution != Distribution.partners
+        else session.execute(
+            select(ShareGrant.partner_country, Agency.code)
+            .outerjoin(Agency, Agency.id == ShareGrant.partner_agency_id)
+            .where(ShareGrant.record_id == obj.id)
+        ).all()
+    )
     return SharingOut(
         owner_agency=agency_ref(session, obj.owner_agency_id),
         distribution=obj.distribution,
@@ -121,8 +134,14 @@ def ensure_visible(
 
 
 def _apply_sharing(session: Session, viewer: Viewer, obj: Any, data: dict[str, Any]) -> None:
-    for key in ("distribution", "hit_only", "handling_code", "handling_note",
-                "source_reliability", "info_credibility"):
+    for key in (
+        "distribution",
+        "hit_only",
+        "handling_code",
+        "handling_note",
+        "source_reliability",
+        "info_credibility",
+    ):
         if data.get(key) is not None:
             setattr(obj, key, data[key])
     countries = data.get("partner_countries")
@@ -133,17 +152,22 @@ def _apply_sharing(session: Session, viewer: Viewer, obj: Any, data: dict[str, A
     rows: list[ShareGrant] = []
     for i, code in enumerate(countries or []):
         if session.get(Country, code.upper()) is None:
-            errors.append({"field": f"partner_countries[{i}]", "message": f"unknown country {code!r}"})
+            errors.append(
+                {"field": f"partner_countries[{i}]", "message": f"unknown country {code!r}"}
+            )
         rows.append(ShareGrant(record_id=obj.id, partner_country=code.upper()))
     for i, code in enumerate(agencies or []):
         ag = session.execute(select(Agency).where(Agency.code == code)).scalar_one_or_none()
         if ag is None:
-            errors.append({"field": f"partner_agencies[{i}]", "message": f"unknown agency {code!r}"})
+            errors.append(
+                {"field": f"partner_agencies[{i}]", "message": f"unknown agency {code!r}"}
+            )
         else:
             rows.append(ShareGrant(record_id=obj.id, partner_agency_id=ag.id))
     if (rows or errors) and obj.distribution != Distribution.partners:
-        errors.append({"field": "distribution",
-                       "message": "named partners need distribution 'partners'"})
+        errors.append(
+            {"field": "distribution", "message": "named partners need distribution 'partners'"}
+        )
     if errors:
         raise ValidationFailed(errors)
     session.query(ShareGrant).filter(ShareGrant.record_id == obj.id).delete()
@@ -186,15 +210,24 @@ def list_records(
         stmt = stmt.options(*spec.load_options())
     rows = session.execute(stmt).scalars().all()
     audit.record(
-        session, viewer, "list", spec.name,
-        query={"filters": {k: v for k, v in filters.items() if v is not None}, "q": q,
-               "limit": limit, "offset": offset},
+        session,
+        viewer,
+        "list",
+        spec.name,
+        query={
+            "filters": {k: v for k, v in filters.items() if v is not None},
+            "q": q,
+            "limit": limit,
+            "offset": offset,
+        },
         result_ids=[r.id for r in rows],
         owners=[r.owner_agency_id for r in rows],
     )
     return Page(
         items=[serialise(session, viewer, spec, r, detail=False) for r in rows],
-        total=int(total), limit=limit, offset=offset,
+        total=int(total),
+        limit=limit,
+        offset=offset,
     )
 
 
@@ -210,8 +243,9 @@ def get_record(
     if obj is None:
         raise NotFound(f"no {spec.name} record {record_id}")
     if is_hit_notice(viewer, obj):
-        audit.record(session, viewer, "hit_notice", spec.name, record_id=obj.id,
-                     owners=[obj.owner_agency_id])
+        audit.record(
+            session, viewer, "hit_notice", spec.name, record_id=obj.id, owners=[obj.owner_agency_id]
+        )
         return hit_notice(session, spec, obj)
     audit.record(session, viewer, "read", spec.name, record_id=obj.id, owners=[obj.owner_agency_id])
     return serialise(session, viewer, spec, obj)
@@ -244,7 +278,8 @@ def new_record(session: Session, viewer: Viewer, spec: ResourceSpec, data: BaseM
         existing = find_by_external_ref(session, viewer, spec, ext)
         if existing is not None:
             raise Conflict(
-                f"a {spec.name} record with external_ref {ext!r} exists", field="external_ref",
+                f"a {spec.name} record with external_ref {ext!r} exists",
+                field="external_ref",
                 extra={"id": str(existing.id)},
             )
     obj = spec.model(
@@ -260,8 +295,15 @@ def new_record(session: Session, viewer: Viewer, spec: ResourceSpec, data: BaseM
         spec.build(session, viewer, obj, data)
     session.add(obj)
     session.flush()
-    audit.record(session, viewer, "create", spec.name, record_id=obj.id,
-                 owners=[obj.owner_agency_id], after=snapshot(obj))
+    audit.record(
+        session,
+        viewer,
+        "create",
+        spec.name,
+        record_id=obj.id,
+        owners=[obj.owner_agency_id],
+        after=snapshot(obj),
+    )
     return obj
 
 
@@ -282,7 +324,10 @@ def _load_for_edit(
 
 
 def update_record(
-    session: Session, viewer: Viewer | None, spec: ResourceSpec, record_id: uuid.UUID,
+    session: Session,
+    viewer: Viewer | None,
+    spec: ResourceSpec,
+    record_id: uuid.UUID,
     data: BaseModel,
 ) -> dict[str, Any]:
     viewer = require(viewer, Perm.write)
@@ -294,8 +339,16 @@ def update_record(
     if spec.patch:
         spec.patch(session, viewer, obj, data)
     session.flush()
-    audit.record(session, viewer, "update", spec.name, record_id=obj.id,
-                 owners=[obj.owner_agency_id], before=before, after=snapshot(obj))
+    audit.record(
+        session,
+        viewer,
+        "update",
+        spec.name,
+        record_id=obj.id,
+        owners=[obj.owner_agency_id],
+        before=before,
+        after=snapshot(obj),
+    )
     return serialise(session, viewer, spec, obj)
 
 
@@ -308,5 +361,12 @@ def delete_record(
     session.query(ShareGrant).filter(ShareGrant.record_id == obj.id).delete()
     session.delete(obj)
     session.flush()
-    audit.record(session, viewer, "delete", spec.name, record_id=record_id,
-                 owners=[before["owner_agency_id"]], before=before)
+    audit.record(
+        session,
+        viewer,
+        "delete",
+        spec.name,
+        record_id=record_id,
+        owners=[before["owner_agency_id"]],
+        before=before,
+    )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
 from pydantic import BaseModel
@@ -30,7 +31,11 @@ class SearchResult(BaseModel):
 
 
 def search(
-    session: Session, viewer: Viewer | None, q: str, *, types: list[str] | None = None,
+    session: Session,
+    viewer: Viewer | None,
+    q: str,
+    *,
+    types: list[str] | None = None,
     limit: int = 20,
 ) -> SearchResult:
     viewer = require(viewer, Perm.read)
@@ -40,18 +45,32 @@ def search(
         if spec.text_search is None or (types and spec.name not in types):
             continue
         model = spec.model
-        rows: list[Any] = list(session.execute(
-            select(model).where(visible(viewer, model, include_hit_only=True),
-                                spec.text_search(q)).limit(limit)
-        ).scalars())
+        rows: list[Any] = list(
+            session.execute(
+                select(model)
+                .where(visible(viewer, model, include_hit_only=True), spec.text_search(q))
+                .limit(limit)
+            ).scalars()
+        )
         for r in rows:
             notice = is_hit_notice(viewer, r)
-            hits.append(SearchHit(
-                id=str(r.id), type=spec.name,
-                label="" if notice else spec.label(r), hit_only=notice,
-                owner_agency=agency_ref(session, r.owner_agency_id),
-            ))
+            hits.append(
+                SearchHit(
+                    id=str(r.id),
+                    type=spec.name,
+                    label="" if notice else spec.label(r),
+                    hit_only=notice,
+                    owner_agency=agency_ref(session, r.owner_agency_id),
+                )
+            )
             owners.append(r.owner_agency_id)
-    audit.record(session, viewer, "search", "all", query={"q": q, "types": types},
-                 result_ids=[h.id for h in hits], owners=owners)  # type: ignore[misc]
+    audit.record(
+        session,
+        viewer,
+        "search",
+        "all",
+        query={"q": q, "types": types},
+        result_ids=[uuid.UUID(h.id) for h in hits],
+        owners=owners,
+    )
     return SearchResult(q=q, hits=hits)

@@ -26,6 +26,10 @@ SOURCES = ResourceSpec(
     filters={"kind": (str, "Source kind", lambda v: Source.kind == v)},
     text_search=lambda q: Source.title.ilike(f"%{q}%"),
     build=_build,
-    create_example={"kind": "report", "title": "Patrol report 17/2024", "source_reliability": "B",
-                    "info_credibility": "2"},
+    create_example={
+        "kind": "report",
+        "title": "Patrol report 17/2024",
+        "source_reliability": "B",
+        "info_credibility": "2",
+    },
 )

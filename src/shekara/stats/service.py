@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from pydantic import BaseModel
 from sqlalchemy import func, select
@@ -33,15 +34,19 @@ class Summary(BaseModel):
     total_incidents: int
 
 
-def _month(session: Session, col: object) -> object:
+def _month(session: Session, col: Any) -> Any:
     if get_backend(session).name == "sqlite":
         return func.strftime("%Y-%m", col)
     return func.to_char(col, "YYYY-MM")
 
 
 def summary(
-    session: Session, viewer: Viewer | None, *, since: datetime | None = None,
-    until: datetime | None = None, country: str | None = None,
+    session: Session,
+    viewer: Viewer | None,
+    *,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    country: str | None = None,
 ) -> Summary:
     viewer = require(viewer, Perm.read)
     conds = [visible(viewer, Incident)]
@@ -53,24 +58,37 @@ def summary(
         conds.append(Incident.owner_country == country.upper())
     month = _month(session, Incident.occurred_at)
     by_cat = session.execute(
-        select(Incident.category, func.count()).where(*conds).group_by(Incident.category)
+        select(Incident.category, func.count())
+        .where(*conds)
+        .group_by(Incident.category)
         .order_by(func.count().desc())
     ).all()
     by_month = session.execute(
-        select(month, func.count()).where(*conds).group_by(month).order_by(month)  # type: ignore[arg-type]
+        select(month, func.count()).where(*conds).group_by(month).order_by(month)
     ).all()
     by_com = session.execute(
-        select(Seizure.commodity, month, func.count(), func.sum(Seizure.normalised_quantity),
-               Seizure.normalised_unit)
-        .join(Incident, Incident.id == Seizure.incident_id).where(*conds)
-        .group_by(Seizure.commodity, month, Seizure.normalised_unit)  # type: ignore[arg-type]
-        .order_by(month)  # type: ignore[arg-type]
+        select(
+            Seizure.commodity,
+            month,
+            func.count(),
+            func.sum(Seizure.normalised_quantity),
+            Seizure.normalised_unit,
+        )
+        .join(Incident, Incident.id == Seizure.incident_id)
+        .where(*conds)
+        .group_by(Seizure.commodity, month, Seizure.normalised_unit)
+        .order_by(month)
     ).all()
     by_status = session.execute(
         select(Case.status, func.count()).where(visible(viewer, Case)).group_by(Case.status)
     ).all()
-    audit.record(session, viewer, "stats", "incidents",
-                 query={"since": since, "until": until, "country": country})
+    audit.record(
+        session,
+        viewer,
+        "stats",
+        "incidents",
+        query={"since": since, "until": until, "country": country},
+    )
     return Summary(
         incidents_by_category=[Bucket(key=k, count=n) for k, n in by_cat],
         incidents_by_month=[Bucket(key="incidents", month=m, count=n) for m, n in by_month],

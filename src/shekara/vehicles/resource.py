@@ -25,17 +25,33 @@ def _build(session: Session, viewer: Viewer, obj: Any, data: Any) -> None:
 
 
 def _extra(session: Session, viewer: Viewer, v: Any) -> dict[str, Any]:
-    c = candidates(session, {
-        "incidents": select(Involvement.incident_id, Involvement.role)
-        .where(Involvement.vehicle_id == v.id),
-        "crossings": select(Crossing.id, literal("")).where(Crossing.vehicle_id == v.id),
-    })
+    c = candidates(
+        session,
+        {
+            "incidents": select(Involvement.incident_id, Involvement.role).where(
+                Involvement.vehicle_id == v.id
+            ),
+            "crossings": select(Crossing.id, literal("")).where(Crossing.vehicle_id == v.id),
+        },
+    )
     return {
-        "incidents": linked(session, viewer, Incident, "incidents", lambda r: r.summary,
-                            Incident.id.in_(list(c["incidents"])), roles=c["incidents"]),
-        "crossings": linked(session, viewer, Crossing, "crossings",
-                            lambda r: f"{r.direction} {r.crossed_at:%Y-%m-%d %H:%M}",
-                            Crossing.id.in_(list(c["crossings"]))),
+        "incidents": linked(
+            session,
+            viewer,
+            Incident,
+            "incidents",
+            lambda r: r.summary,
+            Incident.id.in_(list(c["incidents"])),
+            roles=c["incidents"],
+        ),
+        "crossings": linked(
+            session,
+            viewer,
+            Crossing,
+            "crossings",
+            lambda r: f"{r.direction} {r.crossed_at:%Y-%m-%d %H:%M}",
+            Crossing.id.in_(list(c["crossings"])),
+        ),
     }
 
 
@@ -48,14 +64,18 @@ VEHICLES = ResourceSpec(
     public_schema=s.VehiclePublic,
     label=lambda r: f"{r.plate} {r.make} {r.model}".strip(),
     filters={
-        "plate": (str, "Plate in any writing (Cyrillic/Latin look-alikes, spaces)",
-                  lambda v: Vehicle.plate_key == identifier_key(v)),
+        "plate": (
+            str,
+            "Plate in any writing (Cyrillic/Latin look-alikes, spaces)",
+            lambda v: Vehicle.plate_key == identifier_key(v),
+        ),
         "vin": (str, "VIN", lambda v: Vehicle.vin == v.upper()),
         "country": (str, "Registration country", lambda v: Vehicle.country == v.upper()),
         "kind": (str, "Vehicle kind", lambda v: Vehicle.kind == v),
     },
-    text_search=lambda q: Vehicle.plate_key.like(f"{identifier_key(q)}%")
-    | (Vehicle.vin == q.upper()),
+    text_search=lambda q: (
+        Vehicle.plate_key.like(f"{identifier_key(q)}%") | (Vehicle.vin == q.upper())
+    ),
     build=_build,
     patch=_build,
     extra=_extra,

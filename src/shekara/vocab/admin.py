@@ -29,8 +29,14 @@ class TermPublic(TermIn):
 
 def _check_vocab(vocabulary: str) -> None:
     if vocabulary not in VOCABULARIES:
-        raise ValidationFailed([{"field": "vocabulary", "message":
-                                 f"unknown vocabulary; one of {', '.join(VOCABULARIES)}"}])
+        raise ValidationFailed(
+            [
+                {
+                    "field": "vocabulary",
+                    "message": f"unknown vocabulary; one of {', '.join(VOCABULARIES)}",
+                }
+            ]
+        )
 
 
 def list_terms(session: Session, viewer: Viewer | None, vocabulary: str) -> list[TermPublic]:
@@ -46,12 +52,19 @@ def list_terms(session: Session, viewer: Viewer | None, vocabulary: str) -> list
 def add_term(session: Session, viewer: Viewer | None, vocabulary: str, data: TermIn) -> TermPublic:
     viewer = require(viewer, Perm.admin)
     _check_vocab(vocabulary)
-    if session.execute(select(VocabTerm).where(VocabTerm.vocabulary == vocabulary,
-                                               VocabTerm.code == data.code)).first():
+    if session.execute(
+        select(VocabTerm).where(VocabTerm.vocabulary == vocabulary, VocabTerm.code == data.code)
+    ).first():
         raise Conflict(f"{vocabulary} {data.code!r} exists", field="code")
     term = VocabTerm(vocabulary=vocabulary, **data.model_dump())
     session.add(term)
     session.flush()
-    audit.record(session, viewer, "create", "vocab_terms", record_id=term.id,
-                 after={"vocabulary": vocabulary, **data.model_dump()})
+    audit.record(
+        session,
+        viewer,
+        "create",
+        "vocab_terms",
+        record_id=term.id,
+        after={"vocabulary": vocabulary, **data.model_dump()},
+    )
     return TermPublic.model_validate(term, from_attributes=True)

@@ -21,24 +21,36 @@ def seed_vocabularies(session: Session) -> int:
             code, en, ru, kk = row[:4]
             if (vocabulary, code) in existing:
                 continue
-            session.add(VocabTerm(vocabulary=vocabulary, code=code, name_en=en, name_ru=ru,
-                                  name_kk=kk, quantity_kind=row[4] if len(row) > 4 else None))
+            session.add(
+                VocabTerm(
+                    vocabulary=vocabulary,
+                    code=code,
+                    name_en=en,
+                    name_ru=ru,
+                    name_kk=kk,
+                    quantity_kind=row[4] if len(row) > 4 else None,
+                )
+            )
             added += 1
     return added
 
 
 def seed_countries(session: Session, members: list[str]) -> int:
-    raw = json.loads(
-        (files("shekara.refdata") / "data" / "countries.json").read_text("utf-8")
-    )
+    raw = json.loads((files("shekara.refdata") / "data" / "countries.json").read_text("utf-8"))
     existing = {c.code: c for c in session.execute(select(Country)).scalars()}
     added = 0
     for c in raw["countries"]:
         code = c["alpha2"]
         row = existing.get(code)
         if row is None:
-            row = Country(code=code, alpha3=c["alpha3"], name_en=c["names"]["en"],
-                          name_ru=c["names"]["ru"], name_kk=c["names"]["kk"], member=False)
+            row = Country(
+                code=code,
+                alpha3=c["alpha3"],
+                name_en=c["names"]["en"],
+                name_ru=c["names"]["ru"],
+                name_kk=c["names"]["kk"],
+                member=False,
+            )
             session.add(row)
             added += 1
         if code in members:

@@ -9,8 +9,14 @@ from shekara.errors import ValidationFailed
 from shekara.vocab.models import VocabTerm
 
 VOCABULARIES = (
-    "threat_category", "commodity", "concealment", "detection", "involvement_role",
-    "crossing_result", "vehicle_kind", "source_kind",
+    "threat_category",
+    "commodity",
+    "concealment",
+    "detection",
+    "involvement_role",
+    "crossing_result",
+    "vehicle_kind",
+    "source_kind",
 )
 
 
@@ -22,10 +28,15 @@ def check_term(session: Session, vocabulary: str, code: str | None, field: str) 
         select(VocabTerm).where(VocabTerm.vocabulary == vocabulary, VocabTerm.code == code)
     ).scalar_one_or_none()
     if term is None or not term.active:
-        allowed = session.execute(
-            select(VocabTerm.code).where(VocabTerm.vocabulary == vocabulary, VocabTerm.active)
-            .order_by(VocabTerm.code)
-        ).scalars().all()
+        allowed = (
+            session.execute(
+                select(VocabTerm.code)
+                .where(VocabTerm.vocabulary == vocabulary, VocabTerm.active)
+                .order_by(VocabTerm.code)
+            )
+            .scalars()
+            .all()
+        )
         hint = ", ".join(allowed[:30]) if allowed else "none defined yet"
         raise ValidationFailed(
             [{"field": field, "message": f"unknown {vocabulary} {code!r}; allowed: {hint}"}]
