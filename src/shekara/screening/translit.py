@@ -194,11 +194,21 @@ def variants_by_standard(name: str) -> Mapping[str, str]:
 def variants(name: str) -> frozenset[str]:
     """All Latin renderings of a name under all standards, plus their ASCII-folded forms.
 
+    A Latin name is mapped back to Cyrillic (:func:`latin_to_cyrillic`) and rendered again, so
+    ``NURGALIEV`` gives ``NURGALIYEV`` too: extra search forms for systems that match exactly.
+
     >>> sorted(variants("Нургалиев"))
     ['Nurgaliev', 'Nurgaliyev']
     """
+    renderings = list(variants_by_standard(name).values())
+    if not has_cyrillic(name):
+        # a passport spelling: map it back to Cyrillic, then to every standard's spelling
+        guess = latin_to_cyrillic(name)
+        if has_cyrillic(guess):
+            upper = name.isupper()
+            renderings += [r.upper() if upper else r for r in variants_by_standard(guess).values()]
     out: set[str] = set()
-    for rendering in variants_by_standard(name).values():
+    for rendering in renderings:
         out.add(rendering)
         out.add(ascii_fold(rendering))
     return frozenset(out)
