@@ -82,10 +82,28 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     return app
 
 
+OPTIONAL_ROUTERS = ("shekara.io.api", "shekara.screening.api", "shekara.tracking.api")
+
+
 def _mount_optional(app: FastAPI) -> None:
-    """Parts built in other packages (web console, tracking) register themselves here."""
+    """Areas that live in their own packages: each module exposes ``router`` (under /api/v1);
+    the web console exposes ``mount(app)``."""
+    import importlib
+
+    for name in OPTIONAL_ROUTERS:
+        try:
+            module = importlib.import_module(name)
+        except ModuleNotFoundError as e:
+            if e.name != name:
+                raise
+            continue
+        app.include_router(module.router, prefix="/api/v1")
+        if hasattr(module, "on_startup"):
+            app.router.on_startup.append(module.on_startup)
     try:
         from shekara.web.app import mount as mount_web
-    except ImportError:
+    except ModuleNotFoundError as e:
+        if e.name not in ("shekara.web", "shekara.web.app"):
+            raise
         return
     mount_web(app)
