@@ -255,3 +255,10 @@ def test_examples_import(session: Session, viewer: ViewerFactory) -> None:
         report = _run(session, viewer, (EXAMPLES / data).read_bytes(), name=data,
                       mapping=(EXAMPLES / mapping).read_text("utf-8"))
         assert report.ok and report.created > 0, report.errors
+
+
+def test_progress_is_reported_per_row(session: Session, viewer: ViewerFactory) -> None:
+    seen: list[tuple[int, int]] = []
+    import_file(session, viewer("kz-analyst"), "p.csv", _csv(HEADER + GOOD + BAD), MAPPING,
+                dry_run=True, progress=lambda done, total: seen.append((done, total)))
+    assert seen == [(1, 5), (2, 5), (3, 5), (4, 5), (5, 5)]
