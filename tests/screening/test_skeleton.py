@@ -110,6 +110,8 @@ def test_variants_apply_national_standards_only_to_their_letters() -> None:
     assert "uzbek_latin" not in variants_by_standard("Нұрғалиев")
     assert variants_by_standard("Ўткир")["uzbek_latin"] == "Oʻtkir"
     assert "bgn_tgk" in variants_by_standard("Ҷамшед")
+    assert "icao_bel" in variants_by_standard("Ігар")
+    assert "icao_bel" not in variants_by_standard("Әйгерім")  # Kazakh І is not Belarusian
 
 
 def test_skeleton_keys_cover_uzbek_o() -> None:

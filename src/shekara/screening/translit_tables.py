@@ -239,7 +239,7 @@ STANDARDS: Final[Mapping[str, StandardSpec]] = {
         ),
         StandardSpec(
             "icao_bel", "ICAO 9303 (Belarusian)", ICAO_9303_BELARUSIAN,
-            requires_any=BELARUSIAN_LETTERS,
+            requires_any=BELARUSIAN_LETTERS, excludes_any=frozenset("әғқңөұүһҳӣӯҷ"),
         ),
         StandardSpec(
             "icao_ukr", "ICAO 9303 (Ukrainian)", ICAO_9303_UKRAINIAN,
