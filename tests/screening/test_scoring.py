@@ -54,6 +54,9 @@ SAME_PERSON = [
     ("Щукин Фёдор", "SHCHUKIN FEDOR"),
     ("Холматов Бахтиёр", "Xolmatov Baxtiyor"),
     ("Қасымов Асель", "KASSYMOV ASSEL"),
+    # hard sign written as a quotation mark (MVD 310, BGN/PCGN)
+    ("Иброҳимов Маъруф", 'Ma"ruf Ibrokhimov'),
+    ("Неъматов Амирҷон", "Amirdzhon Ne\u201dmatov"),
 ]
 
 DIFFERENT_PERSON = [

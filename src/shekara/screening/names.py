@@ -256,7 +256,9 @@ class ParsedName:
         return tuple(p for p in self.parts if p.role != "patronymic")
 
 
-_SPLIT_RE: Final = re.compile(r"[^\w'\u2019\u02b9\u02bb\u02bc`\u0300-\u036f]+")
+#: Separators between name words; apostrophe-like marks (hard/soft signs in MVD 310, BGN/PCGN,
+#: ISO 9; Uzbek oʻ, gʻ) and combining accents belong to the word.
+_SPLIT_RE: Final = re.compile(r"[^\w'\"\u2019\u201d\u02b9\u02ba\u02bb\u02bc`\u0300-\u036f]+")
 
 
 def _words(text: str) -> list[str]:
