@@ -51,6 +51,7 @@ SAME_PERSON = [
     ("Нургалиев Ерлан", "Ерлан Нұрғалиұлы"),
     # typing error
     ("Nurgaliev Erlan", "Nurgaleiv Erlan"),
+    ("Жээнбеков Айбек", "Zheenbekov Aiek"),  # the typo breaks a vowel glide
     ("Щукин Фёдор", "SHCHUKIN FEDOR"),
     ("Холматов Бахтиёр", "Xolmatov Baxtiyor"),
     ("Қасымов Асель", "KASSYMOV ASSEL"),

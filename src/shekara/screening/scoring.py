@@ -34,6 +34,7 @@ from shekara.screening.names import (
     surname_stem,
 )
 from shekara.screening.translit import (
+    _plain_fold,
     ascii_fold,
     has_cyrillic,
     skeleton_keys,
@@ -207,7 +208,7 @@ def _part_similarity(a: NamePart, b: NamePart, cfg: ScoringConfig) -> tuple[floa
         if a.key[0] == b.key[0]:
             return cfg.initial_similarity, Reason(f"{kind}_initial", params)
         return 0.0, Reason(f"{kind}_different", params)
-    if min(len(a.key), len(b.key)) >= 4 and Levenshtein.distance(a.key, b.key, score_cutoff=1) <= 1:
+    if _one_edit_apart(a, b):
         return cfg.typo_similarity, Reason(f"{kind}_typo", params)
     lev = Levenshtein.normalized_similarity(a.key, b.key)
     sim = round(cfg.fuzzy_cap * (jw + lev) / 2, 4)
@@ -215,6 +216,15 @@ def _part_similarity(a: NamePart, b: NamePart, cfg: ScoringConfig) -> tuple[floa
         return 0.0, Reason(f"{kind}_different", params)
     params["similarity"] = round(sim, 2)
     return sim, Reason(f"{kind}_fuzzy", params)
+
+
+def _one_edit_apart(a: NamePart, b: NamePart) -> bool:
+    """One letter inserted, deleted or replaced, on the skeletons or on the folds before the
+    ie/io rules (a typo can break a vowel glide: Aibek/Aiek)."""
+    if min(len(a.key), len(b.key)) >= 4 and Levenshtein.distance(a.key, b.key, score_cutoff=1) <= 1:
+        return True
+    fa, fb = _plain_fold(a.text), _plain_fold(b.text)
+    return min(len(fa), len(fb)) >= 4 and Levenshtein.distance(fa, fb, score_cutoff=1) <= 1
 
 
 _Pair = tuple[int, int, float, Reason]

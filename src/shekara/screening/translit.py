@@ -271,10 +271,16 @@ def _prepare(word: str) -> str:
 
 
 @lru_cache(maxsize=1 << 18)
+def _plain_fold(word: str) -> str:
+    """Fold one word through the letter classes only (no vowel-glide rules): for typo checks."""
+    return _DOUBLE_RE.sub(r"\1", _FOLD_RE.sub(_fold_sub, _prepare(word)))
+
+
+@lru_cache(maxsize=1 << 18)
 def _base_fold(word: str) -> str:
     """Fold one word, without the general ie/io rules; used for surname stems. Only the glide
     before e word-initially and after a vowel goes (Yerzhan = Erzhan, Dostoyevsky = Dostoevsky)."""
-    w = _DOUBLE_RE.sub(r"\1", _FOLD_RE.sub(_fold_sub, _prepare(word)))
+    w = _plain_fold(word)
     return _GLIDE_RE.sub("", w) if "ie" in w else w
 
 
