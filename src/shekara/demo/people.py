@@ -136,6 +136,12 @@ def organisations(ctx: Ctx) -> None:
                    country=country,
                    notes=f"{SYNTHETIC} Criminal group active on the {corridor} corridor.")
         ctx.writer.add("organisations", row)
+        if rng.random() < 0.6:  # the group's shared "work" phone
+            number = phone_number(rng, country)
+            phone = ctx.shared(ctx.ids.next("phone"), agency, row["created_at"])
+            phone.update(number=number, number_key=identifier_key(number), person_id=None,
+                         organisation_id=oid)
+            ctx.writer.add("phones", phone)
         ctx.writer.maybe_flush()
         ctx.groups.append((oid, corridor, []))
     for n in range(ctx.sizes.companies):
