@@ -16,6 +16,12 @@ from tests.conftest import World
 from tests.records.factories import create
 
 OWNER = "kz-officer"
+# A term that finds each factory record through the search across everything.
+SEARCH_TERMS = {
+    "persons": "NURGALIEV", "documents": "N0123456", "phones": "77015550101",
+    "vehicles": "123ABC02", "organisations": "Sever", "incidents": "gas cylinder",
+    "cases": "KZ-2024-1", "sources": "Patrol report",
+}
 
 
 def sees(client: TestClient, world: World, user: str, resource: str, rid: str) -> bool:
@@ -33,6 +39,12 @@ def sees(client: TestClient, world: World, user: str, resource: str, rid: str) -
         assert missing.status_code == 404
         assert detail.json()["errors"][0]["code"] == missing.json()["errors"][0]["code"]
     assert in_list == full, f"list and detail disagree for {user}"
+    if resource in SEARCH_TERMS:
+        hits = client.get("/api/v1/search", params={"q": SEARCH_TERMS[resource],
+                                                    "types": resource, "limit": 100}, headers=h)
+        assert hits.status_code == 200, hits.text
+        found = [x for x in hits.json()["hits"] if x["id"] == rid]
+        assert bool(found) == full, f"search and detail disagree for {user}"
     return full
 
 

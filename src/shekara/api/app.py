@@ -94,7 +94,7 @@ def _mount_optional(app: FastAPI) -> None:
         try:
             module = importlib.import_module(name)
         except ModuleNotFoundError as e:
-            if e.name != name:
+            if not (e.name and name.startswith(e.name)):
                 raise
             continue
         app.include_router(module.router, prefix="/api/v1")
