@@ -123,6 +123,8 @@ def test_usage_errors_exit_2(env: Engine, tmp_path: Path) -> None:
     assert r.exit_code == 2 and "nobody" in r.output
     r = _import("--as", "officer")
     assert r.exit_code == 1 and "may not import" in r.output
+    r = runner.invoke(app, ["export", "persons", "--as", "officer"])
+    assert r.exit_code == 1 and "may not export" in r.output
     r = runner.invoke(app, ["export", "aliens", "--as", "analyst"])
     assert r.exit_code == 2 and "aliens" in r.output
     r = runner.invoke(app, ["export", "persons", "--as", "analyst", "--filter", "colour"])

@@ -129,3 +129,15 @@ def test_dates_from_spreadsheets_become_dates() -> None:
                        "constants": {"kind": "passport"}})
     built = build_row(cm, {"n": 123456, "d": datetime(2020, 1, 2)})
     assert built.data == {"number": "123456", "issued_on": date(2020, 1, 2), "kind": "passport"}
+
+
+def test_decimal_comma_and_json_lists() -> None:
+    cm = load_mapping({"resource": "incidents", "decimal_comma": True,
+                       "fields": {"seizures[0].quantity": "q", "seizures[0].commodity": "c",
+                                  "seizures[0].transit_countries": {"column": "t",
+                                                                    "map": {"Казахстан": "KZ"}},
+                                  "lat": "lat"}})
+    built = build_row(cm, {"q": "1 200,5", "c": "heroin", "t": ["Казахстан", "RU", ""],
+                           "lat": "50,85"})
+    assert built.data == {"seizures": [{"quantity": "1200.5", "commodity": "heroin",
+                                        "transit_countries": ["KZ", "RU"]}], "lat": "50.85"}

@@ -90,6 +90,9 @@ class Mapping(BaseModel):
     timezone: str | None = Field(
         None, description="Zone of times given without one: an IANA name or +05:00"
     )
+    decimal_comma: bool = Field(
+        False, description="Numbers are written 4,2 and 1 200,5 (comma decimals, space groups)"
+    )
     fields: dict[str, FieldSpec] = Field(
         default_factory=dict, description="Field path -> column name, or a FieldSpec object"
     )
@@ -360,14 +363,27 @@ def _coerce(value: Any, kind: str, tz: tzinfo | None) -> Any:
     return value
 
 
-def convert(raw: Any, fs: FieldSpec, kind: str, tz: tzinfo | None) -> Any:
+_NUMERIC = ("int", "float", "decimal")
+
+
+def _number(text: str) -> str:
+    """``1 200,5`` -> ``1200.5`` (comma decimals, space or no-break-space groups)."""
+    return "".join(text.split()).replace(",", ".")  # split() also drops no-break spaces
+
+
+def convert(raw: Any, fs: FieldSpec, kind: str, tz: tzinfo | None,
+            decimal_comma: bool = False) -> Any:
     """One cell through split, map, date parsing, part and coercion; ValueError if unusable."""
     if _empty(raw):
         return None
     if kind == "list" and isinstance(raw, str) and fs.split is not None:
         items = [p.strip() for p in raw.split(fs.split) if p.strip()]
         return [_map(p, fs) for p in items]
+    if kind == "list" and isinstance(raw, list):  # JSON sources
+        return [_map(p, fs) for p in raw if not _empty(p)]
     value = _parse_date(_map(raw, fs), fs)
+    if decimal_comma and kind in _NUMERIC and isinstance(value, str):
+        value = _number(value)
     if value is None:
         return None
     if fs.part is not None:
@@ -422,7 +438,7 @@ def build_row(cm: CompiledMapping, row: dict[str, Any]) -> BuiltRow:
     for text, (path, fs, kind) in cm.fields.items():
         out.columns[text] = fs.column
         try:
-            value = convert(cell(row, fs.column), fs, kind, cm.tz)
+            value = convert(cell(row, fs.column), fs, kind, cm.tz, cm.mapping.decimal_comma)
         except ValueError as e:
             out.errors.append({"field": text, "column": fs.column, "message": str(e)})
             continue
