@@ -233,8 +233,10 @@ def is_common_name(part: str) -> bool:
 
 @dataclass(frozen=True)
 class NamePart:
-    """One part of a personal name. ``role`` is a hint: "surname", "given", "patronymic" or
-    "unknown"; scoring aligns parts order-free and uses the role only for patronymics."""
+    """One part of a personal name. ``key`` is the part's skeleton (for a patronymic: the
+    father's name, see :func:`patronymic_key`). ``role`` is a hint: "surname", "given",
+    "patronymic" or "unknown"; scoring aligns parts order-free and uses roles only to set the
+    patronymic aside and to allow surname-only rules (suffix, male/female form)."""
 
     text: str
     key: str

@@ -43,6 +43,7 @@ from shekara.screening.translit import (
 )
 
 __all__ = [
+    "DEFAULT_CONFIG",
     "Person",
     "Reason",
     "Score",
