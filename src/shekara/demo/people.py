@@ -314,6 +314,16 @@ def memberships(ctx: Ctx) -> None:
                 if rng.random() < 0.15 else None,
             })
             ctx.writer.maybe_flush()
+    # Directors and drivers of the transport companies (any person, not only of interest).
+    for cid in ctx.companies:
+        for k in range(rng.randint(1, 4)):
+            ctx.writer.add("memberships", {
+                "id": ctx.ids.next("membership"), "organisation_id": cid,
+                "person_id": ctx.ids.of("person", rng.randrange(ctx.sizes.persons)),
+                "role": "director" if k == 0 else "driver",
+                "since": ctx.random_time().date(), "until": None,
+            })
+            ctx.writer.maybe_flush()
     ctx.writer.flush()
 
 
