@@ -1,0 +1,1 @@
+"""Tracking: devices, fixes, trips, geofences, alert rules and the live map feed."""
