@@ -1,0 +1,325 @@
+"""Durable storage of fixes: the `FixSink` the gateways hand their fixes to.
+
+`FixWriter.store(fixes)` returns only after the fixes are committed, so a gateway acknowledges
+a fix to its device only once it is durable. Fixes of concurrent `store` calls (many devices,
+many connections) are gathered into one transaction by writer threads:
+
+* SQLite: one writer thread owns the only write connection (WAL, ``synchronous=FULL`` on that
+  connection, so a commit survives a power cut and, a fortiori, a killed process);
+* PostgreSQL: a few writer threads, each with its own connection, each batching whatever is
+  queued (multi-row ``INSERT … ON CONFLICT DO NOTHING``).
+
+A fix sent again by a device (its acknowledgement was lost) has the same primary key
+(device, fix time, content hash) and is stored once. The same transaction upserts
+``tracking_latest_positions`` (newest fix time wins, late black-box data never moves a device
+back in time).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import queue
+import threading
+import time
+import uuid
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import structlog
+from sqlalchemy import Connection, Engine, case, text
+from sqlalchemy.dialects import postgresql, sqlite
+
+from shekara.telemetry.protocols.fix import Fix
+from shekara.tracking.models import FixRow, LatestPosition
+
+log = structlog.get_logger(__name__)
+
+StoredCallback = Callable[[Sequence[Fix]], None]
+"""Called in the writer thread with the fixes of each committed batch (e.g. the rule queue)."""
+
+
+def fix_key(fix: Fix) -> int:
+    """A 63-bit hash of what a fix says: the same report sent twice has the same key."""
+    parts = (
+        fix.lat,
+        fix.lon,
+        fix.speed_kmh,
+        fix.course_deg,
+        fix.altitude_m,
+        fix.satellites,
+        fix.hdop,
+        fix.valid,
+        fix.blackbox,
+        sorted(fix.alarms),
+        sorted(fix.params.items()),
+    )
+    digest = hashlib.blake2b(repr(parts).encode(), digest_size=8).digest()
+    return int.from_bytes(digest, "big") & 0x7FFF_FFFF_FFFF_FFFF
+
+
+def fix_row(fix: Fix, now: datetime | None = None) -> dict[str, Any]:
+    """The `tracking_fixes` row of a fix (typed columns; alarms and other params as flags)."""
+    flags: dict[str, Any] | None = None
+    if fix.alarms or fix.params:
+        flags = dict(fix.params)
+        if fix.alarms:
+            flags["alarms"] = sorted(fix.alarms)
+    return {
+        "device_id": uuid.UUID(fix.device_id),
+        "fix_time": fix.fix_time,
+        "fix_key": fix_key(fix),
+        "received_at": fix.received_at or now or datetime.now(UTC),
+        "lat": fix.lat,
+        "lon": fix.lon,
+        "speed": fix.speed_kmh,
+        "course": fix.course_deg,
+        "altitude": fix.altitude_m,
+        "sats": fix.satellites,
+        "hdop": fix.hdop,
+        "valid": fix.valid,
+        "blackbox": fix.blackbox,
+        "protocol": fix.protocol[:20],
+        "flags": flags,
+    }
+
+
+def _insert(conn: Connection) -> Any:
+    return postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert
+
+
+def write_fixes(conn: Connection, fixes: Sequence[Fix]) -> int:
+    """Insert fixes (idempotently) and upsert the latest positions, in the caller's
+    transaction. Returns the number of fixes given."""
+    if not fixes:
+        return 0
+    now = datetime.now(UTC)
+    rows = [fix_row(f, now) for f in fixes]
+    ins = _insert(conn)
+    conn.execute(ins(FixRow).on_conflict_do_nothing(), rows)
+    newest: dict[uuid.UUID, dict[str, Any]] = {}
+    for row in rows:
+        cur = newest.get(row["device_id"])
+        if cur is None or row["fix_time"] > cur["fix_time"]:
+            newest[row["device_id"]] = row
+    latest = [
+        {
+            "device_id": r["device_id"],
+            "fix_time": r["fix_time"],
+            "received_at": r["received_at"],
+            "lat": r["lat"],
+            "lon": r["lon"],
+            "speed": r["speed"],
+            "course": r["course"],
+            "valid": r["valid"],
+            "last_valid_lat": r["lat"] if r["valid"] else None,
+            "last_valid_lon": r["lon"] if r["valid"] else None,
+        }
+        for _, r in sorted(newest.items())  # a fixed order: no deadlocks between writers
+    ]
+    stmt = ins(LatestPosition)
+    t = LatestPosition.__table__
+    ex = stmt.excluded
+    stmt = stmt.on_conflict_do_update(
+        index_elements=[t.c.device_id],
+        set_={
+            "fix_time": ex.fix_time,
+            "received_at": ex.received_at,
+            "lat": ex.lat,
+            "lon": ex.lon,
+            "speed": ex.speed,
+            "course": ex.course,
+            "valid": ex.valid,
+            "last_valid_lat": case((ex.valid, ex.lat), else_=t.c.last_valid_lat),
+            "last_valid_lon": case((ex.valid, ex.lon), else_=t.c.last_valid_lon),
+        },
+        where=t.c.fix_time < ex.fix_time,
+    )
+    conn.execute(stmt, latest)
+    return len(rows)
+
+
+@dataclass
+class _Job:
+    fixes: Sequence[Fix]
+    future: asyncio.Future[None]
+    loop: asyncio.AbstractEventLoop
+
+
+_STOP = object()
+
+
+class FixWriter:
+    """The durable `FixSink`: batches concurrent `store` calls into few transactions.
+
+    ``threads`` defaults to 1 on SQLite (its single writer) and 4 on PostgreSQL.
+    """
+
+    def __init__(
+        self,
+        engine: Engine,
+        *,
+        threads: int | None = None,
+        max_batch: int = 5000,
+        on_stored: StoredCallback | None = None,
+    ):
+        self.engine = engine
+        self.is_sqlite = engine.dialect.name == "sqlite"
+        self.threads = 1 if self.is_sqlite else (threads or 4)
+        self.max_batch = max_batch
+        self.on_stored = on_stored
+        self._queue: queue.Queue[_Job | object] = queue.Queue()
+        self._workers: list[threading.Thread] = []
+        self.batches = 0
+        self.stored = 0
+
+    def start(self) -> FixWriter:
+        for i in range(self.threads):
+            worker = threading.Thread(target=self._run, name=f"fix-writer-{i}", daemon=True)
+            worker.start()
+            self._workers.append(worker)
+        return self
+
+    def close(self) -> None:
+        for _ in self._workers:
+            self._queue.put(_STOP)
+        for worker in self._workers:
+            worker.join(timeout=30)
+        self._workers.clear()
+
+    async def store(self, fixes: Sequence[Fix]) -> None:
+        """Return once `fixes` are committed; raise if they could not be."""
+        if not fixes:
+            return
+        if not self._workers:
+            raise RuntimeError("FixWriter not started")
+        loop = asyncio.get_running_loop()
+        future: asyncio.Future[None] = loop.create_future()
+        self._queue.put(_Job(fixes, future, loop))
+        await future
+
+    def _take(self) -> list[_Job] | None:
+        first = self._queue.get()
+        if first is _STOP:
+            return None
+        assert isinstance(first, _Job)
+        jobs = [first]
+        count = len(first.fixes)
+        while count < self.max_batch:
+            try:
+                nxt = self._queue.get_nowait()
+            except queue.Empty:
+                break
+            if nxt is _STOP:
+                self._queue.put(_STOP)  # handled on the next round
+                break
+            assert isinstance(nxt, _Job)
+            jobs.append(nxt)
+            count += len(nxt.fixes)
+        return jobs
+
+    def _run(self) -> None:
+        with self.engine.connect() as conn:
+            if self.is_sqlite:
+                conn.connection.driver_connection.execute(  # type: ignore[union-attr]
+                    "PRAGMA synchronous=FULL"
+                )
+            while True:
+                jobs = self._take()
+                if jobs is None:
+                    return
+                fixes = [f for job in jobs for f in job.fixes]
+                try:
+                    with conn.begin():
+                        write_fixes(conn, fixes)
+                except Exception as exc:
+                    log.exception("tracking.store_failed", fixes=len(fixes))
+                    for job in jobs:
+                        job.loop.call_soon_threadsafe(_fail, job.future, exc)
+                    continue
+                self.batches += 1
+                self.stored += len(fixes)
+                for job in jobs:
+                    job.loop.call_soon_threadsafe(_done, job.future)
+                if self.on_stored is not None:
+                    try:
+                        self.on_stored(fixes)
+                    except Exception:
+                        log.exception("tracking.on_stored_failed")
+
+
+def _done(future: asyncio.Future[None]) -> None:
+    if not future.done():
+        future.set_result(None)
+
+
+def _fail(future: asyncio.Future[None], exc: BaseException) -> None:
+    if not future.done():
+        future.set_exception(exc)
+
+
+def ensure_partitions(engine: Engine, months_ahead: int = 3, now: datetime | None = None) -> int:
+    """PostgreSQL: create the monthly partitions of ``tracking_fixes`` up to ``months_ahead``
+    (no-op on SQLite). Run at startup and daily; returns how many were created."""
+    if engine.dialect.name != "postgresql":
+        return 0
+    now = now or datetime.now(UTC)
+    created = 0
+    year, month = now.year, now.month
+    with engine.begin() as conn:
+        for _ in range(months_ahead + 1):
+            nxt = (year + 1, 1) if month == 12 else (year, month + 1)
+            name = f"tracking_partitions.tracking_fixes_{year:04d}_{month:02d}"
+            exists = conn.execute(text("SELECT to_regclass(:n)"), {"n": name}).scalar()
+            if exists is None:
+                conn.execute(
+                    text(
+                        f"CREATE TABLE {name} PARTITION OF tracking_fixes FOR VALUES FROM "
+                        f"('{year:04d}-{month:02d}-01 00:00+00') "
+                        f"TO ('{nxt[0]:04d}-{nxt[1]:02d}-01 00:00+00')"
+                    )
+                )
+                created += 1
+            year, month = nxt
+    return created
+
+
+def apply_retention(engine: Engine, keep_days: int, now: datetime | None = None) -> int:
+    """Delete fixes older than ``keep_days`` (on PostgreSQL, whole monthly partitions older
+    than the limit are dropped first, which costs nothing). Returns rows deleted."""
+    cutoff = (now or datetime.now(UTC)) - timedelta(days=keep_days)
+    dropped = 0
+    with engine.begin() as conn:
+        if conn.dialect.name == "postgresql":
+            names = conn.execute(
+                text(
+                    "SELECT c.relname FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid "
+                    "JOIN pg_class p ON p.oid = i.inhparent WHERE p.relname = 'tracking_fixes'"
+                )
+            ).scalars()
+            for name in names:
+                parts = name.rsplit("_", 2)
+                if len(parts) != 3 or not parts[1].isdigit() or not parts[2].isdigit():
+                    continue
+                y, m = int(parts[1]), int(parts[2])
+                end = datetime(y + (m == 12), m % 12 + 1, 1, tzinfo=UTC)
+                if end <= cutoff:
+                    conn.execute(text(f"DROP TABLE tracking_partitions.{name}"))
+                    dropped += 1
+        result = conn.execute(FixRow.__table__.delete().where(FixRow.fix_time < cutoff))
+    log.info("tracking.retention", cutoff=cutoff.isoformat(), partitions_dropped=dropped)
+    return int(result.rowcount or 0)
+
+
+def iter_chunks(items: Sequence[Fix], size: int) -> Iterable[Sequence[Fix]]:
+    for i in range(0, len(items), size):
+        yield items[i : i + size]
+
+
+def wait_idle(writer: FixWriter, timeout: float = 10.0) -> None:
+    """Block until the writer's queue is empty (tests, benchmarks)."""
+    deadline = time.monotonic() + timeout
+    while not writer._queue.empty() and time.monotonic() < deadline:
+        time.sleep(0.01)
