@@ -59,6 +59,10 @@ def test_leaf_kinds() -> None:
     ({"resource": "persons", "fields": {"sex": "A"}, "constants": {"bogus": 1}}, "constants.bogus"),
     ({"resource": "persons", "fields": {"sex": "A"}, "timezone": "Mars/Olympus"}, "timezone"),
     ({"resource": "persons", "fields": {"sex": "A"}, "colour": "red"}, "colour"),
+    ({"resource": "persons", "fields": {"sex": "A"}, "constants": {"distribution": "world"}},
+     "constants.distribution"),
+    ({"resource": "persons", "fields": {"names[1].full_name": "A"},
+      "constants": {"names[1].kind": "nickname"}}, "constants.names[1].kind"),
 ])
 def test_bad_mappings_name_the_key(raw: object, key: str) -> None:
     with pytest.raises(MappingError) as e:

@@ -248,6 +248,7 @@ def load_mapping(raw: str | bytes | dict[str, Any]) -> CompiledMapping:
     constants = []
     for text, value in mapping.constants.items():
         constants.append((text, _checked_path(schema, text, f"constants.{text}"), value))
+    _check_constants(schema, constants)
     tz = None
     if mapping.timezone:
         try:
@@ -258,6 +259,24 @@ def load_mapping(raw: str | bytes | dict[str, Any]) -> CompiledMapping:
     if not fields and not mapping.id_column:
         raise MappingError("mapping key 'fields': map at least one column", field="fields")
     return CompiledMapping(mapping, spec, fields, constants, tz)
+
+
+def _check_constants(schema: type[BaseModel], constants: list[tuple[str, Path, Any]]) -> None:
+    """Validate the constants once, so that a bad one is a mapping error, not N bad rows."""
+    tree: dict[str, Any] = {}
+    for _text_path, path, value in constants:
+        _put(tree, path, value, create=True)
+    probe = BuiltRow(data={}, external_ref=None)
+    probe.data = _finish(tree, (), probe.remap)
+    try:
+        schema.model_validate(probe.data)
+    except ValidationError as e:
+        texts = {t for t, _, _ in constants}
+        for err in e.errors():
+            where = original_path(probe, tuple(err["loc"]))
+            if err["type"] != "missing" and where in texts:
+                key = f"constants.{where}"
+                raise MappingError(f"mapping key {key!r}: {err['msg']}", field=key) from e
 
 
 def _checked_path(schema: type[BaseModel], text: str, key: str) -> Path:
