@@ -261,3 +261,32 @@ def test_a_burst_is_stored_together_and_acknowledged_in_order() -> None:
     sink = run(scenario)
     assert len(sink.fixes) == 50
     assert sink.calls < 50  # one durable write per read, not per packet
+
+
+def test_random_garbage_never_takes_the_server_down() -> None:
+    import random
+
+    async def main() -> None:
+        sink = MemorySink()
+        server = await EgtsGateway(sink, authenticate, GatewaySettings(idle_timeout_s=0.5)).start(
+            "127.0.0.1", 0
+        )
+        port = server.sockets[0].getsockname()[1]
+        rng = random.Random(33472)
+        try:
+            for i in range(20):
+                blob = bytes(rng.randrange(256) for _ in range(rng.randrange(1, 400)))
+                if i % 2:  # a valid start, then garbage
+                    blob = auth_packet() + pos_packet() + blob
+                reader, writer = await asyncio.open_connection("127.0.0.1", port)
+                writer.write(blob)
+                await asyncio.wait_for(reader.read(), 3.0)  # answered or not, then closed
+                writer.close()
+            reader, writer = await asyncio.open_connection("127.0.0.1", port)
+            await login(reader, writer)  # still serving
+            writer.close()
+        finally:
+            server.close()
+            await server.wait_closed()
+
+    asyncio.run(main())

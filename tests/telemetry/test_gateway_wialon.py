@@ -278,3 +278,32 @@ def test_a_burst_is_stored_together_and_answered_in_order() -> None:
     sink = run(scenario)
     assert len(sink.fixes) == 20
     assert sink.calls < 20
+
+
+def test_random_garbage_never_takes_the_server_down() -> None:
+    import random
+
+    async def main() -> None:
+        sink = MemorySink()
+        gateway = WialonGateway(sink, authenticate, GatewaySettings(idle_timeout_s=0.5))
+        server = await gateway.start("127.0.0.1", 0)
+        port = server.sockets[0].getsockname()[1]
+        rng = random.Random(1120)
+        try:
+            for i in range(20):
+                blob = bytes(rng.randrange(256) for _ in range(rng.randrange(1, 400)))
+                if i % 2:
+                    blob = f"#L#{IMEI};secret\r\n".encode() + SD + blob + b"\r\n"
+                reader, writer = await asyncio.open_connection("127.0.0.1", port)
+                writer.write(blob)
+                await asyncio.wait_for(reader.read(), 3.0)
+                writer.close()
+            reader, writer = await asyncio.open_connection("127.0.0.1", port)
+            writer.write(f"#L#{IMEI};secret\r\n".encode())
+            assert await line(reader) == b"#AL#1\r\n"
+            writer.close()
+        finally:
+            server.close()
+            await server.wait_closed()
+
+    asyncio.run(main())
