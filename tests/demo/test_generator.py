@@ -170,7 +170,7 @@ def test_cases_have_histories_and_handovers(tiny_session: Session) -> None:
     for cid, kind, _ in events:
         by_case.setdefault(cid, []).append(kind)
     assert all(kinds[0] == "status" for kinds in by_case.values())
-    final = dict(s.execute(select(Case.id, Case.status)).all())
+    final: dict[uuid.UUID, Any] = dict(s.execute(select(Case.id, Case.status)).all())
     for cid, _kind, to in events:
         assert cid in final and (to is None or isinstance(to, str))
 
@@ -259,3 +259,17 @@ def test_sizes() -> None:
         Sizes.of("huge")
     with pytest.raises(ValueError):
         Sizes.of({"people": 5})
+
+
+def test_deferred_indexes_are_rebuilt(new_engine: EngineFactory) -> None:
+    from sqlalchemy import inspect
+
+    eng = new_engine()
+    before = {t.name: {i["name"] for i in inspect(eng).get_indexes(t.name)} for t in TABLE_ORDER}
+    stages: list[str] = []
+    generate(sessionmaker(eng), TINY, seed=2, defer_indexes=True,
+             progress=lambda stage, done, total: stages.append(stage))
+    after = {t.name: {i["name"] for i in inspect(eng).get_indexes(t.name)} for t in TABLE_ORDER}
+    assert after == before
+    assert "ix_person_names_search_key" in after["person_names"]
+    assert {"persons", "incidents", "crossings", "indexes"} <= set(stages)
