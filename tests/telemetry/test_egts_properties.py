@@ -34,10 +34,12 @@ from shekara.telemetry.protocols.egts import (
 from shekara.telemetry.protocols.egts.constants import EPOCH, LAT_SCALE, LON_SCALE
 from shekara.telemetry.protocols.egts.subrecords import (
     encode_counters,
+    encode_loopin,
     parse_ad_sensors,
     parse_auth_info,
     parse_counters,
     parse_ext_pos_data,
+    parse_loopin,
     parse_pos_data,
     parse_state,
     parse_term_identity,
@@ -264,3 +266,9 @@ def test_auth_packet_roundtrip(ident: TermIdentity, info: AuthInfo | None, pid: 
     assert result.identities == (ident,)
     assert result.auth_infos == (() if info is None else (info,))
     assert result.records[0].service == Service.AUTH
+
+
+@given(st.dictionaries(st.integers(1, 8), st.integers(0, 15)))
+def test_loop_inputs_roundtrip(states: dict[int, int]) -> None:
+    data = encode_loopin(states)
+    assert parse_loopin(data, 0, len(data)) == states

@@ -375,3 +375,23 @@ def test_result_code_enum_values_match_the_standard() -> None:
     ]
     assert int(Result.HEADERCRC_ERROR) == 137 and int(Result.DATACRC_ERROR) == 138
     assert int(Result.AUTH_DENIED) == 151 and int(Result.ID_NFOUND) == 153
+
+
+def test_loop_inputs_and_absolute_counter() -> None:
+    subs = bytes.fromhex(
+        "16"
+        "0300"
+        "0b"
+        "21"
+        "03"  # LOOPIN_DATA: loops 1, 2, 4; states 1, 2 | 3 (low nibble first)
+        "19"
+        "0400"
+        "02"
+        "a08601"  # ABS_CNTR_DATA: counter 2 = 100000
+    )
+    rd = POS_RECORD[SUB_AT:] + subs
+    record = len(rd).to_bytes(2, "little") + bytes.fromhex("0500000202") + rd
+    [fix] = decode(packet(appdata_header(len(record), pid=1), record)).fixes
+    assert (fix.params["loop1"], fix.params["loop2"], fix.params["loop4"]) == (1, 2, 3)
+    assert "loop3" not in fix.params
+    assert fix.params["counter2"] == 100000

@@ -61,9 +61,11 @@ from shekara.telemetry.protocols.egts.subrecords import (
     ext_pos_fields,
     ntm_to_datetime,
     parse_abs_an_sens,
+    parse_abs_cntr,
     parse_ad_sensors,
     parse_auth_info,
     parse_counters,
+    parse_loopin,
     parse_record_response,
     parse_term_identity,
 )
@@ -87,6 +89,8 @@ _STATE = struct.Struct("<BBBBB")
 _RES_OK = int(Result.OK)
 _RES_SRVC_NFOUND = int(Result.SRVC_NFOUND)
 _SRT_ABS_AN_SENS_DATA = int(Subrecord.ABS_AN_SENS_DATA)
+_SRT_ABS_CNTR_DATA = int(Subrecord.ABS_CNTR_DATA)
+_SRT_LOOPIN_DATA = int(Subrecord.LOOPIN_DATA)
 _SRT_AD_SENSORS_DATA = int(Subrecord.AD_SENSORS_DATA)
 _SRT_AUTH_INFO = int(Subrecord.AUTH_INFO)
 _SRT_COUNTERS_DATA = int(Subrecord.COUNTERS_DATA)
@@ -429,6 +433,12 @@ class _RecordParser:
                 elif srt == _SRT_ABS_AN_SENS_DATA:
                     n, value = parse_abs_an_sens(buf, pos, srl)
                     params[f"adc{n}"] = value
+                elif srt == _SRT_ABS_CNTR_DATA:
+                    n, value = parse_abs_cntr(buf, pos, srl)
+                    params[f"counter{n}"] = value
+                elif srt == _SRT_LOOPIN_DATA:
+                    for n, value in parse_loopin(buf, pos, srl).items():
+                        params[f"loop{n}"] = value
             elif service == _SVC_AUTH:
                 if srt == _SRT_TERM_IDENTITY:
                     self.identities.append(parse_term_identity(buf, pos, srl))

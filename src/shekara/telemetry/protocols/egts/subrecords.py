@@ -339,6 +339,43 @@ def encode_abs_an_sens(number: int, value: int) -> bytes:
     return bytes((number,)) + _pack_u24(value)
 
 
+def parse_abs_cntr(buf: Buffer, off: int, length: int) -> tuple[int, int]:
+    """EGTS_SR_ABS_CNTR_DATA: (counter number, 3-byte value)."""
+    if length < 4:
+        raise ProtocolError("ABS_CNTR_DATA shorter than 4 bytes")
+    return buf[off], _u24(buf, off + 1)
+
+
+def parse_loopin(buf: Buffer, off: int, length: int) -> dict[int, int]:
+    """EGTS_SR_LOOPIN_DATA: the 4-bit state of each loop input present, by number 1…8.
+
+    The first byte flags the loops present (bit 0: loop 1); their states follow, two per byte,
+    the lower-numbered loop in the low nibble."""
+    if length < 1:
+        raise ProtocolError("LOOPIN_DATA is empty")
+    flags = buf[off]
+    present = [n + 1 for n in range(8) if flags & (1 << n)]
+    if 1 + (len(present) + 1) // 2 > length:
+        raise ProtocolError("LOOPIN_DATA truncated")
+    states: dict[int, int] = {}
+    for i, number in enumerate(present):
+        byte = buf[off + 1 + i // 2]
+        states[number] = (byte >> 4) if i % 2 else (byte & 0x0F)
+    return states
+
+
+def encode_loopin(states: dict[int, int]) -> bytes:
+    numbers = sorted(states)
+    flags = sum(1 << (n - 1) for n in numbers)
+    out = bytearray((flags,))
+    for i, number in enumerate(numbers):
+        if i % 2:
+            out[-1] |= (states[number] & 0x0F) << 4
+        else:
+            out.append(states[number] & 0x0F)
+    return bytes(out)
+
+
 # --- STATE_DATA (20) -----------------------------------------------------------------------
 
 
