@@ -1,5 +1,8 @@
 from fastapi.testclient import TestClient
+from sqlalchemy import update
+from sqlalchemy.orm import Session
 
+from shekara.agencies.models import Agency
 from tests.conftest import PASSWORD, World
 
 
@@ -12,3 +15,20 @@ def test_login_and_me(client: TestClient, world: World) -> None:
     bad = client.post("/api/v1/auth/token", json={"username": "kz-officer", "password": "nope"})
     assert bad.status_code == 401
     assert bad.json()["errors"][0]["code"] == "not_authenticated"
+
+
+def test_deactivated_user_or_agency_loses_access(
+    client: TestClient, world: World, session: Session
+) -> None:
+    h = world.headers("kg-officer")
+    assert client.get("/api/v1/auth/me", headers=h).status_code == 200
+    r = client.patch(f"/api/v1/users/{world.users['kg-officer']}", json={"active": False},
+                     headers=world.headers("admin"))
+    assert r.status_code == 200, r.text
+    assert client.get("/api/v1/persons", headers=h).status_code == 401
+    r = client.post("/api/v1/auth/token", json={"username": "kg-officer", "password": PASSWORD})
+    assert r.status_code == 401
+    ru = world.headers("ru-officer")
+    assert client.get("/api/v1/persons", headers=ru).status_code == 200
+    session.execute(update(Agency).where(Agency.code == "RU-FSB-PS").values(active=False))
+    assert client.get("/api/v1/persons", headers=ru).status_code == 401

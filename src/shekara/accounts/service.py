@@ -69,7 +69,12 @@ def public(user: User) -> UserPublic:
 
 def authenticate(session: Session, username: str, password: str) -> User:
     user = session.execute(select(User).where(User.username == username)).scalar_one_or_none()
-    if user is None or not user.active or not verify_password(user.password_hash, password):
+    if (
+        user is None
+        or not user.active
+        or not user.agency.active
+        or not verify_password(user.password_hash, password)
+    ):
         raise NotAuthenticated("wrong username or password")
     return user
 
@@ -93,7 +98,9 @@ def user_for_token(session: Session, token: str) -> User | None:
     row = session.execute(
         select(ApiToken).where(ApiToken.token_hash == token_digest(token))
     ).scalar_one_or_none()
-    if row is None or row.revoked or row.expires_at <= utcnow() or not row.user.active:
+    if row is None or row.revoked or row.expires_at <= utcnow():
+        return None
+    if not row.user.active or not row.user.agency.active:
         return None
     return row.user
 
