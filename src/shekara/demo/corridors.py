@@ -5,12 +5,14 @@ Compiled from the public reporting summarised in the domain notes: Afghan opiate
 the Chu valley harvested in late summer; caviar poaching on the Caspian in the spawning seasons;
 synthetic drugs and psychotropics moving the other way; contraband both ways across the
 Kazakhstan-Russia border; labour migration in spring. Shares and months are plausible, not
-statistics. When ``refdata/data/corridors.json`` exists its monthly weights replace these.
+statistics. When ``refdata/data/corridors.json`` exists its corridors (places, commodities,
+seasonality) are used, with the built-in ones it does not describe (see :func:`corridors`).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
+from typing import Any
 
 from shekara.demo.places import read_refdata
 
@@ -33,6 +35,7 @@ class Corridor:
     months: tuple[float, ...] = FLAT  # Jan..Dec
     trend: tuple[float, ...] = (1.0, 1.0, 1.0, 1.0, 1.0)  # 2021..2025 multipliers
     green_border: float = 0.1  # share of incidents on the border between checkpoints
+    cities: tuple[str, ...] = ()  # more inland places (city codes)
 
 
 KZ_RU_ROADS = ("kurmangazy", "karaozek", "zhanibek", "taskala", "ozinki-road", "syrym",
@@ -232,14 +235,108 @@ JOINT_CHECKPOINTS = frozenset({"zhaisan", "kairak", "korday", "zhana-zhol", "auy
                                "zhibek-zholy"})
 
 
+# Free-text commodities of refdata/data/corridors.json -> (threat category, vocabulary commodity).
+REFDATA_COMMODITIES: dict[str, tuple[str, str | None]] = {
+    "heroin": ("drug_trafficking", "heroin"), "opium": ("drug_trafficking", "opium"),
+    "hashish": ("drug_trafficking", "hashish"), "cannabis": ("drug_trafficking", "cannabis"),
+    "cocaine": ("drug_trafficking", "cocaine"),
+    "methamphetamine": ("drug_trafficking", "synthetic_drugs"),
+    "mephedrone": ("drug_trafficking", "synthetic_drugs"),
+    "alpha-PVP": ("drug_trafficking", "synthetic_drugs"),
+    "precursors": ("drug_trafficking", "precursors"),
+    "psychotropic substances": ("psychotropics", "psychotropic_pills"),
+    "sturgeon": ("poaching", "sturgeon_caviar"), "black caviar": ("poaching", "sturgeon_caviar"),
+    "irregular migrants": ("illegal_migration", None),
+    "trafficking in human beings": ("human_trafficking", None),
+    "forged documents": ("document_fraud", None),
+    "consumer goods": ("contraband", "consumer_goods"),
+    "counterfeit goods": ("contraband", "consumer_goods"),
+    "undeclared goods": ("contraband", "other"),
+    "non-ferrous metals": ("contraband", "non_ferrous_metals"), "fuel": ("contraband", "fuel"),
+    "timber": ("contraband", "timber"), "building materials": ("contraband", "other"),
+    "car parts": ("contraband", "car_parts"), "stolen vehicles": ("stolen_vehicle", None),
+    "forged vehicle documents": ("document_fraud", None),
+}
+# Shares and trends of the reference corridors (not in the file); unknown ids get the default.
+REFDATA_SHARES: dict[str, float] = {
+    "northern-route-pamir": 4, "northern-route-aktobe": 5, "northern-route-chui": 4,
+    "northern-route-astrakhan": 3, "northern-route-altai": 3, "uzbek-route-termez": 2,
+    "turkmen-caspian-route": 2, "caspian-sea-route": 1.5, "caspian-caviar": 6,
+    "migrant-smuggling-west": 14, "china-goods-reexport": 10, "synthetics-north-south": 10,
+    "metals-fuel-north": 8, "stolen-vehicles-south": 5,
+}
+OPIATE_TREND = (1.2, 1.1, 1.0, 0.85, 0.75)
+SYNTHETIC_TREND = (0.6, 0.8, 1.0, 1.3, 1.6)
+DRUG_CODES = frozenset({"heroin", "opium", "hashish", "cannabis", "cocaine", "synthetic_drugs",
+                        "precursors"})
+
+
+def category_of(commodity: str) -> str:
+    """The threat category a seizure of ``commodity`` usually belongs to."""
+    if commodity in DRUG_CODES:
+        return "drug_trafficking"
+    return {"psychotropic_pills": "psychotropics", "firearms": "weapons", "ammunition": "weapons",
+            "sturgeon_caviar": "poaching", "currency": "money_laundering"}.get(commodity,
+                                                                                "contraband")
+
+
+# Built-in corridors kept next to the reference ones (patterns the file does not describe).
+KEEP_BUILT_IN = ("chu-valley-cannabis", "kz-ru-contraband", "weapons", "altai-timber",
+                 "cash-couriers")
+
+
+def _from_refdata(row: dict[str, Any], place_country: dict[str, str]) -> Corridor | None:
+    categories: dict[str, float] = {}
+    commodities: dict[str, float] = {}
+    for text in row.get("commodities") or []:
+        category, commodity = REFDATA_COMMODITIES.get(str(text), ("other", None))
+        categories[category] = categories.get(category, 0.0) + 1.0
+        if commodity:
+            commodities[commodity] = commodities.get(commodity, 0.0) + 1.0
+    checkpoints: list[str] = []
+    cities: list[str] = []
+    regions: list[str] = []
+    countries: list[str] = []
+    for ref in row.get("places") or []:
+        kind, _, ident = str(ref).partition(":")
+        if kind == "checkpoint":
+            checkpoints.append(ident)
+        elif kind == "city":
+            cities.append(ident)
+        elif kind == "region":
+            regions.append(ident)
+        country = place_country.get(ident)
+        if country and (not countries or countries[-1] != country):
+            countries.append(country)
+    months = tuple(float(w) for w in row.get("seasonality") or FLAT)
+    if not categories or not (checkpoints or cities or regions) or len(months) != 12:
+        return None
+    cid = str(row["id"])
+    drugs = set(commodities) & {"heroin", "opium"}
+    trend = (OPIATE_TREND if drugs else SYNTHETIC_TREND if "synthetic_drugs" in commodities
+             else (1.0,) * 5)
+    return Corridor(
+        cid, str((row.get("names") or {}).get("en") or cid), REFDATA_SHARES.get(cid, 4.0),
+        tuple(categories.items()), tuple(commodities.items()), tuple(checkpoints),
+        tuple(regions), tuple(countries[:1]), tuple(dict.fromkeys(countries[1:-1])),
+        tuple(c for c in countries[::-1] if c != countries[0])[:1] or tuple(countries[-1:]),
+        months=months, trend=trend,
+        green_border=0.4 if "poaching" in categories else 0.15, cities=tuple(cities),
+    )
+
+
 def corridors() -> tuple[Corridor, ...]:
-    """The corridors, with monthly weights from ``refdata/data/corridors.json`` when present."""
+    """The corridors of ``refdata/data/corridors.json`` (with their seasonality) plus the
+    built-in ones it does not describe; only the built-in ones when the file is missing."""
     data = read_refdata("corridors.json")
-    if not data:
+    if not data or not data.get("corridors"):
         return CORRIDORS
-    months: dict[str, tuple[float, ...]] = {}
-    for row in data.get("corridors", []):
-        weights = row.get("monthly_weights") or row.get("months")
-        if isinstance(weights, list) and len(weights) == 12 and row.get("id"):
-            months[str(row["id"])] = tuple(float(w) for w in weights)
-    return tuple(replace(c, months=months.get(c.code, c.months)) for c in CORRIDORS)
+    place_country: dict[str, str] = {}
+    for name, key in (("checkpoints.json", "checkpoints"), ("cities.json", "cities"),
+                      ("regions.json", "regions")):
+        for rec in (read_refdata(name) or {}).get(key, []):
+            place_country[str(rec["id"])] = str(rec.get("country"))
+    found = [c for row in data["corridors"] if (c := _from_refdata(row, place_country))]
+    if not found:
+        return CORRIDORS
+    return tuple(found) + tuple(c for c in CORRIDORS if c.code in KEEP_BUILT_IN)

@@ -20,6 +20,7 @@ from shekara.demo.corridors import (
     CURRENCY_SCALE,
     JOINT_CHECKPOINTS,
     Corridor,
+    category_of,
     corridors,
 )
 from shekara.places.constants import CheckpointKind
@@ -44,6 +45,7 @@ class Route:
         self.border_checkpoints = [p for p in self.checkpoints if p.country2 and p.lat]
         region_ids = [ctx.places[r].id for r in c.regions if r in ctx.places]
         cities = [p for rid in region_ids for p in ctx.cities_by_region.get(rid, [])]
+        cities += [p for code in c.cities if (p := ctx.places.get(code)) and p.kind == "city"]
         self.cities = Chooser([(p, math.sqrt(p.population or 20_000)) for p in cities])
         years = range(ctx.years[0], ctx.years[1] + 1)
         trend = list(c.trend) + [c.trend[-1]] * len(years)
@@ -51,6 +53,11 @@ class Route:
         self.month = Chooser([(m + 1, w) for m, w in enumerate(c.months)])
         self.category = Chooser(c.categories)
         self.commodity = Chooser(c.commodities)
+        # The commodities that fit each category (all of them when none fits).
+        self.commodities: dict[str, Chooser] = {}
+        for category, _ in c.categories:
+            fitting = [(k, w) for k, w in c.commodities if category_of(k) == category]
+            self.commodities[category] = Chooser(fitting) if fitting else self.commodity
 
     @property
     def usable(self) -> bool:
@@ -162,8 +169,9 @@ class Incidents:
         self.seq[key] = self.seq.get(key, 0) + 1
         seized: list[str] = []
         if category in SEIZING and route.commodity:
+            pick = route.commodities.get(category, route.commodity)
             for _ in range(1 if rng.random() < 0.85 else 2):
-                seized.append(self.seizure(iid, route, str(route.commodity(rng))))
+                seized.append(self.seizure(iid, route, str(pick(rng))))
         where_text = (place.name if place else
                       f"the green border ({section.code[3:] if section else 'border'})")
         cat_name = self.vocab["threat_category"].get(category, (category, None))[0]
