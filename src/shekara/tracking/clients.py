@@ -45,14 +45,15 @@ class EgtsClient:
         self._buf = bytearray()
 
     async def connect(self, timeout: float = 10.0) -> None:
-        self.reader, self.writer = await asyncio.wait_for(
+        self.reader, writer = await asyncio.wait_for(
             asyncio.open_connection(self.host, self.port), timeout
         )
+        self.writer = writer
         auth = AuthInfo(self.imei, self.password) if self.password is not None else None
         pid = next(self._pid) & 0xFFFF
         ident = TermIdentity(tid=self.tid, imei=self.imei)
-        self.writer.write(encode_auth_packet(pid, next(self._rn) & 0xFFFF, ident, auth))
-        await self.writer.drain()
+        writer.write(encode_auth_packet(pid, next(self._rn) & 0xFFFF, ident, auth))
+        await writer.drain()
         got_response = False
         while True:
             packet = await asyncio.wait_for(self._packet(), timeout)
@@ -128,11 +129,12 @@ class WialonClient:
         return line.strip()
 
     async def connect(self, timeout: float = 10.0) -> None:
-        self.reader, self.writer = await asyncio.wait_for(
+        self.reader, writer = await asyncio.wait_for(
             asyncio.open_connection(self.host, self.port), timeout
         )
-        self.writer.write(encode_login(self.imei, self.password, self.version))
-        await self.writer.drain()
+        self.writer = writer
+        writer.write(encode_login(self.imei, self.password, self.version))
+        await writer.drain()
         answer = await self._answer(timeout)
         if answer != b"#AL#1":
             raise NotAcknowledged(f"login refused: {answer!r}")

@@ -29,7 +29,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import structlog
-from sqlalchemy import Connection, Engine, case, text
+from sqlalchemy import Connection, CursorResult, Engine, case, delete, text
 from sqlalchemy.dialects import postgresql, sqlite
 
 from shekara.telemetry.protocols.fix import Fix
@@ -308,9 +308,9 @@ def apply_retention(engine: Engine, keep_days: int, now: datetime | None = None)
                 if end <= cutoff:
                     conn.execute(text(f"DROP TABLE tracking_partitions.{name}"))
                     dropped += 1
-        result = conn.execute(FixRow.__table__.delete().where(FixRow.fix_time < cutoff))
+        result = conn.execute(delete(FixRow).where(FixRow.fix_time < cutoff))
     log.info("tracking.retention", cutoff=cutoff.isoformat(), partitions_dropped=dropped)
-    return int(result.rowcount or 0)
+    return int(result.rowcount or 0) if isinstance(result, CursorResult) else 0
 
 
 def iter_chunks(items: Sequence[Fix], size: int) -> Iterable[Sequence[Fix]]:
