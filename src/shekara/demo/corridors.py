@@ -151,7 +151,7 @@ CORRIDORS: tuple[Corridor, ...] = (
     ),
     Corridor(
         "altai-timber", "Illegal logging and timber in the Altai", 3,
-        (("illegal_logging", 0.8), ("poaching", 0.2)),
+        (("illegal_logging", 1.0),),
         (("timber", 85), ("other", 15)),
         ("veseloyarsk", "auyl", "kulunda-rail", "tashanta"),
         ("kz-east-kazakhstan", "kz-abai", "ru-altai-krai", "ru-altai-republic"),
