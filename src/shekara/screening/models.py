@@ -76,7 +76,7 @@ class ScreeningState(Base):
     __tablename__ = "screening_state"
 
     name: Mapped[str] = mapped_column(String(40), primary_key=True)
-    value: Mapped[str] = mapped_column(String(200), default="")
+    value: Mapped[str] = mapped_column(String(4000), default="")
 
 
 # --------------------------------------------------------------------------------------------

@@ -149,7 +149,7 @@ def upgrade() -> None:
     op.create_table(
         "screening_state",
         sa.Column("name", sa.String(length=40), nullable=False),
-        sa.Column("value", sa.String(length=200), nullable=False),
+        sa.Column("value", sa.String(length=4000), nullable=False),
         sa.PrimaryKeyConstraint("name", name=op.f("pk_screening_state")),
     )
     op.create_table(

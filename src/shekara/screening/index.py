@@ -1,0 +1,357 @@
+"""The screening key index in the database: what is indexed, how it stays current, and
+candidate generation (stage 1 of screening; scoring is stage 2, in :mod:`.service`).
+
+Keys of a person (``record_type = person``), from every name it carries, in any script:
+
+- ``name``: each name part's skeleton and the skeletons of its standard renderings, the surname
+  stem and its gender-neutral form (:func:`shekara.screening.names.index_keys`);
+- ``pair``: two parts of the same name together, order-free: ``=a|b`` for every pair of
+  part skeletons (variants included), ``^abc|xyz`` for their first three letters and
+  ``$abc|xyz`` for their last three. A swapped order meets the same pair; a typo in one part
+  still meets the prefix or the suffix pair (a single typo cannot touch both ends of a word of
+  six letters or more). Pairs keep common names (Ахметов Ерлан) from flooding the candidates.
+
+Documents are indexed by :func:`document_match_key` (``doc``), vehicles by
+:func:`plate_match_key` (``plate``) and VIN (``vin``).
+
+Candidate generation reads at most :data:`KEY_CAP` rows per key (one SQL statement for all keys
+of a query): a key shared by more records than that is too common to discriminate and is
+skipped; the records that share the most (weighted) keys with the query are kept, at most
+``limit`` of them.
+
+The index stays current three ways: the service calls :func:`reindex` for what it writes;
+database triggers queue every other change in ``screening_dirty`` and :func:`catch_up` folds the
+queue in before a query is answered; :func:`rebuild` recomputes everything (``shekara screen
+reindex``).
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from functools import lru_cache
+from itertools import combinations
+
+from sqlalchemy import delete, func, insert, select, union_all
+from sqlalchemy.orm import Session
+
+from shekara.db.base import utcnow
+from shekara.persons.models import Document, Person, PersonName
+from shekara.screening.identifiers import document_match_key, plate_match_key
+from shekara.screening.models import (
+    KeyKind,
+    RecordType,
+    ScreeningDirty,
+    ScreeningKey,
+    ScreeningState,
+)
+from shekara.screening.names import index_keys, parse_name
+from shekara.screening.translit import skeleton_keys
+from shekara.vehicles.models import Vehicle
+
+#: rows read per key at most; a key shared by more records is skipped as too common
+KEY_CAP = 300
+#: candidates kept per query (scored in stage 2)
+CANDIDATE_LIMIT = 50
+KEY_LENGTH = 80
+#: weight of each kind of shared key when ranking candidates
+WEIGHTS = {"=": 4.0, "^": 1.0, "$": 1.0, KeyKind.name.value: 1.0, KeyKind.doc.value: 8.0}
+
+Progress = Callable[[str, int, int], None]
+Key = tuple[str, str]  # (kind, key)
+
+
+# --------------------------------------------------------------------------------------------
+# Keys (pure)
+# --------------------------------------------------------------------------------------------
+
+
+@lru_cache(maxsize=1 << 16)
+def pair_keys(full_name: str) -> frozenset[str]:
+    """Order-free keys of two parts of one name (see the module docstring)."""
+    parts = [p for p in parse_name(full_name).core if len(p.key) >= 2]
+    out: set[str] = set()
+    forms = [(p.key, {p.key} | {k for k in skeleton_keys(p.text) if " " not in k}) for p in parts]
+    for (ka, va), (kb, vb) in combinations(forms, 2):
+        for x in va:
+            for y in vb:
+                out.add("=" + "|".join(sorted((x, y))))
+        out.add("^" + "|".join(sorted((ka[:3], kb[:3]))))
+        out.add("$" + "|".join(sorted((ka[-3:], kb[-3:]))))
+    return frozenset(k[:KEY_LENGTH] for k in out)
+
+
+def name_keys(names: Iterable[str]) -> set[Key]:
+    """Every (kind, key) of a person with these names."""
+    keys: set[Key] = set()
+    for n in names:
+        if not n or not n.strip():
+            continue
+        keys.update((KeyKind.name.value, k[:KEY_LENGTH]) for k in index_keys(n))
+        keys.update((KeyKind.pair.value, k) for k in pair_keys(n))
+    return keys
+
+
+def document_keys(number: str) -> set[Key]:
+    k = document_match_key(number) if number else ""
+    return {(KeyKind.doc.value, k[:KEY_LENGTH])} if k else set()
+
+
+def vehicle_keys(plate: str, vin: str = "") -> set[Key]:
+    keys: set[Key] = set()
+    pk = plate_match_key(plate) if plate else ""
+    if pk:
+        keys.add((KeyKind.plate.value, pk[:KEY_LENGTH]))
+    v = "".join(vin.split()).upper()
+    if v:
+        keys.add((KeyKind.vin.value, v[:KEY_LENGTH]))
+    return keys
+
+
+# --------------------------------------------------------------------------------------------
+# Keeping the index current
+# --------------------------------------------------------------------------------------------
+
+
+def _rows(record_type: str, record_id: uuid.UUID, keys: Iterable[Key]) -> list[dict[str, object]]:
+    return [
+        {"kind": kind, "key": key, "record_type": record_type, "record_id": record_id}
+        for kind, key in sorted(keys)
+    ]
+
+
+def _keys_of(session: Session, record_type: str, record_id: uuid.UUID) -> set[Key] | None:
+    """The keys a record should have now; None when it no longer exists."""
+    if record_type == RecordType.person:
+        if session.get(Person, record_id) is None:
+            return None
+        names = session.execute(
+            select(PersonName.full_name).where(PersonName.person_id == record_id)
+        ).scalars()
+        return name_keys(names)
+    if record_type == RecordType.document:
+        doc = session.get(Document, record_id)
+        return None if doc is None else document_keys(doc.number)
+    if record_type == RecordType.vehicle:
+        v = session.get(Vehicle, record_id)
+        return None if v is None else vehicle_keys(v.plate, v.vin)
+    raise ValueError(f"unknown record type {record_type!r}")
+
+
+def reindex(session: Session, record_type: str, record_id: uuid.UUID) -> int:
+    """Replace the keys of one record (removes them when the record is gone); returns the
+    number of keys written. Runs in the caller's transaction."""
+    session.flush()
+    session.execute(delete(ScreeningKey).where(ScreeningKey.record_id == record_id))
+    keys = _keys_of(session, record_type, record_id)
+    if not keys:
+        return 0
+    session.execute(insert(ScreeningKey), _rows(record_type, record_id, keys))
+    return len(keys)
+
+
+def reindex_person(session: Session, person_id: uuid.UUID) -> int:
+    return reindex(session, RecordType.person, person_id)
+
+
+def reindex_document(session: Session, document_id: uuid.UUID) -> int:
+    return reindex(session, RecordType.document, document_id)
+
+
+def reindex_vehicle(session: Session, vehicle_id: uuid.UUID) -> int:
+    return reindex(session, RecordType.vehicle, vehicle_id)
+
+
+def pending(session: Session) -> bool:
+    """True when changes wait in the queue (one indexed probe)."""
+    return session.execute(select(ScreeningDirty.id).limit(1)).first() is not None
+
+
+def catch_up(session: Session, batch: int = 2000, progress: Progress | None = None) -> int:
+    """Fold the change queue (filled by triggers) into the index; returns records reindexed."""
+    done = 0
+    while True:
+        rows = session.execute(
+            select(ScreeningDirty.id, ScreeningDirty.record_type, ScreeningDirty.record_id)
+            .order_by(ScreeningDirty.id)
+            .limit(batch)
+        ).all()
+        if not rows:
+            return done
+        last = rows[-1][0]
+        todo = {(str(rt), rid) for _, rt, rid in rows}
+        for record_type, record_id in sorted(todo, key=lambda t: (t[0], str(t[1]))):
+            reindex(session, record_type, record_id)
+        session.execute(delete(ScreeningDirty).where(ScreeningDirty.id <= last))
+        done += len(todo)
+        if progress:
+            progress("catch-up", done, 0)
+        if len(rows) < batch:
+            return done
+
+
+def _chunks(it: Iterator[tuple[uuid.UUID, str]]) -> Iterator[list[tuple[uuid.UUID, str]]]:
+    buf: list[tuple[uuid.UUID, str]] = []
+    for row in it:
+        buf.append(row)
+        if len(buf) >= 5000:
+            yield buf
+            buf = []
+    if buf:
+        yield buf
+
+
+def rebuild(session: Session, progress: Progress | None = None) -> dict[str, int]:
+    """Recompute the whole index (after bulk loads, or to check it). ``progress(stage, done,
+    total)`` is called as it goes. Runs in the caller's transaction."""
+    session.flush()
+    session.execute(delete(ScreeningKey))
+    session.execute(delete(ScreeningDirty))
+    counts: dict[str, int] = {}
+
+    def flush(rows: list[dict[str, object]]) -> None:
+        if rows:
+            session.execute(insert(ScreeningKey), rows)
+            rows.clear()
+
+    # persons: names arrive ordered by person, keys computed per person
+    total = session.execute(select(func.count()).select_from(Person)).scalar_one()
+    stream = session.execute(
+        select(PersonName.person_id, PersonName.full_name)
+        .order_by(PersonName.person_id)
+        .execution_options(yield_per=10_000)
+    )
+    out: list[dict[str, object]] = []
+    done = 0
+    current: uuid.UUID | None = None
+    names: list[str] = []
+    for chunk in _chunks(iter(stream)):
+        for pid, full_name in chunk:
+            if pid != current:
+                if current is not None:
+                    out.extend(_rows(RecordType.person, current, name_keys(names)))
+                    done += 1
+                current, names = pid, []
+            names.append(full_name)
+        if len(out) >= 20_000:
+            flush(out)
+        if progress:
+            progress("persons", done, total)
+    if current is not None:
+        out.extend(_rows(RecordType.person, current, name_keys(names)))
+        done += 1
+    flush(out)
+    counts["persons"] = done
+    if progress:
+        progress("persons", done, total)
+
+    total = session.execute(select(func.count()).select_from(Document)).scalar_one()
+    done = 0
+    for did, number in session.execute(
+        select(Document.id, Document.number).execution_options(yield_per=10_000)
+    ):
+        out.extend(_rows(RecordType.document, did, document_keys(number)))
+        done += 1
+        if len(out) >= 20_000:
+            flush(out)
+            if progress:
+                progress("documents", done, total)
+    flush(out)
+    counts["documents"] = done
+
+    total = session.execute(select(func.count()).select_from(Vehicle)).scalar_one()
+    done = 0
+    for vid, plate, vin in session.execute(
+        select(Vehicle.id, Vehicle.plate, Vehicle.vin).execution_options(yield_per=10_000)
+    ):
+        out.extend(_rows(RecordType.vehicle, vid, vehicle_keys(plate, vin)))
+        done += 1
+        if len(out) >= 20_000:
+            flush(out)
+            if progress:
+                progress("vehicles", done, total)
+    flush(out)
+    counts["vehicles"] = done
+    counts["keys"] = session.execute(select(func.count()).select_from(ScreeningKey)).scalar_one()
+    if progress:
+        progress("done", counts["keys"], counts["keys"])
+    state = session.get(ScreeningState, "rebuilt_at") or ScreeningState(name="rebuilt_at")
+    state.value = utcnow().isoformat()
+    session.merge(state)
+    session.flush()
+    return counts
+
+
+# --------------------------------------------------------------------------------------------
+# Candidate generation (stage 1)
+# --------------------------------------------------------------------------------------------
+
+
+def lookup(session: Session, keys: Sequence[Key], cap: int = KEY_CAP) -> dict[Key, list[uuid.UUID]]:
+    """Record ids per key, at most ``cap + 1`` per key, in one statement."""
+    if not keys:
+        return {}
+    parts = [
+        select(ScreeningKey.kind, ScreeningKey.key, ScreeningKey.record_id)
+        .where(ScreeningKey.kind == kind, ScreeningKey.key == key)
+        .limit(cap + 1)
+        .subquery()
+        for kind, key in keys
+    ]
+    stmt = union_all(*(select(p.c.kind, p.c.key, p.c.record_id) for p in parts))
+    out: dict[Key, list[uuid.UUID]] = defaultdict(list)
+    for kind, key, rid in session.execute(stmt):
+        out[(kind, key)].append(rid)
+    return out
+
+
+def _weight(kind: str, key: str) -> float:
+    if kind == KeyKind.pair:
+        return WEIGHTS[key[0]]
+    return WEIGHTS.get(kind, 1.0)
+
+
+def rank(hits: dict[Key, list[uuid.UUID]], cap: int = KEY_CAP) -> dict[uuid.UUID, float]:
+    """Weighted count of shared keys per record, ignoring keys that hit more than ``cap``."""
+    scores: dict[uuid.UUID, float] = defaultdict(float)
+    for (kind, key), ids in hits.items():
+        if len(ids) > cap:
+            continue
+        w = _weight(kind, key)
+        for rid in set(ids):
+            scores[rid] += w
+    return scores
+
+
+def top(scores: dict[uuid.UUID, float], limit: int = CANDIDATE_LIMIT) -> list[uuid.UUID]:
+    return [rid for rid, _ in sorted(scores.items(), key=lambda t: (-t[1], t[0]))[:limit]]
+
+
+def person_candidates(
+    session: Session,
+    names: Sequence[str],
+    documents: Sequence[str] = (),
+    limit: int = CANDIDATE_LIMIT,
+) -> list[uuid.UUID]:
+    """Ids of the persons most likely to match (any owner: the policy filters later)."""
+    keys = sorted(name_keys(names) | {k for d in documents for k in document_keys(d)})
+    hits = lookup(session, keys)
+    doc_hits = [rid for (kind, _), ids in hits.items() if kind == KeyKind.doc for rid in ids]
+    hits = {k: v for k, v in hits.items() if k[0] != KeyKind.doc}
+    scores = rank(hits)
+    if doc_hits:
+        for pid in session.execute(
+            select(Document.person_id).where(
+                Document.id.in_(doc_hits[: KEY_CAP + 1]), Document.person_id.isnot(None)
+            )
+        ).scalars():
+            if pid is not None:
+                scores[pid] += WEIGHTS[KeyKind.doc.value]
+    return top(scores, limit)
+
+
+def record_candidates(session: Session, keys: Sequence[Key]) -> list[uuid.UUID]:
+    """Ids of documents or vehicles sharing any key (exact lookups)."""
+    hits = lookup(session, keys)
+    return top(rank(hits), KEY_CAP)
