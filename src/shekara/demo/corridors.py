@@ -12,9 +12,8 @@ seasonality) are used, with the built-in ones it does not describe (see :func:`c
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
-from shekara.demo.places import read_refdata
+from shekara.refdata import loaders as refdata
 
 Weights = tuple[tuple[str, float], ...]
 FLAT = (1.0,) * 12
@@ -285,10 +284,10 @@ KEEP_BUILT_IN = ("chu-valley-cannabis", "kz-ru-contraband", "weapons", "altai-ti
                  "cash-couriers")
 
 
-def _from_refdata(row: dict[str, Any], place_country: dict[str, str]) -> Corridor | None:
+def _from_refdata(row: refdata.Corridor, place_country: dict[str, str]) -> Corridor | None:
     categories: dict[str, float] = {}
     commodities: dict[str, float] = {}
-    for text in row.get("commodities") or []:
+    for text in row.commodities:
         category, commodity = REFDATA_COMMODITIES.get(str(text), ("other", None))
         categories[category] = categories.get(category, 0.0) + 1.0
         if commodity:
@@ -297,8 +296,8 @@ def _from_refdata(row: dict[str, Any], place_country: dict[str, str]) -> Corrido
     cities: list[str] = []
     regions: list[str] = []
     countries: list[str] = []
-    for ref in row.get("places") or []:
-        kind, _, ident = str(ref).partition(":")
+    for ref in row.places:
+        kind, _, ident = ref.partition(":")
         if kind == "checkpoint":
             checkpoints.append(ident)
         elif kind == "city":
@@ -308,15 +307,15 @@ def _from_refdata(row: dict[str, Any], place_country: dict[str, str]) -> Corrido
         country = place_country.get(ident)
         if country and (not countries or countries[-1] != country):
             countries.append(country)
-    months = tuple(float(w) for w in row.get("seasonality") or FLAT)
+    months = tuple(row.seasonality)
     if not categories or not (checkpoints or cities or regions) or len(months) != 12:
         return None
-    cid = str(row["id"])
+    cid = row.id
     drugs = set(commodities) & {"heroin", "opium"}
     trend = (OPIATE_TREND if drugs else SYNTHETIC_TREND if "synthetic_drugs" in commodities
              else (1.0,) * 5)
     return Corridor(
-        cid, str((row.get("names") or {}).get("en") or cid), REFDATA_SHARES.get(cid, 4.0),
+        cid, row.names.en or cid, REFDATA_SHARES.get(cid, 4.0),
         tuple(categories.items()), tuple(commodities.items()), tuple(checkpoints),
         tuple(regions), tuple(countries[:1]), tuple(dict.fromkeys(countries[1:-1])),
         tuple(c for c in countries[::-1] if c != countries[0])[:1] or tuple(countries[-1:]),
@@ -328,15 +327,15 @@ def _from_refdata(row: dict[str, Any], place_country: dict[str, str]) -> Corrido
 def corridors() -> tuple[Corridor, ...]:
     """The corridors of ``refdata/data/corridors.json`` (with their seasonality) plus the
     built-in ones it does not describe; only the built-in ones when the file is missing."""
-    data = read_refdata("corridors.json")
-    if not data or not data.get("corridors"):
+    try:
+        rows = refdata.load_corridors()
+    except FileNotFoundError:
         return CORRIDORS
     place_country: dict[str, str] = {}
-    for name, key in (("checkpoints.json", "checkpoints"), ("cities.json", "cities"),
-                      ("regions.json", "regions")):
-        for rec in (read_refdata(name) or {}).get(key, []):
-            place_country[str(rec["id"])] = str(rec.get("country"))
-    found = [c for row in data["corridors"] if (c := _from_refdata(row, place_country))]
+    for items in (refdata.load_checkpoints(), refdata.load_cities(), refdata.load_regions()):
+        for item in items:
+            place_country[item.id] = item.country
+    found = [c for row in rows if (c := _from_refdata(row, place_country))]
     if not found:
         return CORRIDORS
     return tuple(found) + tuple(c for c in CORRIDORS if c.code in KEEP_BUILT_IN)

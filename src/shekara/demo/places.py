@@ -1,4 +1,5 @@
-"""Reference places from ``shekara.refdata``: checkpoints, cities, regions and border sections.
+"""Reference places from ``shekara.refdata`` (through its typed loaders): checkpoints, cities,
+regions and border sections.
 
 Loaded into the ``places`` table idempotently (rows whose code exists are left alone). Place ids
 are UUID5 of the code, so the same place has the same id in every deployment that loads it.
@@ -8,10 +9,8 @@ their GeoNames id (``gn-1526384``), border sections get a ``bs-`` prefix (``bs-k
 
 from __future__ import annotations
 
-import json
 import uuid
-from collections.abc import Iterator
-from importlib.resources import files
+from collections.abc import Iterator, Sequence
 from typing import Any, cast
 
 from sqlalchemy import Table, insert, select
@@ -21,6 +20,7 @@ from shekara.agencies.models import Country
 from shekara.db.base import utcnow
 from shekara.places.constants import CheckpointKind, ImpactLevel, PlaceKind, Precision
 from shekara.places.models import Place
+from shekara.refdata import loaders as refdata
 
 PLACE_NAMESPACE = uuid.UUID("6b1f4a52-5d0c-4c53-9a57-53484b415241")
 _PRECISION = {"exact": Precision.exact, "approximate": Precision.approximate,
@@ -37,57 +37,51 @@ def place_id(code: str) -> uuid.UUID:
 
 def read_refdata(name: str) -> dict[str, Any] | None:
     """One JSON file of ``shekara/refdata/data``, or None when it is not there."""
-    path = files("shekara.refdata") / "data" / name
     try:
-        data: dict[str, Any] = json.loads(path.read_text("utf-8"))
+        data: dict[str, Any] = refdata.read_json(name)
     except FileNotFoundError:
         return None
     return data
 
 
-def _names(row: dict[str, Any]) -> tuple[str, str, str]:
-    names = row.get("names") or {}
-    en = str(names.get("en") or row.get("id"))
-    return en[:200], str(names.get("ru") or "")[:200], str(names.get("kk") or "")[:200]
-
-
-def _base(code: str, kind: PlaceKind, row: dict[str, Any]) -> dict[str, Any]:
-    en, ru, kk = _names(row)
+def _base(code: str, kind: PlaceKind, names: refdata.Names, country: str | None,
+          lat: float | None, lon: float | None, precision: str,
+          population: int | None = None) -> dict[str, Any]:
     now = utcnow()
     return {
-        "id": place_id(code), "code": code, "kind": kind, "name_en": en, "name_ru": ru,
-        "name_kk": kk, "country": row.get("country"), "country2": None,
-        "lat": row.get("lat"), "lon": row.get("lon"),
-        "precision": _PRECISION.get(str(row.get("precision")), Precision.approximate),
+        "id": place_id(code), "code": code, "kind": kind, "name_en": names.en[:200],
+        "name_ru": names.ru[:200], "name_kk": names.kk[:200], "country": country,
+        "country2": None, "lat": lat, "lon": lon,
+        "precision": _PRECISION.get(precision, Precision.approximate),
         "checkpoint_kind": None, "impact_level": None, "geometry": None, "parent_id": None,
-        "population": row.get("population"), "created_at": now, "updated_at": now,
+        "population": population, "created_at": now, "updated_at": now,
     }
 
 
 def region_rows() -> Iterator[dict[str, Any]]:
-    for r in (read_refdata("regions.json") or {}).get("regions", []):
-        yield _base(r["id"], PlaceKind.region, r)
+    for r in refdata.load_regions():
+        yield _base(r.id, PlaceKind.region, r.names, r.country, r.lat, r.lon, r.precision)
 
 
 def city_rows(region_codes: set[str]) -> Iterator[dict[str, Any]]:
-    for c in (read_refdata("cities.json") or {}).get("cities", []):
-        row = _base(c["id"], PlaceKind.city, c)
-        if c.get("region") in region_codes:
-            row["parent_id"] = place_id(c["region"])
+    for c in refdata.load_cities():
+        row = _base(c.id, PlaceKind.city, c.names, c.country, c.lat, c.lon, c.precision,
+                    c.population)
+        if c.region in region_codes:
+            row["parent_id"] = place_id(c.region)
         yield row
 
 
 def checkpoint_rows() -> Iterator[dict[str, Any]]:
-    for c in (read_refdata("checkpoints.json") or {}).get("checkpoints", []):
-        row = _base(c["id"], PlaceKind.checkpoint, c)
-        others = [x for x in c.get("countries", []) if x != c["country"]]
+    for c in refdata.load_checkpoints():
+        row = _base(c.id, PlaceKind.checkpoint, c.names, c.country, c.lat, c.lon, c.precision)
+        others = [x for x in c.countries if x != c.country]
         row["country2"] = others[0] if others else None
-        kind = c.get("kind")
-        row["checkpoint_kind"] = kind if kind in _CHECKPOINT_KINDS else CheckpointKind.road
+        row["checkpoint_kind"] = c.kind if c.kind in _CHECKPOINT_KINDS else CheckpointKind.road
         yield row
 
 
-def section_geometry(lines: list[list[list[float]]]) -> dict[str, Any]:
+def section_geometry(lines: Sequence[Sequence[Sequence[float]]]) -> dict[str, Any]:
     """GeoJSON (lon, lat order) of a border section given as polylines of [lat, lon]."""
     coords = [[[lon, lat] for lat, lon in line] for line in lines]
     if len(coords) == 1:
@@ -96,19 +90,16 @@ def section_geometry(lines: list[list[list[float]]]) -> dict[str, Any]:
 
 
 def border_section_rows() -> Iterator[dict[str, Any]]:
-    for s in (read_refdata("border_sections.json") or {}).get("sections", []):
-        code = f"bs-{s['id']}"
-        countries = list(s.get("countries") or [])
-        row = _base(code, PlaceKind.border_section, {**s, "country": None})
-        row["country"] = countries[0] if countries else None
-        row["country2"] = countries[1] if len(countries) > 1 else None
-        lines = s.get("lines") or []
-        if lines:
-            row["geometry"] = section_geometry(lines)
-            longest = max(lines, key=len)
+    for s in refdata.load_border_sections():
+        code = f"bs-{s.id}"
+        row = _base(code, PlaceKind.border_section, s.names, s.countries[0], None, None,
+                    s.precision)
+        row["country2"] = s.countries[1]
+        if s.lines:
+            row["geometry"] = section_geometry(s.lines)
+            longest = max(s.lines, key=len)
             row["lat"], row["lon"] = longest[len(longest) // 2]
-        level = s.get("impact_level")
-        row["impact_level"] = level if level in _IMPACT else None
+        row["impact_level"] = s.impact_level if s.impact_level in _IMPACT else None
         yield row
 
 
