@@ -36,7 +36,7 @@ def person(
     y = m = d = None
     if dob:
         parts = [int(x) for x in dob.split("-")]
-        y, m, d = (parts + [None, None])[:3]  # type: ignore[list-item]
+        y, m, d = (parts + [None, None])[:3]
     p = Person(
         id=uuid.uuid4(),
         display_name=names[0],
