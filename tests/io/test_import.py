@@ -168,6 +168,9 @@ def test_same_id_of_another_agency_is_a_new_record(session: Session,
     _run(session, viewer, _csv(HEADER + GOOD))
     other = _run(session, viewer, _csv(HEADER + GOOD), user="admin")
     assert other.created == 2  # external_ref is per owner agency
+    # an administrator may import but not read records, so it cannot update them
+    again = _run(session, viewer, _csv(HEADER + GOOD), user="admin", dry_run=True)
+    assert again.rejected == 2 and "may not read" in again.errors[0].message
 
 
 def test_duplicate_ids_in_one_file_are_rejected(session: Session,

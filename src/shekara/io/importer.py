@@ -197,6 +197,11 @@ def _row(
     if errors:
         return "rejected", None, errors
     existing = find_by_external_ref(session, writer, spec, ext) if ext else None
+    if existing is not None and not writer.can(Perm.read):
+        return "rejected", None, [RowError(
+            row=src.number, field="external_ref", column=cm.mapping.id_column or "",
+            message=f"a record with id {ext!r} exists and the role {writer.role.value!r} may not "
+                    "read records to update them; import as a user who may")]
     sp = session.begin_nested()
     try:
         if existing is None:
