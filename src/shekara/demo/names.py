@@ -3,21 +3,21 @@
 A person has one *native* name (in the script and spelling of their own language) and each agency
 records it its own way: a Kazakh border guard writes the Kazakh Cyrillic form (Нұрғалиев), a
 Russian service the Russian Cyrillic rendering (Нургалиев), a passport the ICAO 9303 Latin
-(NURGALIEV). Lists are short on purpose: common names collide, as they do in real data.
+(NURGALIEV). Names and patronymic styles come from the weighted reference lists
+(``shekara.refdata.loaders``), so common names collide as they do in real data; the short
+built-in lists below are used only when those files are missing.
 """
 
 from __future__ import annotations
 
 import itertools
-import json
 import random
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from functools import cache
-from importlib.resources import files
-from typing import Any
 
 from shekara.persons.constants import NameKind, Script
+from shekara.refdata import loaders as refdata
 from shekara.screening.translit import ascii_fold, to_russian_cyrillic, transliterate
 
 # Fallback lists, used only when the reference name lists (refdata/data/names) are missing.
@@ -49,6 +49,8 @@ PATRONYMIC_STYLE: dict[str, tuple[tuple[str, float], ...]] = {
     "kk": (("russian", 0.6), ("kazakh", 0.4)), "ky": (("russian", 0.7), ("kyrgyz", 0.3)),
     "uz": (("russian", 0.7), ("uzbek", 0.3)),
 }
+FALLBACK_RULES = (("ий", 2, "ьевич", "ьевна"), ("ей", 1, "евич", "евна"), ("ай", 1, "евич", "евна"),
+                  ("й", 1, "евич", "евна"), ("ь", 1, "евич", "евна"), ("", 0, "ович", "овна"))
 WORD_STYLES: dict[str, tuple[str, str, bool]] = {  # style -> (male, female, joined)
     "kazakh": ("ұлы", "қызы", True), "kyrgyz": ("уулу", "кызы", False),
     "uzbek": ("ўғли", "қизи", False), "azerbaijani": ("оглы", "кызы", False),
@@ -95,43 +97,21 @@ def _cum(weights: Iterable[float]) -> tuple[float, ...]:
     return tuple(itertools.accumulate(weights))
 
 
-def _weighted(rows: list[dict[str, Any]], key: str) -> tuple[tuple[str, ...], tuple[float, ...]]:
-    return tuple(str(r[key]) for r in rows), _cum(float(r.get("weight", 1.0)) for r in rows)
-
-
 @cache
-def _refdata_names() -> dict[str, dict[str, Any]]:
-    folder = files("shekara.refdata") / "data" / "names"
-    out: dict[str, dict[str, Any]] = {}
+def _styles() -> Mapping[str, refdata.PatronymicStyle]:
     try:
-        entries = list(folder.iterdir())
-    except (FileNotFoundError, NotADirectoryError):
-        return out
-    for entry in entries:
-        if entry.name.endswith(".json"):
-            out[entry.name.removesuffix(".json")] = json.loads(entry.read_text("utf-8"))
-    return out
-
-
-Rule = tuple[str, int, str, str]  # ending, letters to strip, male suffix, female suffix
-
-
-@cache
-def russian_patronymic_rules() -> tuple[dict[str, tuple[str, str]], list[Rule]]:
-    data = _refdata_names().get("patronymics")
-    if data is None:
-        rules = [("ий", 2, "ьевич", "ьевна"), ("ей", 1, "евич", "евна"), ("ай", 1, "евич", "евна"),
-                 ("й", 1, "евич", "евна"), ("ь", 1, "евич", "евна"), ("", 0, "ович", "овна")]
-        return {"Дмитрий": ("Дмитриевич", "Дмитриевна")}, rules
-    ru = data["styles"]["russian"]
-    exc = {k: (v[0], v[1]) for k, v in ru["exceptions"].items()}
-    exc.setdefault("Михаил", ("Михайлович", "Михайловна"))  # not in the reference rules
-    return exc, [(r["ending"], int(r["strip"]), r["male"], r["female"]) for r in ru["rules"]]
+        return refdata.load_patronymic_styles()
+    except FileNotFoundError:
+        return {}
 
 
 @cache
 def tradition(code: str) -> Tradition:
-    data = _refdata_names().get(code)
+    """The names of one tradition from the reference name lists (built-in lists as fallback)."""
+    try:
+        data: refdata.NameList | None = refdata.load_name_list(code)
+    except (KeyError, FileNotFoundError):
+        data = None
     if data is None:
         if code not in SURNAMES:
             return tradition("ru")
@@ -141,17 +121,19 @@ def tradition(code: str) -> Tradition:
                          GIVEN_FEMALE[code], _cum([1.0] * len(GIVEN_FEMALE[code])), sur,
                          _cum([1.0] * len(sur)), tuple(s for s, _ in styles),
                          _cum(w for _, w in styles))
-    if not data.get("male_given") and data.get("given_names_from"):
-        base = tradition(str(data["given_names_from"]))
+    if not data.male_given and data.given_names_from:
+        base = tradition(data.given_names_from)
         male, male_w, female, female_w = base.male, base.male_w, base.female, base.female_w
     else:
-        male, male_w = _weighted(data["male_given"], "name")
-        female, female_w = _weighted(data["female_given"], "name")
-    sur = tuple((str(r["male"]), str(r["female"])) for r in data["surnames"])
-    sur_w = _cum(float(r.get("weight", 1.0)) for r in data["surnames"])
-    st = data.get("patronymic_styles") or [{"style": "russian", "weight": 1.0}]
-    return Tradition(code, male, male_w, female, female_w, sur, sur_w,
-                     tuple(str(r["style"]) for r in st), _cum(float(r["weight"]) for r in st))
+        male, male_w = tuple(n.name for n in data.male_given), _cum(
+            n.weight for n in data.male_given)
+        female, female_w = tuple(n.name for n in data.female_given), _cum(
+            n.weight for n in data.female_given)
+    styles = data.patronymic_styles or (("russian", 1.0),)
+    return Tradition(code, male, male_w, female, female_w,
+                     tuple((x.male, x.female) for x in data.surnames),
+                     _cum(x.weight for x in data.surnames), tuple(st for st, _ in styles),
+                     _cum(w for _, w in styles))
 
 
 def female_surname(surname: str) -> str:
@@ -163,19 +145,24 @@ def female_surname(surname: str) -> str:
     return surname
 
 
+# Russian patronymics the reference rules get wrong (the rules add -ович to the whole name).
+PATRONYMIC_EXCEPTIONS = {"Михаил": ("Михайлович", "Михайловна")}
+
+
 def patronymic(style: str, father: str, female: bool) -> str:
     """Patronymic from the father's given name in one style (russian, kazakh, kyrgyz ...)."""
-    if style in WORD_STYLES:
+    if style in WORD_STYLES and style not in _styles():
         male_word, female_word, joined = WORD_STYLES[style]
         return father + ("" if joined else " ") + (female_word if female else male_word)
-    exceptions, rules = russian_patronymic_rules()
-    if father in exceptions:
-        return exceptions[father][1 if female else 0]
-    for ending, strip, male_sfx, female_sfx in rules:
+    if father in PATRONYMIC_EXCEPTIONS:
+        return PATRONYMIC_EXCEPTIONS[father][1 if female else 0]
+    spec = _styles().get(style) or _styles().get("russian")
+    if spec is not None:
+        return spec.make(father, "female" if female else "male")
+    for ending, strip, male_sfx, female_sfx in FALLBACK_RULES:
         if father.endswith(ending):
-            stem = father[: len(father) - strip] if strip else father
-            return stem + (female_sfx if female else male_sfx)
-    return father + ("овна" if female else "ович")
+            return father[: len(father) - strip] + (female_sfx if female else male_sfx)
+    return father + ("овна" if female else "ович")  # pragma: no cover - "" matches all
 
 
 @dataclass(frozen=True)
