@@ -41,11 +41,15 @@ class Route:
 
     def __init__(self, ctx: Ctx, c: Corridor):
         self.c = c
-        self.checkpoints = [p for code in c.checkpoints if (p := ctx.checkpoint(code))]
+        # Only places a member country's service can record (not Kabul, not Urumqi).
+        members = set(ctx.members)
+        self.checkpoints = [p for code in c.checkpoints if (p := ctx.checkpoint(code))
+                            and (p.country in members or p.country2 in members)]
         self.border_checkpoints = [p for p in self.checkpoints if p.country2 and p.lat]
         region_ids = [ctx.places[r].id for r in c.regions if r in ctx.places]
         cities = [p for rid in region_ids for p in ctx.cities_by_region.get(rid, [])]
         cities += [p for code in c.cities if (p := ctx.places.get(code)) and p.kind == "city"]
+        cities = [p for p in cities if p.country in members]
         self.cities = Chooser([(p, math.sqrt(p.population or 20_000)) for p in cities])
         years = range(ctx.years[0], ctx.years[1] + 1)
         trend = list(c.trend) + [c.trend[-1]] * len(years)
