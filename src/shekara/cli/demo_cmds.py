@@ -19,6 +19,7 @@ from rich.table import Table
 from shekara.cli.common import console, err_console, load_settings
 from shekara.demo import (
     DEMO_PASSWORD,
+    MEMBER_COUNTRIES,
     SIZES,
     GenerationReport,
     Sizes,
@@ -67,7 +68,7 @@ def demo_load(size: str | Sizes = "demo", seed: int = 1, *, reset_data: bool = F
     try:
         upgrade(engine)
         with Session(engine) as s:
-            ref = load_reference(s)
+            ref = load_reference(s, settings.member_countries or MEMBER_COUNTRIES)
             s.commit()
             if any(ref.values()):
                 console.print("reference data: " + ", ".join(f"{v} {k}" for k, v in ref.items()))
