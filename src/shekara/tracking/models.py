@@ -85,6 +85,7 @@ class LatestPosition(Base):
     """The newest fix (by fix time) of each device: what the live map shows."""
 
     __tablename__ = "tracking_latest_positions"
+    __table_args__ = (Index("ix_tracking_latest_positions_received_at", "received_at"),)
 
     device_id: Mapped[uuid.UUID] = mapped_column(
         ForeignKey("tracking_devices.id", ondelete="CASCADE"), primary_key=True
@@ -112,6 +113,7 @@ class RuleState(Base):
     last_fix_time: Mapped[datetime | None] = mapped_column(UTCDateTime)
     last_seen_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     """Server time of the last live fix: the signal-lost sweep compares it with now."""
+    silent_alerted: Mapped[bool] = mapped_column(Boolean, default=False)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
 

@@ -29,7 +29,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import structlog
-from sqlalchemy import Connection, CursorResult, Engine, case, delete, text
+from sqlalchemy import Connection, CursorResult, Engine, delete, func, text
 from sqlalchemy.dialects import postgresql, sqlite
 
 from shekara.telemetry.protocols.fix import Fix
@@ -100,10 +100,15 @@ def write_fixes(conn: Connection, fixes: Sequence[Fix]) -> int:
     ins = _insert(conn)
     conn.execute(ins(FixRow).on_conflict_do_nothing(), rows)
     newest: dict[uuid.UUID, dict[str, Any]] = {}
+    newest_valid: dict[uuid.UUID, dict[str, Any]] = {}
     for row in rows:
         cur = newest.get(row["device_id"])
         if cur is None or row["fix_time"] > cur["fix_time"]:
             newest[row["device_id"]] = row
+        if row["valid"] and row["lat"] is not None:
+            cur = newest_valid.get(row["device_id"])
+            if cur is None or row["fix_time"] > cur["fix_time"]:
+                newest_valid[row["device_id"]] = row
     latest = [
         {
             "device_id": r["device_id"],
@@ -114,10 +119,10 @@ def write_fixes(conn: Connection, fixes: Sequence[Fix]) -> int:
             "speed": r["speed"],
             "course": r["course"],
             "valid": r["valid"],
-            "last_valid_lat": r["lat"] if r["valid"] else None,
-            "last_valid_lon": r["lon"] if r["valid"] else None,
+            "last_valid_lat": newest_valid[d]["lat"] if d in newest_valid else None,
+            "last_valid_lon": newest_valid[d]["lon"] if d in newest_valid else None,
         }
-        for _, r in sorted(newest.items())  # a fixed order: no deadlocks between writers
+        for d, r in sorted(newest.items())  # a fixed order: no deadlocks between writers
     ]
     stmt = ins(LatestPosition)
     t = LatestPosition.__table__
@@ -132,8 +137,8 @@ def write_fixes(conn: Connection, fixes: Sequence[Fix]) -> int:
             "speed": ex.speed,
             "course": ex.course,
             "valid": ex.valid,
-            "last_valid_lat": case((ex.valid, ex.lat), else_=t.c.last_valid_lat),
-            "last_valid_lon": case((ex.valid, ex.lon), else_=t.c.last_valid_lon),
+            "last_valid_lat": func.coalesce(ex.last_valid_lat, t.c.last_valid_lat),
+            "last_valid_lon": func.coalesce(ex.last_valid_lon, t.c.last_valid_lon),
         },
         where=t.c.fix_time < ex.fix_time,
     )

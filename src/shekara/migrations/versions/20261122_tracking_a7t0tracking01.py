@@ -178,12 +178,17 @@ def upgrade() -> None:
         ),
         sa.PrimaryKeyConstraint("device_id", name=op.f("pk_tracking_latest_positions")),
     )
+    with op.batch_alter_table("tracking_latest_positions", schema=None) as batch_op:
+        batch_op.create_index(
+            "ix_tracking_latest_positions_received_at", ["received_at"], unique=False
+        )
     op.create_table(
         "tracking_rule_states",
         sa.Column("device_id", sa.Uuid(), nullable=False),
         sa.Column("state", sa.JSON(), nullable=False),
         sa.Column("last_fix_time", shekara.db.base.UTCDateTime(timezone=True), nullable=True),
         sa.Column("last_seen_at", shekara.db.base.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("silent_alerted", sa.Boolean(), nullable=False),
         sa.Column("updated_at", shekara.db.base.UTCDateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(
             ["device_id"],
@@ -437,6 +442,8 @@ def downgrade() -> None:
 
     op.drop_table("tracking_trips")
     op.drop_table("tracking_rule_states")
+    with op.batch_alter_table("tracking_latest_positions", schema=None) as batch_op:
+        batch_op.drop_index("ix_tracking_latest_positions_received_at")
     op.drop_table("tracking_latest_positions")
     with op.batch_alter_table("tracking_devices", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_tracking_devices_vehicle_id"))

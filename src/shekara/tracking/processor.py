@@ -1,0 +1,530 @@
+"""The rule processor: stored fixes in, alerts out (the service around the pure rules).
+
+`build_world` reads what the rules need from the database: border strips (border sections
+buffered by ``border_strip_m``), checkpoint zones, the corridors of open trips, patrol
+sectors, and each device's context. `process_batch` runs the rules for a batch of fixes, in
+fix-time order per device, and writes alerts and rule states in the caller's transaction.
+`RuleProcessor` is the in-process worker fed by the `FixWriter` (or by a JetStream consumer,
+see bus.py); it also runs the signal-lost sweep every ``sweep_s`` seconds.
+"""
+
+from __future__ import annotations
+
+import queue
+import threading
+import time
+import uuid
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import structlog
+from sqlalchemy import func, select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session, sessionmaker
+
+from shekara.audit import service as audit
+from shekara.db.engine import session_scope
+from shekara.places.constants import PlaceKind
+from shekara.places.models import Place
+from shekara.policy.constants import Distribution
+from shekara.policy.models import ShareGrant
+from shekara.telemetry.protocols.fix import Fix
+from shekara.tracking.constants import AlertStatus, DeviceKind, TripStatus
+from shekara.tracking.geofence import FenceKind, Geofence, GeofenceIndex, line_coords
+from shekara.tracking.models import Alert, Device, RuleState, Trip
+from shekara.tracking.rules import (
+    AlertEvent,
+    DeviceContext,
+    DeviceState,
+    RuleConfig,
+    evaluate,
+    state_from_json,
+    state_to_json,
+    sweep,
+)
+
+log = structlog.get_logger(__name__)
+ACTOR = "tracking-rules"
+
+
+@dataclass(frozen=True)
+class Sharing:
+    record_id: uuid.UUID
+    owner_agency_id: uuid.UUID
+    owner_country: str
+    distribution: Distribution
+
+
+@dataclass
+class RuleWorld:
+    geo: GeofenceIndex
+    contexts: dict[str, DeviceContext]
+    sharing: dict[str, Sharing]
+    """Whose an alert is: by trip id, else by device id."""
+    version: tuple[Any, ...] = ()
+
+
+@dataclass
+class WorldSettings:
+    border_strip_m: float = 5000.0
+    checkpoint_radius_m: float = 3000.0
+
+
+_FENCE_CACHE: dict[tuple[Any, ...], Geofence] = {}
+
+
+def _cached(key: tuple[Any, ...], build: Callable[[], Geofence]) -> Geofence:
+    fence = _FENCE_CACHE.get(key)
+    if fence is None:
+        fence = build()
+        if len(_FENCE_CACHE) > 200_000:
+            _FENCE_CACHE.clear()
+        _FENCE_CACHE[key] = fence
+    return fence
+
+
+def world_version(session: Session) -> tuple[Any, ...]:
+    """Changes when devices, trips or places change (cheap: three aggregates)."""
+    parts: list[Any] = []
+    for model in (Device, Trip, Place):
+        parts.extend(session.execute(select(func.count(), func.max(model.updated_at))).one())
+    return tuple(parts)
+
+
+def build_world(session: Session, settings: WorldSettings | None = None) -> RuleWorld:
+    settings = settings or WorldSettings()
+    fences: list[Geofence] = []
+    for place in session.scalars(
+        select(Place).where(Place.kind == PlaceKind.border_section, Place.geometry.is_not(None))
+    ):
+        try:
+            lines = line_coords(place.geometry or {})
+        except (ValueError, KeyError, TypeError):
+            continue
+        fences.append(
+            _cached(
+                ("border", place.id, place.updated_at, settings.border_strip_m),
+                lambda lines=lines, pid=place.id: Geofence.from_lines(  # type: ignore[misc]
+                    f"border:{pid}", FenceKind.border_strip, lines, settings.border_strip_m
+                ),
+            )
+        )
+    for pid, lat, lon in session.execute(
+        select(Place.id, Place.lat, Place.lon).where(
+            Place.kind == PlaceKind.checkpoint, Place.lat.is_not(None), Place.lon.is_not(None)
+        )
+    ):
+        fences.append(
+            Geofence.disc(
+                f"checkpoint:{pid}",
+                FenceKind.checkpoint_zone,
+                float(lat or 0.0),
+                float(lon or 0.0),
+                settings.checkpoint_radius_m,
+            )
+        )
+    contexts: dict[str, DeviceContext] = {}
+    sharing: dict[str, Sharing] = {}
+    sectors: set[uuid.UUID] = set()
+    for d in session.scalars(select(Device).where(Device.active.is_(True))):
+        key = str(d.id)
+        sharing[key] = Sharing(d.id, d.owner_agency_id, d.owner_country, d.distribution)
+        if d.sector_place_id is not None:
+            sectors.add(d.sector_place_id)
+        contexts[key] = DeviceContext(
+            key,
+            kind=d.kind,
+            report_period_s=float(d.report_period_s),
+            sector_fence=f"sector:{d.sector_place_id}" if d.sector_place_id else None,
+            watch_border=d.kind in (DeviceKind.tracker, DeviceKind.seal),
+        )
+    if sectors:
+        for place in session.scalars(select(Place).where(Place.id.in_(sectors))):
+            if place.geometry and place.geometry.get("type") in ("Polygon", "MultiPolygon"):
+                geometry = place.geometry
+                fences.append(
+                    _cached(
+                        ("sector", place.id, place.updated_at),
+                        lambda g=geometry, pid=place.id: Geofence.from_geojson(  # type: ignore[misc]
+                            f"sector:{pid}", FenceKind.sector, g
+                        ),
+                    )
+                )
+    stop_places: dict[str, tuple[float, float]] = {}
+    trips = list(session.scalars(select(Trip).where(Trip.status == TripStatus.open)))
+    wanted = {p for t in trips for p in (t.allowed_stop_place_ids or [])}
+    if wanted:
+        ids = [uuid.UUID(p) for p in wanted]
+        for pid, lat, lon in session.execute(
+            select(Place.id, Place.lat, Place.lon).where(Place.id.in_(ids))
+        ):
+            if lat is not None and lon is not None:
+                stop_places[str(pid)] = (lat, lon)
+    for trip in trips:
+        tkey = str(trip.id)
+        try:
+            lines = line_coords(trip.corridor)
+        except (ValueError, KeyError, TypeError):
+            lines = []
+        if lines:
+            fences.append(
+                _cached(
+                    ("trip", trip.id, trip.updated_at),
+                    lambda lines=lines, t=trip: Geofence.from_lines(  # type: ignore[misc]
+                        f"trip:{t.id}", FenceKind.corridor, lines, t.corridor_width_m / 2
+                    ),
+                )
+            )
+        sharing[tkey] = Sharing(
+            trip.id, trip.owner_agency_id, trip.owner_country, trip.distribution
+        )
+        stops = tuple(
+            (*stop_places[p], trip.stop_radius_m)
+            for p in (trip.allowed_stop_place_ids or [])
+            if p in stop_places
+        )
+        for dev in (trip.tracker_device_id, trip.seal_device_id):
+            if dev is None or str(dev) not in contexts:
+                continue
+            base = contexts[str(dev)]
+            contexts[str(dev)] = DeviceContext(
+                base.device_id,
+                kind=base.kind,
+                report_period_s=base.report_period_s,
+                trip_id=tkey,
+                corridor_fence=f"trip:{trip.id}" if lines else None,
+                allowed_stops=stops,
+                sector_fence=base.sector_fence,
+                watch_border=base.watch_border,
+            )
+    return RuleWorld(GeofenceIndex(fences), contexts, sharing)
+
+
+class WorldCache:
+    """The rule world, rebuilt when devices, trips or places changed (checked every
+    ``check_s`` seconds)."""
+
+    def __init__(self, settings: WorldSettings | None = None, check_s: float = 2.0):
+        self.settings = settings or WorldSettings()
+        self.check_s = check_s
+        self._world: RuleWorld | None = None
+        self._checked = 0.0
+        self._lock = threading.Lock()
+
+    def get(self, session: Session) -> RuleWorld:
+        with self._lock:
+            now = time.monotonic()
+            if self._world is not None and now - self._checked < self.check_s:
+                return self._world
+            version = world_version(session)
+            if self._world is None or self._world.version != version:
+                world = build_world(session, self.settings)
+                world.version = version
+                self._world = world
+                log.info("tracking.world_built", fences=len(world.geo), pieces=world.geo.pieces)
+            self._checked = now
+            return self._world
+
+    def invalidate(self) -> None:
+        with self._lock:
+            self._checked = 0.0
+
+
+# --- states and alerts ---------------------------------------------------------------------
+
+
+def _insert(session: Session) -> Any:
+    return postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
+
+
+def load_states(session: Session, device_ids: Iterable[str]) -> dict[str, DeviceState]:
+    ids = [uuid.UUID(d) for d in device_ids]
+    out: dict[str, DeviceState] = {}
+    for i in range(0, len(ids), 500):
+        for row in session.execute(
+            select(RuleState.device_id, RuleState.state).where(
+                RuleState.device_id.in_(ids[i : i + 500])
+            )
+        ):
+            out[str(row.device_id)] = state_from_json(row.state)
+    return out
+
+
+def save_states(session: Session, states: dict[str, DeviceState]) -> None:
+    if not states:
+        return
+    now = datetime.now(UTC)
+    rows = [
+        {
+            "device_id": uuid.UUID(k),
+            "state": state_to_json(s),
+            "last_fix_time": s.live.last_time,
+            "last_seen_at": s.last_seen,
+            "silent_alerted": s.signal_alerted,
+            "updated_at": now,
+        }
+        for k, s in sorted(states.items())
+    ]
+    stmt = _insert(session)(RuleState)
+    ex = stmt.excluded
+    stmt = stmt.on_conflict_do_update(
+        index_elements=[RuleState.device_id],
+        set_={
+            "state": ex.state,
+            "last_fix_time": ex.last_fix_time,
+            "last_seen_at": ex.last_seen_at,
+            "silent_alerted": ex.silent_alerted,
+            "updated_at": ex.updated_at,
+        },
+    )
+    session.execute(stmt, rows)
+
+
+def record_alerts(
+    session: Session, world: RuleWorld, events: Sequence[tuple[str, AlertEvent]]
+) -> list[Alert]:
+    """Open an alert per event, or fold it into the open alert of the same device, trip and
+    kind (occurrences, last fix time). Late (black-box) events have their own alerts."""
+    if not events:
+        return []
+    device_ids = {uuid.UUID(d) for d, _ in events}
+    open_alerts: dict[tuple[Any, ...], Alert] = {}
+    for alert in session.scalars(
+        select(Alert).where(Alert.device_id.in_(device_ids), Alert.status != AlertStatus.closed)
+    ):
+        key = (str(alert.device_id), alert.kind, str(alert.trip_id or ""), alert.late)
+        open_alerts[key] = alert
+    touched: list[Alert] = []
+    for device_id, ev in events:
+        key = (device_id, ev.kind, ev.trip_id or "", ev.late)
+        existing = open_alerts.get(key)
+        if existing is not None:
+            existing.occurrences += 1
+            existing.last_fix_time = max(existing.last_fix_time, ev.fix_time)
+            existing.first_fix_time = min(existing.first_fix_time, ev.fix_time)
+            touched.append(existing)
+            continue
+        owner = world.sharing.get(ev.trip_id or "") or world.sharing.get(device_id)
+        if owner is None:
+            continue
+        alert = Alert(
+            kind=ev.kind,
+            severity=ev.severity,
+            device_id=uuid.UUID(device_id),
+            trip_id=uuid.UUID(ev.trip_id) if ev.trip_id else None,
+            first_fix_time=ev.fix_time,
+            last_fix_time=ev.fix_time,
+            lat=ev.lat,
+            lon=ev.lon,
+            message=ev.message[:500],
+            detail=dict(ev.detail),
+            late=ev.late,
+            owner_agency_id=owner.owner_agency_id,
+            owner_country=owner.owner_country,
+            distribution=owner.distribution,
+        )
+        session.add(alert)
+        session.flush()
+        if owner.distribution == Distribution.partners:
+            for g in session.scalars(
+                select(ShareGrant).where(ShareGrant.record_id == owner.record_id)
+            ):
+                session.add(
+                    ShareGrant(
+                        record_id=alert.id,
+                        partner_country=g.partner_country,
+                        partner_agency_id=g.partner_agency_id,
+                    )
+                )
+        audit.record(
+            session,
+            None,
+            "create",
+            "tracking_alerts",
+            record_id=alert.id,
+            owners=[alert.owner_agency_id],
+            after={"kind": ev.kind, "late": ev.late},
+            actor=ACTOR,
+        )
+        open_alerts[key] = alert
+        touched.append(alert)
+    return touched
+
+
+@dataclass
+class BatchResult:
+    alerts: list[Alert] = field(default_factory=list)
+    events: list[tuple[str, AlertEvent]] = field(default_factory=list)
+
+
+def process_batch(
+    session: Session,
+    world: RuleWorld,
+    fixes: Sequence[Fix],
+    *,
+    now: datetime | None = None,
+    config: RuleConfig | None = None,
+    states: dict[str, DeviceState] | None = None,
+) -> BatchResult:
+    """Run the rules over fixes (grouped by device, in fix-time order) in the caller's
+    transaction. ``states`` is an optional cache that is read and updated."""
+    config = config or RuleConfig()
+    now = now or datetime.now(UTC)
+    by_device: dict[str, list[Fix]] = defaultdict(list)
+    for f in fixes:
+        if f.device_id in world.contexts:
+            by_device[f.device_id].append(f)
+    cache = states if states is not None else {}
+    missing = [d for d in by_device if d not in cache]
+    if missing:
+        loaded = load_states(session, missing)
+        for d in missing:
+            cache[d] = loaded.get(d, DeviceState())
+    events: list[tuple[str, AlertEvent]] = []
+    changed: dict[str, DeviceState] = {}
+    for device_id, items in by_device.items():
+        items.sort(key=lambda f: f.fix_time)
+        ctx = world.contexts[device_id]
+        state = cache[device_id]
+        for f in items:
+            state, evs = evaluate(state, f, ctx, world.geo, now, config)
+            events.extend((device_id, e) for e in evs)
+        cache[device_id] = changed[device_id] = state
+    save_states(session, changed)
+    alerts = record_alerts(session, world, events)
+    return BatchResult(alerts, events)
+
+
+def sweep_batch(
+    session: Session,
+    world: RuleWorld,
+    *,
+    now: datetime | None = None,
+    config: RuleConfig | None = None,
+    states: dict[str, DeviceState] | None = None,
+) -> BatchResult:
+    """Signal-lost sweep over devices that went quiet (one indexed query)."""
+    config = config or RuleConfig()
+    now = now or datetime.now(UTC)
+    shortest = min((c.report_period_s for c in world.contexts.values()), default=60.0)
+    cutoff = now - timedelta(seconds=config.signal_periods * shortest)
+    rows = session.execute(
+        select(RuleState.device_id, RuleState.state).where(
+            RuleState.silent_alerted.is_(False), RuleState.last_seen_at < cutoff
+        )
+    ).all()
+    events: list[tuple[str, AlertEvent]] = []
+    changed: dict[str, DeviceState] = {}
+    for row in rows:
+        key = str(row.device_id)
+        ctx = world.contexts.get(key)
+        if ctx is None:
+            continue
+        state = (states or {}).get(key) or state_from_json(row.state)
+        new, evs = sweep(state, ctx, now, config)
+        if evs:
+            changed[key] = new
+            if states is not None:
+                states[key] = new
+            events.extend((key, e) for e in evs)
+    save_states(session, changed)
+    return BatchResult(record_alerts(session, world, events), events)
+
+
+AlertCallback = Callable[[Sequence[tuple[str, AlertEvent]], Sequence[Fix]], None]
+
+
+class RuleProcessor:
+    """Worker thread: `submit(fixes)` queues stored fixes; each round processes what is
+    queued in one transaction; the signal-lost sweep runs every ``sweep_s``."""
+
+    def __init__(
+        self,
+        factory: sessionmaker[Session],
+        *,
+        config: RuleConfig | None = None,
+        world: WorldCache | None = None,
+        sweep_s: float = 5.0,
+        max_batch: int = 20_000,
+        on_events: AlertCallback | None = None,
+    ):
+        self.factory = factory
+        self.config = config or RuleConfig()
+        self.world = world or WorldCache()
+        self.sweep_s = sweep_s
+        self.max_batch = max_batch
+        self.on_events = on_events
+        self.states: dict[str, DeviceState] = {}
+        self._queue: queue.Queue[Sequence[Fix] | None] = queue.Queue()
+        self._thread: threading.Thread | None = None
+        self._last_sweep = time.monotonic()
+        self.processed = 0
+
+    def start(self) -> RuleProcessor:
+        self._thread = threading.Thread(target=self._run, name="rule-processor", daemon=True)
+        self._thread.start()
+        return self
+
+    def submit(self, fixes: Sequence[Fix]) -> None:
+        self._queue.put(fixes)
+
+    def close(self) -> None:
+        if self._thread is not None:
+            self._queue.put(None)
+            self._thread.join(timeout=30)
+            self._thread = None
+
+    def pending(self) -> int:
+        return self._queue.qsize()
+
+    def _take(self) -> tuple[list[Fix], bool]:
+        fixes: list[Fix] = []
+        try:
+            first = self._queue.get(timeout=min(1.0, self.sweep_s))
+        except queue.Empty:
+            return fixes, False
+        if first is None:
+            return fixes, True
+        fixes.extend(first)
+        while len(fixes) < self.max_batch:
+            try:
+                nxt = self._queue.get_nowait()
+            except queue.Empty:
+                break
+            if nxt is None:
+                self._queue.put(None)
+                break
+            fixes.extend(nxt)
+        return fixes, False
+
+    def _run(self) -> None:
+        while True:
+            fixes, stop = self._take()
+            if stop:
+                return
+            try:
+                self.run_once(fixes)
+            except Exception:
+                log.exception("tracking.rules_failed", fixes=len(fixes))
+                self.states.clear()  # the transaction rolled back: reload from the database
+
+    def run_once(self, fixes: Sequence[Fix], now: datetime | None = None) -> BatchResult:
+        result = BatchResult()
+        with session_scope(self.factory) as s:
+            world = self.world.get(s)
+            if fixes:
+                result = process_batch(
+                    s, world, fixes, now=now, config=self.config, states=self.states
+                )
+            if time.monotonic() - self._last_sweep >= self.sweep_s or now is not None:
+                self._last_sweep = time.monotonic()
+                swept = sweep_batch(s, world, now=now, config=self.config, states=self.states)
+                result.alerts.extend(swept.alerts)
+                result.events.extend(swept.events)
+        self.processed += len(fixes)
+        if self.on_events is not None:
+            self.on_events(result.events, fixes)
+        return result
