@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+import httpx
 from fastapi.testclient import TestClient
 
 from tests.conftest import PASSWORD
@@ -26,7 +27,9 @@ def login(client: TestClient, username: str, password: str = PASSWORD) -> None:
     assert r.status_code == 303, r.text
 
 
-def post(client: TestClient, path: str, data: dict[str, str], *, page: str = "/search",
-         **kw: object) -> object:
+def post(client: TestClient, path: str, data: dict[str, str], *,
+         page: str = "/search") -> httpx.Response:
     token = csrf(client, page)
-    return client.post(path, data={**data, "csrf_token": token}, follow_redirects=False, **kw)
+    r: httpx.Response = client.post(path, data={**data, "csrf_token": token},
+                                    follow_redirects=False)
+    return r

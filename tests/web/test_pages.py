@@ -64,12 +64,10 @@ def test_posts_without_csrf_token_are_refused(client: TestClient, path: str) -> 
 def test_idle_session_expires(client: TestClient, monkeypatch: pytest.MonkeyPatch) -> None:
     import time
 
-    from shekara.web import security
-
     login(client, "kz-officer")
     assert client.get("/search").status_code == 200
     later = time.time() + 31 * 60
-    monkeypatch.setattr(security.time, "time", lambda: later)
+    monkeypatch.setattr("shekara.web.security.time.time", lambda: later)
     r = client.get("/search", follow_redirects=False)
     assert r.status_code == 303
     assert "signed out after a period without activity" in client.get(r.headers["location"]).text

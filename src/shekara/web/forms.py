@@ -78,6 +78,42 @@ def loc_path(loc: tuple[int | str, ...]) -> str:
     return out
 
 
+FIELD_LABELS: dict[str, str] = {
+    "category": N_("Category"), "occurred_at": N_("Date and time (UTC)"),
+    "summary": N_("Summary"), "description": N_("Description"), "reference": N_("Your reference"),
+    "place_id": N_("Checkpoint"), "border_section_id": N_("Border section"),
+    "lat": N_("Latitude"), "lon": N_("Longitude"), "commodity": N_("Commodity"),
+    "quantity": N_("Quantity"), "unit": N_("Unit"), "concealment": N_("Concealment"),
+    "detection": N_("Detected by"), "person_id": N_("Person"), "role": N_("Role"),
+    "distribution": N_("Shared with"), "partner_countries": N_("Partner countries"),
+    "handling_code": N_("Handling code"), "handling_note": N_("Handling note"),
+    "source_reliability": N_("Source reliability"),
+    "info_credibility": N_("Information credibility"),
+    "code": N_("Code"), "name": N_("Name"), "name_en": N_("Name (English)"),
+    "name_ru": N_("Name (Russian)"), "name_kk": N_("Name (Kazakh)"), "country": N_("Country"),
+    "kind": N_("Kind"), "contact": N_("Contact"), "username": N_("Username"),
+    "display_name": N_("Full name"), "agency": N_("Agency"), "password": N_("Initial password"),
+    "locale": N_("Language"), "quantity_kind": N_("Measured as"),
+}
+GROUP_LABELS: dict[str, str] = {"seizures": N_("Seizure %(n)s"),
+                                "involvements": N_("Person %(n)s")}
+
+
+def field_label(path: str, t: Translator) -> str:
+    """``seizures[0].quantity`` -> "Seizure 1 · Quantity", in the user's language."""
+    parts = _split(path)
+    out: list[str] = []
+    for i, part in enumerate(parts):
+        if isinstance(part, int):
+            continue
+        nxt = parts[i + 1] if i + 1 < len(parts) else None
+        if isinstance(nxt, int) and part in GROUP_LABELS:
+            out.append(t.gettext(GROUP_LABELS[part], n=nxt + 1))
+        elif part in FIELD_LABELS:
+            out.append(t.gettext(FIELD_LABELS[part]))
+    return " · ".join(out)
+
+
 _PYDANTIC: dict[str, str] = {
     "missing": N_("Fill this in."),
     "string_too_short": N_("Fill this in."),

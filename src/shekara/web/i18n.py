@@ -14,13 +14,14 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from babel.dates import format_date, format_datetime
+from babel.dates import format_date, format_datetime, format_time
 from babel.numbers import format_decimal
 from babel.support import NullTranslations, Translations
 
 LOCALES: tuple[str, ...] = ("en", "ru", "kk")
 DEFAULT_LOCALE = "en"
 LANGUAGE_NAMES = {"en": "English", "ru": "Русский", "kk": "Қазақша"}
+FORMAT_LOCALES = {"en": "en_GB", "ru": "ru_RU", "kk": "kk_KZ"}
 CATALOG_DIR = Path(__file__).parent / "i18n"
 DOMAIN = "messages"
 
@@ -63,6 +64,11 @@ class Translator:
     locale: str
 
     @property
+    def cldr(self) -> str:
+        """The CLDR locale for formats: British English (24-hour clock, day before month)."""
+        return FORMAT_LOCALES.get(self.locale, self.locale)
+
+    @property
     def _t(self) -> NullTranslations:
         return translations(self.locale)
 
@@ -78,7 +84,7 @@ class Translator:
         if value is None:
             return ""
         fmt = "#,##0" if digits == 0 else "#,##0." + "#" * digits
-        return format_decimal(value, format=fmt, locale=self.locale)
+        return format_decimal(value, format=fmt, locale=self.cldr)
 
     def datetime(self, value: datetime | None, fmt: str = "medium") -> str:
         """A time in UTC, as officers of several time zones share it (the page says so)."""
@@ -86,12 +92,16 @@ class Translator:
             return ""
         if value.tzinfo is None:
             value = value.replace(tzinfo=UTC)
-        return format_datetime(value, fmt, tzinfo=UTC, locale=self.locale)
+        if fmt == "medium":  # the date as written in the locale, then a 24-hour time
+            value = value.astimezone(UTC)
+            return (f"{format_date(value, 'medium', locale=self.cldr)}, "
+                    f"{format_time(value, 'HH:mm', tzinfo=UTC, locale=self.cldr)}")
+        return format_datetime(value, fmt, tzinfo=UTC, locale=self.cldr)
 
     def date(self, value: date | None, fmt: str = "medium") -> str:
         if value is None:
             return ""
-        return format_date(value, fmt, locale=self.locale)
+        return format_date(value, fmt, locale=self.cldr)
 
     def month(self, key: str) -> str:
         """``2024-05`` as the month's name and year in the user's language."""
@@ -99,7 +109,7 @@ class Translator:
             y, m = (int(p) for p in key.split("-")[:2])
         except ValueError:
             return key
-        return format_date(date(y, m, 1), "LLL y", locale=self.locale)
+        return format_date(date(y, m, 1), "LLLL y", locale=self.cldr)
 
 
 @lru_cache(maxsize=len(LOCALES))

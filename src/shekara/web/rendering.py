@@ -21,7 +21,7 @@ from shekara.accounts.constants import Perm
 from shekara.errors import AppError, NotAuthenticated, NotFound
 from shekara.policy.sharing import Viewer
 from shekara.vocab.models import VocabTerm
-from shekara.web.forms import slug
+from shekara.web.forms import field_label, slug
 from shekara.web.i18n import LANGUAGE_NAMES, LOCALES, N_, Translator, translator
 from shekara.web.presenters import EXTRA_ENUMS
 from shekara.web.security import CsrfFailed, csrf_token, locale_of
@@ -41,6 +41,7 @@ def environment() -> Environment:
         auto_reload=False,
     )
     env.globals["slug"] = slug
+    env.globals["field_label"] = field_label
     env.filters["todt"] = lambda v: v if isinstance(v, datetime) else datetime.fromisoformat(v)
     env.filters["todate"] = lambda v: v if isinstance(v, date) else date.fromisoformat(v)
     env.filters["zip_self"] = lambda items: [(x, x) for x in items]

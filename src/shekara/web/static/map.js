@@ -34,6 +34,7 @@
           if (n) { layer.bindTooltip(n, { sticky: true, direction: "auto", opacity: 0.8 }); }
         }
       }).addTo(map).bringToBack();
+      el.dataset.basemap = String(gj.features.length);
     }).catch(failed);
   }
 
@@ -51,6 +52,7 @@
           (f.properties.impact_level ? "<br>" + text(T.impact) + ": " + text(f.properties.impact_level) : ""));
       }
     }).addTo(sections);
+    el.dataset.sections = String(gj.features.length);
   }).catch(failed);
   getJSON("/map/places.geojson?kind=checkpoint").then(function (gj) {
     L.geoJSON(gj, {
@@ -62,6 +64,7 @@
         layer.bindPopup("<strong>" + text(T.checkpoint) + "</strong><br>" + text(name(p)) + " (" + text([p.country, p.country2].filter(Boolean).join("–")) + ")");
       }
     }).addTo(checkpoints);
+    el.dataset.checkpoints = String(gj.features.length);
   }).catch(failed);
 
   function load() {
@@ -75,7 +78,7 @@
       var bounds = [];
       gj.features.forEach(function (f, i) {
         var p = f.properties, ll = [f.geometry.coordinates[1], f.geometry.coordinates[0]];
-        var when = new Date(p.occurred_at).toLocaleString(lang, { dateStyle: "medium", timeStyle: "short", timeZone: "UTC" });
+        var when = new Date(p.occurred_at).toLocaleString(lang === "en" ? "en-GB" : lang, { dateStyle: "medium", timeStyle: "short", timeZone: "UTC" });
         var cat = categories[p.category] || p.category;
         var html = "<strong>" + text(cat) + "</strong><br>" + text(when) + " UTC<br>" + text(p.summary) +
           "<br><a href=\"" + text(p.url) + "\">" + text(T.open) + "</a>";

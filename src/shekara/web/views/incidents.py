@@ -52,15 +52,6 @@ def split_rows(values: dict[str, str]) -> tuple[dict[str, str], dict[str, list[d
     return top, {g: [rows[i] for i in sorted(rows)] for g, rows in found.items()}
 
 
-def join_rows(top: dict[str, str], groups: dict[str, list[dict[str, str]]]) -> dict[str, str]:
-    out = dict(top)
-    for group, rows in groups.items():
-        for i, row in enumerate(rows):
-            for k, v in row.items():
-                out[f"{group}[{i}].{k}"] = v
-    return out
-
-
 def normalise_time(value: str) -> str:
     """``datetime-local`` sends no zone: the form asks for UTC, so say so to the schema."""
     v = value.strip().replace(" ", "T")
@@ -136,8 +127,10 @@ def _options(session: Session, viewer: Viewer, locale: str) -> dict[str, Any]:
 def _form_page(
     request: Request, session: Session, viewer: Viewer, values: dict[str, str],
     errors: dict[str, str], status_code: int = 200,
+    groups: dict[str, list[dict[str, str]]] | None = None,
 ) -> Response:
-    top, groups = split_rows(values)
+    top, found = split_rows(values)
+    groups = groups if groups is not None else found
     if not groups["seizures"]:
         groups["seizures"] = [{}]
     if not groups["involvements"]:
@@ -176,7 +169,7 @@ def create_incident(
             rows = groups["seizures" if group == "remove_seizure" else "involvements"]
             if int(index) < len(rows):
                 rows.pop(int(index))
-        return _form_page(request, session, viewer, join_rows(top, groups), {})
+        return _form_page(request, session, viewer, top, {}, groups=groups)
     data = payload(values, form.get("hit_only") == "on")
     errors, created = validate(session, viewer, data, locale_of(request), save=True)
     if errors or created is None:

@@ -91,5 +91,5 @@ def record_page(
     return render(request, "records/detail.html", {
         "resource": resource, "record": record, "fields": FIELDS[resource],
         "links": LINKS.get(resource, ()), "title_field": TITLE_FIELD[resource],
-        "agencies": agencies,
+        "agencies": agencies, "plural": RESOURCE_PLURAL[resource],
     }, viewer=viewer, session=session)
