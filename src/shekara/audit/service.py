@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, insert, or_, select
 from sqlalchemy.orm import Session
 
 from shekara.audit.models import AuditAccess, AuditEntry
@@ -85,33 +85,35 @@ def record(
     before: dict[str, Any] | None = None,
     after: dict[str, Any] | None = None,
     actor: str = "",
-) -> AuditEntry:
+) -> None:
     """Append one entry in the caller's transaction (``actor`` names a non-user, e.g. the CLI)."""
     counts = Counter(owners)
     single = next(iter(counts)) if len(counts) == 1 and record_id is not None else None
-    entry = AuditEntry(
-        at=utcnow(),
-        user_id=viewer.user_id if viewer else None,
-        username=viewer.username if viewer else actor,
-        agency_id=viewer.agency_id if viewer else None,
-        action=action,
-        resource=resource,
-        record_id=record_id,
-        owner_agency_id=single,
-        query=_canon(query) if query is not None else None,
-        result_ids=[str(i) for i in result_ids] if result_ids is not None else None,
-        before=_canon(before) if before is not None else None,
-        after=_canon(after) if after is not None else None,
-        ip=viewer.ip if viewer else "",
-        purpose=viewer.purpose if viewer else "",
+    values: dict[str, Any] = {
+        "at": utcnow(),
+        "user_id": viewer.user_id if viewer else None,
+        "username": viewer.username if viewer else actor,
+        "agency_id": viewer.agency_id if viewer else None,
+        "action": action,
+        "resource": resource,
+        "record_id": record_id,
+        "owner_agency_id": single,
+        "query": _canon(query) if query is not None else None,
+        "result_ids": [str(i) for i in result_ids] if result_ids is not None else None,
+        "before": _canon(before) if before is not None else None,
+        "after": _canon(after) if after is not None else None,
+        "ip": viewer.ip if viewer else "",
+        "purpose": viewer.purpose if viewer else "",
+    }
+    if not counts or single is not None:
+        # The common case (one record read or changed): one plain INSERT, no ORM flush.
+        session.execute(insert(AuditEntry), [values])
+        return
+    seq = session.execute(insert(AuditEntry).returning(AuditEntry.seq), [values]).scalar_one()
+    session.execute(
+        insert(AuditAccess),
+        [{"seq": seq, "owner_agency_id": a, "count": n} for a, n in counts.items()],
     )
-    session.add(entry)
-    session.flush()
-    if counts and single is None:
-        session.add_all(
-            AuditAccess(seq=entry.seq, owner_agency_id=a, count=n) for a, n in counts.items()
-        )
-    return entry
 
 
 def seal(session: Session, batch: int = 5000) -> int:

@@ -25,6 +25,17 @@ db_app = typer.Typer(help="Database schema (Alembic migrations).", no_args_is_he
 agency_app = typer.Typer(help="Agencies.", no_args_is_help=True)
 user_app = typer.Typer(help="User accounts.", no_args_is_help=True)
 audit_app = typer.Typer(help="The audit log.", no_args_is_help=True)
+
+
+@app.callback()
+def _main() -> None:
+    """Logs go to stderr, so that stdout carries only what a command prints."""
+    from shekara.logs import configure_logging
+
+    settings = load_settings()
+    configure_logging(settings.log_level, settings.log_json)
+
+
 app.add_typer(db_app, name="db")
 app.add_typer(agency_app, name="agency")
 app.add_typer(user_app, name="user")

@@ -230,6 +230,8 @@ def _patch_document(session: Session, viewer: Viewer, obj: Any, data: Any) -> No
     if "person_id" in data.model_fields_set:
         ensure_visible(session, viewer, Person, data.person_id, "person_id")
     obj.number_key = identifier_key(obj.number)
+    if obj.issuing_country:
+        obj.issuing_country = obj.issuing_country.upper()
 
 
 DOCUMENTS = ResourceSpec(
