@@ -33,7 +33,7 @@ def configure_logging(level: str = "INFO", json: bool = False) -> None:
     root.setLevel(level.upper())
 
 
-class _CurrentStderrHandler(logging.StreamHandler):  # type: ignore[type-arg]
+class _CurrentStderrHandler(logging.StreamHandler):
     """A stream handler bound to whatever ``sys.stderr`` is when a record is emitted."""
 
     @property  # type: ignore[override]
