@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import sys
+from typing import TextIO
 
 import structlog
 
@@ -33,11 +34,11 @@ def configure_logging(level: str = "INFO", json: bool = False) -> None:
     root.setLevel(level.upper())
 
 
-class _CurrentStderrHandler(logging.StreamHandler):
+class _CurrentStderrHandler(logging.StreamHandler[TextIO]):
     """A stream handler bound to whatever ``sys.stderr`` is when a record is emitted."""
 
-    @property  # type: ignore[override]
-    def stream(self) -> object:
+    @property
+    def stream(self) -> TextIO:
         return sys.stderr
 
     @stream.setter
