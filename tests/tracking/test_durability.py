@@ -45,7 +45,6 @@ def start_ingest(url: str, ports_file: Path) -> tuple[subprocess.Popen[bytes], d
             url,
             "--ports-file",
             str(ports_file),
-            "--no-rules",
         ],
         env=env,
         stdout=subprocess.DEVNULL,

@@ -1,0 +1,137 @@
+"""FixWriter and the rule processor on the test database (SQLite and PostgreSQL)."""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import uuid
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import Engine, func, select
+from sqlalchemy.orm import Session
+
+from shekara.db.engine import make_sessionmaker
+from shekara.telemetry.protocols.fix import Alarm, Fix
+from shekara.tracking.constants import AlertKind, DeviceKind
+from shekara.tracking.models import Alert, Device, FixRow, LatestPosition
+from shekara.tracking.processor import RuleProcessor
+from shekara.tracking.storage import FixWriter, apply_retention, ensure_partitions
+from tests.conftest import World
+
+from .helpers import track
+
+
+def make_devices(engine: Engine, world: World, n: int, **kw: object) -> list[str]:
+    ids = []
+    with Session(engine) as s:
+        for _ in range(n):
+            d = Device(
+                kind=DeviceKind.tracker,
+                identifier=uuid.uuid4().hex[:15],
+                owner_agency_id=world.agencies["KZ-CUS"],
+                owner_country="KZ",
+                **kw,
+            )
+            s.add(d)
+            s.flush()
+            ids.append(str(d.id))
+        s.commit()
+    return ids
+
+
+def test_writer_batches_concurrent_stores_idempotently(engine: Engine, world: World) -> None:
+    devices = make_devices(engine, world, 20)
+    now = datetime.now(UTC).replace(microsecond=0)
+    batches = [
+        track(d, 10, start=now - timedelta(hours=1) + timedelta(minutes=10 * k), step_s=60)
+        for d in devices
+        for k in range(5)
+    ]
+    writer = FixWriter(engine).start()
+
+    async def go() -> None:
+        await asyncio.gather(*(writer.store(b) for b in batches))
+        await asyncio.gather(*(writer.store(b) for b in batches[:10]))  # resent
+
+    try:
+        asyncio.run(go())
+    finally:
+        writer.close()
+    assert writer.batches < len(batches)  # concurrent calls shared transactions
+    ids = [uuid.UUID(d) for d in devices]
+    with Session(engine) as s:
+        count = s.scalar(select(func.count()).select_from(FixRow).where(FixRow.device_id.in_(ids)))
+        assert count == 20 * 5 * 10
+        latest = s.get(LatestPosition, ids[0])
+        assert latest is not None
+        assert latest.fix_time == batches[4][-1].fix_time
+
+
+def test_black_box_does_not_move_latest_back(engine: Engine, world: World) -> None:
+    [device] = make_devices(engine, world, 1)
+    now = datetime.now(UTC).replace(microsecond=0)
+    live = track(device, 2, start=now, lat=51.0)
+    old = [
+        dataclasses.replace(f, blackbox=True)
+        for f in track(device, 3, start=now - timedelta(hours=3), lat=49.0)
+    ]
+    writer = FixWriter(engine).start()
+    try:
+        asyncio.run(writer.store(live))
+        asyncio.run(writer.store(old))
+    finally:
+        writer.close()
+    with Session(engine) as s:
+        latest = s.get(LatestPosition, uuid.UUID(device))
+        assert latest is not None and latest.lat is not None and latest.lat > 50.9
+        rows = s.scalars(select(FixRow).where(FixRow.device_id == uuid.UUID(device))).all()
+        assert sum(r.blackbox for r in rows) == 3
+
+
+def test_writer_feeds_rule_processor(engine: Engine, world: World) -> None:
+    devices = make_devices(engine, world, 2, report_period_s=30)
+    processor = RuleProcessor(make_sessionmaker(engine), sweep_s=3600).start()
+    writer = FixWriter(engine, on_stored=processor.submit).start()
+    now = datetime.now(UTC).replace(microsecond=0)
+    fixes: list[Fix] = track(devices[0], 3, start=now - timedelta(seconds=90))
+    fixes[-1] = dataclasses.replace(fixes[-1], alarms=frozenset({Alarm.SEAL_BROKEN}))
+    fixes += track(devices[1], 3, start=now - timedelta(seconds=90))
+    try:
+        asyncio.run(writer.store(fixes))
+        for _ in range(200):
+            if processor.processed >= len(fixes):
+                break
+            asyncio.run(asyncio.sleep(0.02))
+    finally:
+        writer.close()
+        processor.close()
+    # the sweep, an hour later: both went silent
+    result = RuleProcessor(make_sessionmaker(engine)).run_once([], now=now + timedelta(hours=1))
+    silent = {str(a.device_id) for a in result.alerts if a.kind == AlertKind.signal_lost}
+    assert set(devices) <= silent
+    with Session(engine) as s:
+        alerts = s.scalars(select(Alert).where(Alert.device_id == uuid.UUID(devices[0]))).all()
+        kinds = sorted(a.kind for a in alerts)
+        assert kinds == [AlertKind.seal_broken, AlertKind.signal_lost]
+        broken = next(a for a in alerts if a.kind == AlertKind.seal_broken)
+        assert broken.detail["seal_code"] == "01"
+        assert broken.owner_agency_id == world.agencies["KZ-CUS"]
+
+
+def test_partitions_and_retention(engine: Engine, world: World) -> None:
+    ensure_partitions(engine)
+    assert ensure_partitions(engine) == 0  # idempotent
+    [device] = make_devices(engine, world, 1)
+    old = track(device, 2, start=datetime(2020, 1, 1, tzinfo=UTC))
+    writer = FixWriter(engine).start()
+    try:
+        asyncio.run(writer.store(old))
+    finally:
+        writer.close()
+    deleted = apply_retention(engine, keep_days=365 * 3)
+    assert deleted >= 2
+    with Session(engine) as s:
+        n = s.scalar(
+            select(func.count()).select_from(FixRow).where(FixRow.device_id == uuid.UUID(device))
+        )
+        assert n == 0
