@@ -273,3 +273,45 @@ def test_deferred_indexes_are_rebuilt(new_engine: EngineFactory) -> None:
     assert after == before
     assert "ix_person_names_search_key" in after["person_names"]
     assert {"persons", "incidents", "crossings", "indexes"} <= set(stages)
+
+
+DIGEST_SCRIPT = """
+import hashlib, sys
+from sqlalchemy import create_engine, select
+from shekara.demo.common import TABLE_ORDER
+h = hashlib.sha256()
+with create_engine(sys.argv[1]).connect() as c:
+    for t in TABLE_ORDER:
+        for r in sorted(tuple(str(v) for v in row) for row in c.execute(select(t))):
+            h.update(repr(r).encode())
+print(h.hexdigest())
+"""
+GENERATE_SCRIPT = """
+import sys
+from sqlalchemy.orm import sessionmaker
+from shekara.db.engine import make_engine
+from shekara.demo import Sizes, generate
+from shekara.settings import Settings
+generate(sessionmaker(make_engine(Settings(env="test"), sys.argv[1])),
+         Sizes(**{k: int(v) for k, v in (a.split("=") for a in sys.argv[2:])}), seed=7)
+"""
+
+
+def test_same_rows_in_another_process(tiny: tuple[Engine, GenerationReport],
+                                      new_engine: EngineFactory) -> None:
+    """No dependence on hash randomisation or anything else of the process."""
+    import os
+    import subprocess
+    import sys
+
+    other = new_engine()
+    url = other.url.render_as_string(hide_password=False)
+    env = {**os.environ, "PYTHONHASHSEED": "12345"}
+    counts = [f"{k}={v}" for k, v in TINY.__dict__.items()]
+    subprocess.run([sys.executable, "-c", GENERATE_SCRIPT, url, *counts], check=True, env=env)
+    digests = [
+        subprocess.run([sys.executable, "-c", DIGEST_SCRIPT, u], check=True, env=env,
+                       capture_output=True, text=True).stdout.strip()
+        for u in (url, tiny[0].url.render_as_string(hide_password=False))
+    ]
+    assert digests[0] == digests[1]
