@@ -93,12 +93,35 @@ def _insert(conn: Connection) -> Any:
 def write_fixes(conn: Connection, fixes: Sequence[Fix]) -> int:
     """Insert fixes (idempotently) and upsert the latest positions, in the caller's
     transaction. Returns the number of fixes given."""
+    _write(conn, fixes, returning=False)
+    return len(fixes)
+
+
+def new_fixes(conn: Connection, fixes: Sequence[Fix]) -> list[Fix]:
+    """`write_fixes`, returning only the fixes that were not stored already (a redelivered
+    message or a resent packet must not be evaluated twice)."""
+    return _write(conn, fixes, returning=True)
+
+
+def _write(conn: Connection, fixes: Sequence[Fix], *, returning: bool) -> list[Fix]:
     if not fixes:
-        return 0
+        return []
     now = datetime.now(UTC)
     rows = [fix_row(f, now) for f in fixes]
     ins = _insert(conn)
-    conn.execute(ins(FixRow).on_conflict_do_nothing(), rows)
+    stmt = ins(FixRow).on_conflict_do_nothing()
+    fresh: list[Fix] = []
+    if returning:
+        fc = FixRow.__table__.c
+        result = conn.execute(stmt.returning(fc.device_id, fc.fix_key), rows)
+        inserted = {(r.device_id, r.fix_key) for r in result}
+        fresh = [
+            f
+            for f, r in zip(fixes, rows, strict=True)
+            if (r["device_id"], r["fix_key"]) in inserted
+        ]
+    else:
+        conn.execute(stmt, rows)
     newest: dict[uuid.UUID, dict[str, Any]] = {}
     newest_valid: dict[uuid.UUID, dict[str, Any]] = {}
     for row in rows:
@@ -143,7 +166,7 @@ def write_fixes(conn: Connection, fixes: Sequence[Fix]) -> int:
         where=t.c.fix_time < ex.fix_time,
     )
     conn.execute(stmt, latest)
-    return len(rows)
+    return fresh
 
 
 @dataclass

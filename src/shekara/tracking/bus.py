@@ -1,0 +1,226 @@
+"""NATS JetStream: gateways publish, rule processors consume (scale-out on an existing engine).
+
+With ``SHEKARA_BUS_URL=nats://…`` the gateways' sink is `JetStreamSink`: a device's fixes are
+published to ``<prefix>.<partition>.<device id>`` and the device is acknowledged only once
+JetStream acknowledged the publication (the message is in the stream's file storage). Each
+message carries a ``Nats-Msg-Id`` derived from its content, so a device that sends the same
+fixes again within the duplicate window produces no second message.
+
+`BusConsumer` is a rule processor: a durable pull consumer on one or more partitions. It
+fetches a batch, stores the fixes (idempotently) and runs the rules on the fixes that were
+new, in one database transaction, then acknowledges the batch. A crash before the
+acknowledgement makes JetStream redeliver: the fixes are already stored, so they are not
+evaluated twice. A stream keeps the order of each subject, and a device always maps to the
+same partition, hence to one consumer: each device is processed in fix-time order.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import json
+import uuid
+import zlib
+from collections import defaultdict
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+import nats
+import structlog
+from nats.js import JetStreamContext
+from nats.js.api import AckPolicy, ConsumerConfig, StorageType, StreamConfig
+from sqlalchemy.orm import Session, sessionmaker
+
+from shekara.db.engine import session_scope
+from shekara.telemetry.protocols.fix import Alarm, Fix
+from shekara.tracking.processor import WorldCache, process_batch
+from shekara.tracking.rules import DeviceState, RuleConfig
+from shekara.tracking.storage import new_fixes
+
+log = structlog.get_logger(__name__)
+
+STREAM = "SHEKARA_FIXES"
+PREFIX = "shekara.fixes"
+PARTITIONS = 4
+
+
+def fix_to_dict(fix: Fix) -> dict[str, Any]:
+    return {
+        "d": fix.device_id,
+        "t": fix.fix_time.isoformat(),
+        "r": fix.received_at.isoformat() if fix.received_at else None,
+        "lat": fix.lat,
+        "lon": fix.lon,
+        "v": fix.valid,
+        "spd": fix.speed_kmh,
+        "crs": fix.course_deg,
+        "alt": fix.altitude_m,
+        "sat": fix.satellites,
+        "hdop": fix.hdop,
+        "bb": fix.blackbox,
+        "p": fix.protocol,
+        "a": sorted(fix.alarms),
+        "x": dict(fix.params),
+    }
+
+
+def fix_from_dict(d: dict[str, Any]) -> Fix:
+    return Fix(
+        device_id=d["d"],
+        fix_time=datetime.fromisoformat(d["t"]),
+        received_at=datetime.fromisoformat(d["r"]) if d.get("r") else None,
+        lat=d.get("lat"),
+        lon=d.get("lon"),
+        valid=bool(d.get("v")),
+        speed_kmh=d.get("spd"),
+        course_deg=d.get("crs"),
+        altitude_m=d.get("alt"),
+        satellites=d.get("sat"),
+        hdop=d.get("hdop"),
+        blackbox=bool(d.get("bb")),
+        protocol=d.get("p", ""),
+        alarms=frozenset(Alarm(a) for a in d.get("a", ())),
+        params=d.get("x") or {},
+    )
+
+
+def partition_of(device_id: str, partitions: int = PARTITIONS) -> int:
+    return zlib.crc32(device_id.encode()) % partitions
+
+
+async def ensure_stream(
+    js: JetStreamContext, stream: str = STREAM, prefix: str = PREFIX, max_age_s: float = 7 * 86400
+) -> None:
+    """Create the fix stream (file storage, 2-minute duplicate window) if it is missing."""
+    config = StreamConfig(
+        name=stream,
+        subjects=[f"{prefix}.>"],
+        storage=StorageType.FILE,
+        duplicate_window=120.0,
+        max_age=max_age_s,
+    )
+    try:
+        await js.stream_info(stream)
+    except nats.js.errors.NotFoundError:
+        await js.add_stream(config)
+
+
+class JetStreamSink:
+    """`FixSink` that returns once JetStream acknowledged every fix."""
+
+    def __init__(
+        self,
+        js: JetStreamContext,
+        prefix: str = PREFIX,
+        partitions: int = PARTITIONS,
+        timeout: float = 10.0,
+    ):
+        self.js = js
+        self.prefix = prefix
+        self.partitions = partitions
+        self.timeout = timeout
+
+    async def store(self, fixes: Sequence[Fix]) -> None:
+        by_device: dict[str, list[Fix]] = defaultdict(list)
+        for f in fixes:
+            by_device[f.device_id].append(f)
+        publications = []
+        for device_id, items in by_device.items():
+            payload = json.dumps([fix_to_dict(f) for f in items], separators=(",", ":")).encode()
+            msg_id = hashlib.blake2b(payload, digest_size=16).hexdigest()
+            subject = f"{self.prefix}.{partition_of(device_id, self.partitions)}.{device_id}"
+            publications.append(
+                self.js.publish(
+                    subject, payload, timeout=self.timeout, headers={"Nats-Msg-Id": msg_id}
+                )
+            )
+        await asyncio.gather(*publications)  # raises if any was not acknowledged
+
+
+class BusConsumer:
+    """A durable rule processor for some partitions of the fix stream."""
+
+    def __init__(
+        self,
+        js: JetStreamContext,
+        factory: sessionmaker[Session],
+        *,
+        partitions: Sequence[int] = tuple(range(PARTITIONS)),
+        stream: str = STREAM,
+        prefix: str = PREFIX,
+        durable: str = "rules",
+        batch: int = 2000,
+        config: RuleConfig | None = None,
+        world: WorldCache | None = None,
+    ):
+        self.js = js
+        self.factory = factory
+        self.partitions = list(partitions)
+        self.stream = stream
+        self.prefix = prefix
+        self.durable = durable
+        self.batch = batch
+        self.config = config or RuleConfig()
+        self.world = world or WorldCache()
+        self.states: dict[str, DeviceState] = {}
+        self.processed = 0
+        self.alerts = 0
+        self._subs: list[JetStreamContext.PullSubscription] = []
+
+    async def start(self) -> BusConsumer:
+        for p in self.partitions:
+            sub = await self.js.pull_subscribe(
+                f"{self.prefix}.{p}.>",
+                durable=f"{self.durable}-{p}",
+                stream=self.stream,
+                config=ConsumerConfig(
+                    ack_policy=AckPolicy.ALL, ack_wait=60.0, max_ack_pending=100_000
+                ),
+            )
+            self._subs.append(sub)
+        return self
+
+    async def run_once(self, timeout: float = 1.0) -> int:
+        """Fetch, store and evaluate one batch per partition; returns fixes handled."""
+        handled = 0
+        for sub in self._subs:
+            try:
+                msgs = await sub.fetch(self.batch, timeout=timeout)
+            except (nats.errors.TimeoutError, TimeoutError):
+                continue
+            fixes = [fix_from_dict(d) for m in msgs for d in json.loads(m.data)]
+            await asyncio.to_thread(self._handle, fixes)
+            await msgs[-1].ack()  # AckPolicy.ALL: acknowledges the whole batch
+            handled += len(fixes)
+        self.processed += handled
+        return handled
+
+    def _handle(self, fixes: list[Fix]) -> None:
+        try:
+            with session_scope(self.factory) as s:
+                fresh = new_fixes(s.connection(), fixes)
+                result = process_batch(
+                    s, self.world.get(s), fresh, config=self.config, states=self.states
+                )
+                self.alerts += len(result.alerts)
+        except Exception:
+            self.states.clear()
+            raise
+
+    async def run(self, stop: asyncio.Event) -> None:
+        while not stop.is_set():
+            try:
+                await self.run_once()
+            except Exception:
+                log.exception("tracking.bus_consume_failed")
+                await asyncio.sleep(1.0)
+
+
+async def connect(url: str) -> tuple[Any, JetStreamContext]:
+    nc = await nats.connect(url, connect_timeout=5, max_reconnect_attempts=-1)
+    return nc, nc.jetstream()
+
+
+def device_uuid(fix: Fix) -> uuid.UUID:
+    return uuid.UUID(fix.device_id)
