@@ -16,6 +16,7 @@ from shekara.audit import service as audit
 from shekara.audit.models import AuditEntry
 from shekara.cases.models import Case, CaseEvent
 from shekara.crossings.models import Crossing
+from shekara.db.models import Base
 from shekara.demo import (
     DEMO_PASSWORD,
     SIZES,
@@ -278,6 +279,7 @@ def test_deferred_indexes_are_rebuilt(new_engine: EngineFactory) -> None:
 DIGEST_SCRIPT = """
 import hashlib, sys
 from sqlalchemy import create_engine, select
+from shekara.db.models import Base
 from shekara.demo.common import TABLE_ORDER
 h = hashlib.sha256()
 with create_engine(sys.argv[1]).connect() as c:
@@ -315,3 +317,21 @@ def test_same_rows_in_another_process(tiny: tuple[Engine, GenerationReport],
         for u in (url, tiny[0].url.render_as_string(hide_password=False))
     ]
     assert digests[0] == digests[1]
+
+
+def test_search_indexes_are_filled(tiny_session: Session) -> None:
+    """Name tokens (search in any script) and the screening key index cover generated data."""
+    from shekara.persons.resource import name_condition
+
+    s = tiny_session
+    latin = s.execute(select(PersonName.person_id, PersonName.surname).where(
+        PersonName.kind == "passport").limit(5)).all()
+    for person_id, surname in latin:
+        found = set(s.execute(select(Person.id).where(name_condition(surname))).scalars())
+        assert person_id in found
+    tables = set(Base.metadata.tables)
+    if "screening_keys" in tables:
+        keys = Base.metadata.tables["screening_keys"]
+        dirty = Base.metadata.tables["screening_dirty"]
+        assert s.execute(select(func.count()).select_from(keys)).scalar_one() > 0
+        assert s.execute(select(func.count()).select_from(dirty)).scalar_one() == 0

@@ -19,7 +19,7 @@ from shekara.cases.models import Case, CaseEvent, CaseIncident
 from shekara.crossings.models import Crossing
 from shekara.incidents.models import Incident, Involvement, Seizure
 from shekara.organisations.models import Membership, Organisation
-from shekara.persons.models import Document, Person, PersonName, Phone
+from shekara.persons.models import Document, Person, PersonName, PersonNameToken, Phone
 from shekara.policy.models import ShareGrant
 from shekara.sources.models import Source
 from shekara.vehicles.models import Vehicle
@@ -132,9 +132,9 @@ def table_of(model: type[Any]) -> Table:
 
 TABLE_ORDER: tuple[Table, ...] = tuple(
     table_of(t)
-    for t in (Agency, User, Source, Organisation, Person, PersonName, Document, Phone, Membership,
-              Vehicle, Incident, Involvement, Seizure, Case, CaseEvent, CaseIncident, Crossing,
-              ShareGrant)
+    for t in (Agency, User, Source, Organisation, Person, PersonName, PersonNameToken, Document,
+              Phone, Membership, Vehicle, Incident, Involvement, Seizure, Case, CaseEvent,
+              CaseIncident, Crossing, ShareGrant)
 )
 
 

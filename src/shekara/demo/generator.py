@@ -85,6 +85,7 @@ def generate(
     batch_size: int = 5000,
     years: tuple[int, int] = (2021, 2025),
     defer_indexes: bool | None = None,
+    screening_index: bool = True,
 ) -> GenerationReport:
     """Generate a dataset into the (migrated) database; returns row counts and the time taken.
 
@@ -93,7 +94,8 @@ def generate(
     first when the database has none. ``progress(stage, done, total)`` is called per batch.
     The data is committed in batches: a failed run leaves a partial dataset (use ``reset``).
     ``defer_indexes`` (default: for 200,000 records or more) drops the secondary indexes of the
-    generated tables during the load and rebuilds them at the end.
+    generated tables during the load and rebuilds them at the end. ``screening_index`` rebuilds
+    the screening key index at the end (as after any bulk load), when that module exists.
     """
     sizes = Sizes.of(size)
     started = time.perf_counter()
@@ -122,8 +124,24 @@ def generate(
         finally:
             session.rollback()
             create_indexes(session, dropped, progress)
+        if screening_index:
+            rebuild_screening_index(session, progress)
         counts = {k: v for k, v in ctx.writer.counts.items() if v}
     return GenerationReport(seed, sizes, counts, time.perf_counter() - started)
+
+
+def rebuild_screening_index(session: Session, progress: ProgressFn | None) -> None:
+    """Recompute the screening key index (``shekara.screening.index.rebuild``) and commit."""
+    try:
+        from shekara.screening import index as screening
+    except ImportError:  # pragma: no cover - screening is optional here
+        return
+    def prefixed(stage: str, done: int, total: int) -> None:
+        if progress:
+            progress(f"screening {stage}", done, total)
+
+    screening.rebuild(session, prefixed)
+    session.commit()
 
 
 def drop_indexes(session: Session) -> list[Index]:
@@ -140,6 +158,8 @@ def drop_indexes(session: Session) -> list[Index]:
 
 
 def create_indexes(session: Session, indexes: list[Index], progress: ProgressFn | None) -> None:
+    if not indexes:
+        return
     stage = Stage(progress, "indexes", len(indexes), 1)
     for n, index in enumerate(indexes, 1):
         index.create(session.connection(), checkfirst=True)

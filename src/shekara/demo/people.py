@@ -15,7 +15,7 @@ from shekara.accounts.constants import Role
 from shekara.accounts.models import User
 from shekara.agencies.constants import AgencyKind
 from shekara.agencies.models import Agency
-from shekara.core.text import identifier_key, search_key
+from shekara.core.text import identifier_key, name_tokens, search_key
 from shekara.demo.agencies import AGENCIES, DEMO_PASSWORD, demo_accounts
 from shekara.demo.common import Chooser, Stage
 from shekara.demo.context import SYNTHETIC, AgencyInfo, Ctx
@@ -251,6 +251,9 @@ def persons(ctx: Ctx) -> None:
                 "given_name": name.given_name, "patronymic": name.patronymic,
                 "script": name.script, "kind": name.kind, "search_key": search_key(name.full_name),
             })
+        # The search index of names in any script (what the persons service maintains).
+        for token in sorted({t[:60] for n in names for t in name_tokens(n.full_name)}):
+            w.add("person_name_tokens", {"token": token, "person_id": pid})
         number = passport
         if variant and rng.random() < 0.3:  # written differently: same number key
             cut = passport.index("00") + 2
