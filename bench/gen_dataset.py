@@ -7,6 +7,7 @@ it must hold no persons, incidents or crossings (``--reset`` wipes them).
     python bench/gen_dataset.py --url sqlite:///var/bench.db
     python bench/gen_dataset.py --url postgresql+psycopg://postgres@127.0.0.1/shekara_bench
     python bench/gen_dataset.py --url sqlite:///var/b.db --size small --json bench/results/gen.json
+    python bench/gen_dataset.py --url sqlite:///var/b.db --scale 0.1   # a tenth of bench
 """
 
 from __future__ import annotations
@@ -36,7 +37,7 @@ from sqlalchemy.orm import Session
 
 from shekara.db.engine import make_engine, make_sessionmaker
 from shekara.db.migrate import upgrade
-from shekara.demo import SIZES, generate, is_empty, load_reference, reset
+from shekara.demo import SIZES, Sizes, generate, is_empty, load_reference, reset
 from shekara.demo.generator import rebuild_screening_index
 from shekara.settings import Settings
 
@@ -46,6 +47,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--url", required=True, help="SQLAlchemy database URL")
     ap.add_argument("--size", default="bench", choices=list(SIZES))
     ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--scale", type=float, default=1.0,
+                    help="multiply every count of the size (0.1: a tenth of bench)")
     ap.add_argument("--persons", type=int, help="override the number of persons")
     ap.add_argument("--incidents", type=int, help="override the number of incidents")
     ap.add_argument("--crossings", type=int, help="override the number of crossings")
@@ -57,6 +60,8 @@ def main(argv: list[str] | None = None) -> int:
     args = ap.parse_args(argv)
     console = Console()
     sizes = SIZES[args.size]
+    if args.scale != 1.0:
+        sizes = Sizes(**{k: max(1, round(v * args.scale)) for k, v in asdict(sizes).items()})
     for name in ("persons", "incidents", "crossings"):
         if getattr(args, name) is not None:
             sizes = replace(sizes, **{name: getattr(args, name)})
