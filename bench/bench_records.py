@@ -174,7 +174,14 @@ def pct(xs: list[float], p: float) -> float:
 
 
 def detail_reads(
-    sm: Any, spec: Any, ids: list[Any], viewers: list[Any], seconds: float, workers: int, seed: int
+    sm: Any,
+    spec: Any,
+    ids: list[Any],
+    viewers: list[Any],
+    seconds: float,
+    workers: int,
+    seed: int,
+    raw: bool = False,
 ) -> dict[str, Any]:
     """Concurrent detail reads, each its own transaction with its audit entry."""
     import threading
@@ -208,6 +215,8 @@ def detail_reads(
         th.start()
     for th in threads:
         th.join()
+    if raw:
+        return {"_lat": lat, "_found": found[0]}
     return {
         "reads_per_s": round(len(lat) / seconds, 1),
         "workers": workers,
@@ -217,7 +226,51 @@ def detail_reads(
     }
 
 
-def measure(sm: Any, seconds: float, seed: int, workers: int) -> dict[str, Any]:
+def _proc_reads(args: tuple[str, str, list[str], float, int, int]) -> tuple[list[float], int]:
+    """One process: its own engine, ``threads`` readers, for ``seconds``."""
+    url, spec_name, ids, seconds, threads, seed = args
+    engine = make_engine(Settings(db_pool_size=threads + 2), url)
+    sm = make_sessionmaker(engine)
+    spec = {"persons": PERSONS, "incidents": INCIDENTS}[spec_name]
+    with sm() as s:
+        users = list(s.execute(select(User).where(User.username.like("bench-%"))).scalars())
+        viewers = [viewer_for(s, u) for u in users]
+    r = detail_reads(
+        sm, spec, [uuid.UUID(i) for i in ids], viewers, seconds, threads, seed, raw=True
+    )
+    engine.dispose()
+    return r["_lat"], r["_found"]
+
+
+def multi_process_reads(
+    url: str, spec_name: str, ids: list[Any], seconds: float, procs: int, threads: int, seed: int
+) -> dict[str, Any]:
+    import multiprocessing as mp
+
+    ctx = mp.get_context("spawn")
+    with ctx.Pool(procs) as pool:
+        parts = pool.map(
+            _proc_reads,
+            [
+                (url, spec_name, [str(i) for i in ids], seconds, threads, seed + k)
+                for k in range(procs)
+            ],
+        )
+    lat = [x for p, _ in parts for x in p]
+    found = sum(f for _, f in parts)
+    return {
+        "reads_per_s": round(len(lat) / seconds, 1),
+        "processes": procs,
+        "threads_per_process": threads,
+        "visible_share": round(found / max(1, len(lat)), 3),
+        "p50_ms": pct(lat, 0.5),
+        "p99_ms": pct(lat, 0.99),
+    }
+
+
+def measure(
+    sm: Any, seconds: float, seed: int, workers: int, url: str = "", procs: int = 2
+) -> dict[str, Any]:
     rng = random.Random(seed)
     with sm() as s:
         users = list(s.execute(select(User).where(User.username.like("bench-%"))).scalars())
@@ -233,6 +286,10 @@ def measure(sm: Any, seconds: float, seed: int, workers: int) -> dict[str, Any]:
     for label, spec, ids in (("person", PERSONS, sample_p), ("incident", INCIDENTS, sample_i)):
         for w in sorted({1, workers}):
             out[f"{label}_detail_{w}w"] = detail_reads(sm, spec, ids, viewers, seconds, w, seed)
+        if url and procs > 1:
+            out[f"{label}_detail_{procs}p"] = multi_process_reads(
+                url, spec.name, ids, seconds, procs, max(1, workers // procs), seed
+            )
     queries = {
         "list_persons_birth_year": lambda s, v: list_records(
             s, v, PERSONS, filters={"birth_year": rng.randrange(1950, 2005)}, limit=50
@@ -270,6 +327,8 @@ def main() -> None:
     ap.add_argument("--seconds", type=float, default=10)
     ap.add_argument("--seed", type=int, default=7)
     ap.add_argument("--workers", type=int, default=8, help="concurrent readers (threads)")
+    ap.add_argument("--load-only", action="store_true", help="load the dataset and stop")
+    ap.add_argument("--procs", type=int, default=2, help="processes for the multi-core run")
     args = ap.parse_args()
     tag = f"{args.persons}p-{args.incidents}i"
     if args.backend == "postgres":
@@ -291,6 +350,8 @@ def main() -> None:
     if args.backend == "postgres":
         with engine.begin() as c:
             c.execute(text("ANALYZE"))
+    if args.load_only:
+        return
     result = {
         "benchmark": "records",
         "backend": args.backend,
@@ -302,7 +363,7 @@ def main() -> None:
         },
         "audit": "on (one hash-chained entry per request)",
         "at": datetime.now(UTC).isoformat(timespec="seconds"),
-        "results": measure(sm, args.seconds, args.seed, args.workers),
+        "results": measure(sm, args.seconds, args.seed, args.workers, url, args.procs),
     }
     out = Path(f"bench/results/records-{args.backend}.json")
     out.write_text(json.dumps(result, indent=2))
