@@ -21,7 +21,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import structlog
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -234,6 +234,14 @@ class WorldCache:
 
 
 # --- states and alerts ---------------------------------------------------------------------
+
+
+def claim_writer(session: Session) -> None:
+    """SQLite: take the write lock first. A transaction that reads and then writes cannot wait
+    for the lock (another writer committed since its snapshot: SQLITE_BUSY at once); one that
+    starts with a write waits for it (busy timeout)."""
+    if session.get_bind().dialect.name == "sqlite":
+        session.execute(text("UPDATE tracking_rule_states SET device_id = device_id WHERE 0"))
 
 
 def _insert(session: Session) -> Any:
@@ -514,6 +522,7 @@ class RuleProcessor:
     def run_once(self, fixes: Sequence[Fix], now: datetime | None = None) -> BatchResult:
         result = BatchResult()
         with session_scope(self.factory) as s:
+            claim_writer(s)
             world = self.world.get(s)
             if fixes:
                 result = process_batch(

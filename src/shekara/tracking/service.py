@@ -25,7 +25,7 @@ from shekara.records.service import require, snapshot
 from shekara.telemetry.protocols.fix import Alarm, Fix
 from shekara.tracking.constants import DEVICE_CLASSES, AlertStatus, TripStatus
 from shekara.tracking.models import Alert, Device, FixRow, LatestPosition, RuleState, Trip
-from shekara.tracking.processor import RuleProcessor, WorldCache, process_batch
+from shekara.tracking.processor import RuleProcessor, WorldCache, claim_writer, process_batch
 from shekara.tracking.rules import DeviceContext, ScreeningHook, green_corridor, state_from_json
 from shekara.tracking.schemas import (
     AlertAssign,
@@ -696,6 +696,7 @@ def ingest(
     if processor is not None:
         processor.submit(fixes)
         return len(fixes), 0
+    claim_writer(session)
     result = process_batch(session, world.get(session), fixes)
     session.commit()
     return len(fixes), len(result.alerts)
