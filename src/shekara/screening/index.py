@@ -10,6 +10,8 @@ Keys of a person (``record_type = person``), from every name it carries, in any 
   ``$abc|xyz`` for their last three. A swapped order meets the same pair; a typo in one part
   still meets the prefix or the suffix pair (a single typo cannot touch both ends of a word of
   six letters or more). Pairs keep common names (Ахметов Ерлан) from flooding the candidates.
+- ``pairy``: every pair key plus ``@`` and the year of birth, for persons whose year is known:
+  among the thousands of Ахметов Нұрлан of a national index, the one born in 1985.
 
 Documents are indexed by :func:`document_match_key` (``doc``), vehicles by
 :func:`plate_match_key` (``plate``) and VIN (``vin``).
@@ -27,13 +29,15 @@ reindex``).
 
 from __future__ import annotations
 
+import time
 import uuid
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from functools import lru_cache
 from itertools import combinations
+from typing import Any
 
-from sqlalchemy import delete, func, insert, select, union_all
+from sqlalchemy import delete, func, insert, select, text
 from sqlalchemy.orm import Session
 
 from shekara.db.base import utcnow
@@ -53,10 +57,18 @@ from shekara.vehicles.models import Vehicle
 #: rows read per key at most; a key shared by more records is skipped as too common
 KEY_CAP = 300
 #: candidates kept per query (scored in stage 2)
-CANDIDATE_LIMIT = 50
+CANDIDATE_LIMIT = 30
 KEY_LENGTH = 80
 #: weight of each kind of shared key when ranking candidates
-WEIGHTS = {"=": 4.0, "^": 1.0, "$": 1.0, KeyKind.name.value: 1.0, KeyKind.doc.value: 8.0}
+WEIGHTS = {
+    "=": 4.0,
+    "^": 1.0,
+    "$": 1.0,
+    KeyKind.name.value: 1.0,
+    KeyKind.doc.value: 8.0,
+}
+#: weight of the first rows of a full pair key that is too common (better than nothing)
+OVERFLOW_WEIGHT = 0.1
 
 Progress = Callable[[str, int, int], None]
 Key = tuple[str, str]  # (kind, key)
@@ -82,14 +94,19 @@ def pair_keys(full_name: str) -> frozenset[str]:
     return frozenset(k[:KEY_LENGTH] for k in out)
 
 
-def name_keys(names: Iterable[str]) -> set[Key]:
-    """Every (kind, key) of a person with these names."""
+def name_keys(names: Iterable[str], birth_year: int | None = None) -> set[Key]:
+    """Every (kind, key) of a person with these names (and year of birth, if known)."""
     keys: set[Key] = set()
     for n in names:
         if not n or not n.strip():
             continue
         keys.update((KeyKind.name.value, k[:KEY_LENGTH]) for k in index_keys(n))
-        keys.update((KeyKind.pair.value, k) for k in pair_keys(n))
+        pairs = pair_keys(n)
+        keys.update((KeyKind.pair.value, k) for k in pairs)
+        if birth_year:
+            keys.update(
+                (KeyKind.pair_year.value, f"{k[: KEY_LENGTH - 5]}@{birth_year}") for k in pairs
+            )
     return keys
 
 
@@ -124,12 +141,13 @@ def _rows(record_type: str, record_id: uuid.UUID, keys: Iterable[Key]) -> list[d
 def _keys_of(session: Session, record_type: str, record_id: uuid.UUID) -> set[Key] | None:
     """The keys a record should have now; None when it no longer exists."""
     if record_type == RecordType.person:
-        if session.get(Person, record_id) is None:
+        p = session.get(Person, record_id)
+        if p is None:
             return None
         names = session.execute(
             select(PersonName.full_name).where(PersonName.person_id == record_id)
         ).scalars()
-        return name_keys(names)
+        return name_keys(names, p.birth_year)
     if record_type == RecordType.document:
         doc = session.get(Document, record_id)
         return None if doc is None else document_keys(doc.number)
@@ -191,8 +209,8 @@ def catch_up(session: Session, batch: int = 2000, progress: Progress | None = No
             return done
 
 
-def _chunks(it: Iterator[tuple[uuid.UUID, str]]) -> Iterator[list[tuple[uuid.UUID, str]]]:
-    buf: list[tuple[uuid.UUID, str]] = []
+def _chunks(it: Iterator[Any]) -> Iterator[list[Any]]:
+    buf: list[Any] = []
     for row in it:
         buf.append(row)
         if len(buf) >= 5000:
@@ -218,7 +236,8 @@ def rebuild(session: Session, progress: Progress | None = None) -> dict[str, int
     # persons: names arrive ordered by person, keys computed per person
     total = session.execute(select(func.count()).select_from(Person)).scalar_one()
     stream = session.execute(
-        select(PersonName.person_id, PersonName.full_name)
+        select(PersonName.person_id, PersonName.full_name, Person.birth_year)
+        .join(Person, Person.id == PersonName.person_id)
         .order_by(PersonName.person_id)
         .execution_options(yield_per=10_000)
     )
@@ -226,20 +245,21 @@ def rebuild(session: Session, progress: Progress | None = None) -> dict[str, int
     done = 0
     current: uuid.UUID | None = None
     names: list[str] = []
+    year: int | None = None
     for chunk in _chunks(iter(stream)):
-        for pid, full_name in chunk:
+        for pid, full_name, birth_year in chunk:
             if pid != current:
                 if current is not None:
-                    out.extend(_rows(RecordType.person, current, name_keys(names)))
+                    out.extend(_rows(RecordType.person, current, name_keys(names, year)))
                     done += 1
-                current, names = pid, []
+                current, names, year = pid, [], birth_year
             names.append(full_name)
         if len(out) >= 20_000:
             flush(out)
         if progress:
             progress("persons", done, total)
     if current is not None:
-        out.extend(_rows(RecordType.person, current, name_keys(names)))
+        out.extend(_rows(RecordType.person, current, name_keys(names, year)))
         done += 1
     flush(out)
     counts["persons"] = done
@@ -288,33 +308,62 @@ def rebuild(session: Session, progress: Progress | None = None) -> dict[str, int
 # --------------------------------------------------------------------------------------------
 
 
-def lookup(session: Session, keys: Sequence[Key], cap: int = KEY_CAP) -> dict[Key, list[uuid.UUID]]:
-    """Record ids per key, at most ``cap + 1`` per key, in one statement."""
-    if not keys:
-        return {}
+@lru_cache(maxsize=256)
+def _lookup_sql(n: int) -> Any:
+    """One UNION ALL of ``n`` per-key index seeks, each capped (text: built once per ``n``).
+    Ids come back as stored (no UUID conversion for the rows that are thrown away)."""
     parts = [
-        select(ScreeningKey.kind, ScreeningKey.key, ScreeningKey.record_id)
-        .where(ScreeningKey.kind == kind, ScreeningKey.key == key)
-        .limit(cap + 1)
-        .subquery()
-        for kind, key in keys
+        f"SELECT * FROM (SELECT kind, key, record_id FROM screening_keys "
+        f"WHERE kind = :k{i} AND key = :v{i} LIMIT :cap) AS t{i}"
+        for i in range(n)
     ]
-    stmt = union_all(*(select(p.c.kind, p.c.key, p.c.record_id) for p in parts))
-    out: dict[Key, list[uuid.UUID]] = defaultdict(list)
-    for kind, key, rid in session.execute(stmt):
+    return text(" UNION ALL ".join(parts))
+
+
+#: keys found to hit more than KEY_CAP records, with the time they were found (per process):
+#: later queries skip them without reading their rows
+_COMMON: dict[Key, float] = {}
+COMMON_TTL = 600.0
+
+
+def _as_uuid(value: Any) -> uuid.UUID:
+    return value if isinstance(value, uuid.UUID) else uuid.UUID(str(value))
+
+
+def lookup(session: Session, keys: Sequence[Key], cap: int = KEY_CAP) -> dict[Key, list[Any]]:
+    """Raw record ids per key, at most ``cap + 1`` per key, in one statement. Keys known to be
+    too common are not read again (they answer ``cap + 1`` placeholders)."""
+    now = time.monotonic()
+    wanted = [k for k in keys if now - _COMMON.get(k, -COMMON_TTL) >= COMMON_TTL]
+    out: dict[Key, list[Any]] = defaultdict(list)
+    for k in keys:
+        if k not in wanted:
+            out[k] = [None] * (cap + 1)
+    if not wanted:
+        return out
+    params: dict[str, object] = {"cap": cap + 1}
+    for i, (kind, key) in enumerate(wanted):
+        params[f"k{i}"] = kind
+        params[f"v{i}"] = key
+    for kind, key, rid in session.execute(_lookup_sql(len(wanted)), params):
         out[(kind, key)].append(rid)
+    for k in wanted:
+        if len(out[k]) > cap:
+            _COMMON[k] = now
     return out
 
 
 def _weight(kind: str, key: str) -> float:
     if kind == KeyKind.pair:
         return WEIGHTS[key[0]]
+    if kind == KeyKind.pair_year:
+        return WEIGHTS[key[0]] if key[0] == "=" else 2.0
     return WEIGHTS.get(kind, 1.0)
 
 
-def rank(hits: dict[Key, list[uuid.UUID]], cap: int = KEY_CAP) -> dict[uuid.UUID, float]:
+def rank(hits: dict[Key, list[Any]], cap: int = KEY_CAP) -> dict[Any, float]:
     """Weighted count of shared keys per record, ignoring keys that hit more than ``cap``."""
-    scores: dict[uuid.UUID, float] = defaultdict(float)
+    scores: dict[Any, float] = defaultdict(float)
     for (kind, key), ids in hits.items():
         if len(ids) > cap:
             continue
@@ -324,31 +373,63 @@ def rank(hits: dict[Key, list[uuid.UUID]], cap: int = KEY_CAP) -> dict[uuid.UUID
     return scores
 
 
-def top(scores: dict[uuid.UUID, float], limit: int = CANDIDATE_LIMIT) -> list[uuid.UUID]:
-    return [rid for rid, _ in sorted(scores.items(), key=lambda t: (-t[1], t[0]))[:limit]]
+def top(scores: dict[Any, float], limit: int = CANDIDATE_LIMIT) -> list[uuid.UUID]:
+    best = sorted(scores.items(), key=lambda t: (-t[1], str(t[0])))[:limit]
+    return [_as_uuid(rid) for rid, _ in best]
 
 
 def person_candidates(
     session: Session,
     names: Sequence[str],
     documents: Sequence[str] = (),
+    birth_year: int | None = None,
     limit: int = CANDIDATE_LIMIT,
 ) -> list[uuid.UUID]:
     """Ids of the persons most likely to match (any owner: the policy filters later)."""
-    keys = sorted(name_keys(names) | {k for d in documents for k in document_keys(d)})
+    weights = person_candidate_weights(session, names, documents, birth_year)
+    return top(weights, limit)
+
+
+def person_candidate_weights(
+    session: Session,
+    names: Sequence[str],
+    documents: Sequence[str] = (),
+    birth_year: int | None = None,
+    limit: int = CANDIDATE_LIMIT,
+) -> dict[uuid.UUID, float]:
+    """The ``limit`` best candidates with their weight (weighted count of shared keys)."""
+    keys = sorted(name_keys(names, birth_year) | {k for d in documents for k in document_keys(d)})
     hits = lookup(session, keys)
-    doc_hits = [rid for (kind, _), ids in hits.items() if kind == KeyKind.doc for rid in ids]
+    doc_hits = [
+        _as_uuid(rid)
+        for (kind, _), ids in hits.items()
+        if kind == KeyKind.doc
+        for rid in ids[: KEY_CAP + 1]
+        if rid is not None
+    ]
     hits = {k: v for k, v in hits.items() if k[0] != KeyKind.doc}
     scores = rank(hits)
+    if not scores:
+        # only too common keys (a frequent name without date of birth): take the first
+        # records of the full pair keys rather than nothing
+        fallback = [k for k in keys if k[0] == KeyKind.pair and k[1].startswith("=")]
+        for k in fallback:
+            _COMMON.pop(k, None)
+        raw = lookup(session, fallback)
+        for ids in raw.values():
+            for rid in ids[:KEY_CAP]:
+                scores[rid] += OVERFLOW_WEIGHT
+    best = sorted(scores.items(), key=lambda t: (-t[1], str(t[0])))[:limit]
+    out = {_as_uuid(rid): w for rid, w in best}
     if doc_hits:
         for pid in session.execute(
             select(Document.person_id).where(
-                Document.id.in_(doc_hits[: KEY_CAP + 1]), Document.person_id.isnot(None)
+                Document.id.in_(doc_hits), Document.person_id.isnot(None)
             )
         ).scalars():
             if pid is not None:
-                scores[pid] += WEIGHTS[KeyKind.doc.value]
-    return top(scores, limit)
+                out[pid] = out.get(pid, 0.0) + WEIGHTS[KeyKind.doc.value]
+    return out
 
 
 def record_candidates(session: Session, keys: Sequence[Key]) -> list[uuid.UUID]:

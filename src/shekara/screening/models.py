@@ -36,6 +36,7 @@ BigId = BigInteger().with_variant(Integer(), "sqlite")
 class KeyKind(StrEnum):
     name = "name"  # one part of a name (skeleton, variants, stem): record_type person
     pair = "pair"  # two parts of one name together (order-free): record_type person
+    pair_year = "pairy"  # a full pair key plus the year of birth (common names)
     doc = "doc"  # document number match key: record_type document
     plate = "plate"  # plate match key: record_type vehicle
     vin = "vin"  # VIN: record_type vehicle

@@ -245,7 +245,8 @@ def resolve_records(
     pairs: set[Pair] = set()
     profiles = _person_profiles(session, person_ids)
     for pid, (_, p) in profiles.items():
-        for cid in index.person_candidates(session, p.names, p.documents):
+        year = int(p.birth_date[:4]) if p.birth_date else None
+        for cid in index.person_candidates(session, p.names, p.documents, year):
             if cid != pid:
                 pairs.add((min(pid, cid), max(pid, cid)))
     return score_pairs(session, pairs, min_score=min_score)

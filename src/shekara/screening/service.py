@@ -39,7 +39,7 @@ from shekara.screening.identifiers import (
 )
 from shekara.screening.models import KeyKind, RecordType, ScreeningState
 from shekara.screening.mrz import parse_mrz
-from shekara.screening.names import name_key
+from shekara.screening.names import PartialDate, compare_dates, name_key, parse_partial_date
 from shekara.screening.schemas import Hit, Reason, ScreeningOut
 from shekara.screening.scoring import DEFAULT_CONFIG, ScoringConfig, render_reason, score_person
 from shekara.screening.scoring import Person as ScoredPerson
@@ -48,6 +48,8 @@ from shekara.vehicles.models import Vehicle
 LANGS = ("en", "ru", "kk")
 #: candidates below this score are not shown at all (the match flag uses the threshold)
 REPORT_FLOOR = 0.6
+#: candidates fully scored per query, after the cheap pre-ranking
+SCORE_LIMIT = 12
 NOTICE_TEXT = {
     "en": "The owner agency holds information on this record; contact it to learn more.",
     "ru": "Ведомство-владелец располагает сведениями по этой записи; обратитесь к нему.",
@@ -219,15 +221,19 @@ class PersonInput:
         )
 
 
-def _birth(p: Person) -> str | None:
-    if p.birth_year is None:
+def _birth_of(year: int | None, month: int | None, day: int | None) -> str | None:
+    if year is None:
         return None
-    out = f"{p.birth_year:04d}"
-    if p.birth_month:
-        out += f"-{p.birth_month:02d}"
-        if p.birth_day:
-            out += f"-{p.birth_day:02d}"
+    out = f"{year:04d}"
+    if month:
+        out += f"-{month:02d}"
+        if day:
+            out += f"-{day:02d}"
     return out
+
+
+def _birth(p: Person) -> str | None:
+    return _birth_of(p.birth_year, p.birth_month, p.birth_day)
 
 
 @dataclass
@@ -256,6 +262,14 @@ def _notice(session: Session, rtype: str, obj: Any, lang: str) -> Hit:
     )
 
 
+def _dob_bonus(q: PartialDate | None, y: int | None, m: int | None, d: int | None) -> float:
+    """Cheap pre-ranking evidence from the date of birth (before full scoring)."""
+    if q is None or y is None:
+        return 0.0
+    outcome = compare_dates(q, PartialDate(y, m, d)).outcome
+    return {"exact": 6.0, "compatible": 3.0, "conflict": -3.0}.get(outcome, 0.0)
+
+
 def person_hits(
     session: Session,
     viewer: Viewer,
@@ -266,23 +280,33 @@ def person_hits(
     config: ScoringConfig | None = None,
     timer: Timer | None = None,
 ) -> tuple[list[Hit], int]:
-    """Ranked person hits (no audit, no watchlist alerts): stage 1, policy, stage 2."""
+    """Ranked person hits (no audit, no watchlist alerts).
+
+    Stage 1 (:mod:`.index`): up to ``CANDIDATE_LIMIT`` candidates by shared keys. The policy
+    drops what the viewer may not know of. A cheap pre-ranking (shared keys plus the date of
+    birth) keeps :data:`SCORE_LIMIT` of them; stage 2 scores those with the pure functions.
+    """
     cfg = config or get_config(session)
     t = timer or Timer()
-    cands = index.person_candidates(session, q.names, q.documents)
-    t.lap("candidates")
-    if not cands:
-        return [], 0
-    persons = (
-        session.execute(
-            select(Person).where(
-                Person.id.in_(cands), visible(viewer, Person, include_hit_only=True)
-            )
-        )
-        .scalars()
-        .all()
+    dob = parse_partial_date(q.birth_date)
+    weights = index.person_candidate_weights(
+        session, q.names, q.documents, dob.year if dob else None
     )
-    ids = [p.id for p in persons]
+    t.lap("candidates")
+    if not weights:
+        return [], 0
+    rows = list(session.execute(
+        select(
+            Person.id, Person.display_name, Person.birth_year, Person.birth_month,
+            Person.birth_day, Person.nationalities, Person.hit_only, Person.owner_agency_id,
+        ).where(Person.id.in_(list(weights)), visible(viewer, Person, include_hit_only=True))
+    ))  # fmt: skip
+    rows.sort(
+        key=lambda r: (-(weights[r.id] + _dob_bonus(dob, r.birth_year, r.birth_month, r.birth_day)),
+                       r.id)
+    )  # fmt: skip
+    rows = rows[:SCORE_LIMIT]
+    ids = [r.id for r in rows]
     names: dict[uuid.UUID, list[str]] = defaultdict(list)
     docs: dict[uuid.UUID, list[str]] = defaultdict(list)
     if ids:
@@ -303,10 +327,13 @@ def person_hits(
     t.lap("load")
     query = q.scored()
     hits: list[Hit] = []
-    for p in persons:
+    evidence: dict[uuid.UUID, float] = {}
+    for p in rows:
+        birth = _birth_of(p.birth_year, p.birth_month, p.birth_day)
+        evidence[p.id] = _dob_bonus(dob, p.birth_year, p.birth_month, p.birth_day)
         cand = ScoredPerson(
             tuple(names[p.id]) or (p.display_name,),
-            _birth(p),
+            birth,
             tuple(p.nationalities or ()),
             tuple(docs.get(p.id, ())),
         )
@@ -325,14 +352,15 @@ def person_hits(
                 score=s.value,
                 match=bool(s.match),
                 label=p.display_name,
-                birth_date=_birth(p),
+                birth_date=birth,
                 nationalities=list(p.nationalities or ()),
                 reasons=reasons_out(s.reasons, lang),
             )
         )
-    hits.sort(key=lambda h: (h.notice, -(h.score or 0.0), str(h.id)))
+    # equal scores (clamped at 1): the record whose date of birth confirms comes first
+    hits.sort(key=lambda h: (h.notice, -(h.score or 0.0), -evidence.get(h.id, 0.0), str(h.id)))
     t.lap("scoring")
-    return hits[:limit], len(cands)
+    return hits[:limit], len(weights)
 
 
 def document_hits(

@@ -158,6 +158,11 @@ def attach_alerts(
     matched = {h.id: h for h in hits if h.match or h.notice}
     if not matched:
         return 0
+    # the common case, nothing listed: one index probe, no policy expression
+    if not session.execute(
+        select(WatchlistEntry.id).where(WatchlistEntry.target_id.in_(list(matched))).limit(1)
+    ).first():
+        return 0
     entries = (
         session.execute(
             select(WatchlistEntry).where(

@@ -1,0 +1,625 @@
+"""Screening benchmark: speed and quality of the screening service on generated names.
+
+    .venv/bin/python bench/bench_screening.py                 # 100k persons, SQLite
+    .venv/bin/python bench/bench_screening.py --persons 1000000 --compare
+    .venv/bin/python bench/bench_screening.py --db postgres
+
+Builds (or reuses) a database of N persons written by several agencies (``bench/gen_names.py``),
+rebuilds the screening index, then measures on the same queries:
+
+- single query latency (p50/p99) of the whole service call (catch-up probe, candidates,
+  policy, scoring, audit entry) and of candidate generation alone;
+- candidate recall (stage 1), detection (a match on the right person), per variant class
+  (swapped order, missing patronymic, typo, transliteration standard), wrong top hit, false
+  alerts on queries of people who are not in the database;
+- a manifest of 10,000 rows end to end.
+
+With ``--compare`` (bench-only packages: ``pip install nomenklatura splink duckdb``), in the
+same run: nomenklatura's logic-v2 matcher scoring the very same candidates of the same queries
+(quality and per-core throughput), and Splink with DuckDB linking the same records in batch
+(time and F1 against the known identities) next to Shekara's entity resolution.
+
+Writes ``bench/results/screening.json`` (machine, sizes, figures) and prints a table.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import json
+import os
+import platform
+import random
+import statistics
+import sys
+import time
+import uuid
+from collections import defaultdict
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import delete, func, insert, select, text
+from sqlalchemy.orm import Session
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import gen_names as g  # noqa: E402
+
+from shekara.accounts.constants import Role  # noqa: E402
+from shekara.accounts.models import User  # noqa: E402
+from shekara.accounts.service import viewer_for  # noqa: E402
+from shekara.agencies.constants import AgencyKind  # noqa: E402
+from shekara.agencies.models import Agency  # noqa: E402
+from shekara.audit.models import AuditEntry  # noqa: E402
+from shekara.core.text import search_key  # noqa: E402
+from shekara.db.base import new_id, utcnow  # noqa: E402
+from shekara.db.engine import make_engine  # noqa: E402
+from shekara.db.migrate import upgrade  # noqa: E402
+from shekara.persons.constants import NameKind, Script  # noqa: E402
+from shekara.persons.models import Person, PersonName  # noqa: E402
+from shekara.policy.constants import Distribution  # noqa: E402
+from shekara.policy.sharing import Viewer  # noqa: E402
+from shekara.screening import index, manifest, resolution, service  # noqa: E402
+from shekara.screening.models import ResolutionPair  # noqa: E402
+from shekara.settings import Settings  # noqa: E402
+from shekara.vocab.seed import seed_countries  # noqa: E402
+
+ROOT = Path(__file__).resolve().parent
+SEED = 7
+
+
+def say(*a: object) -> None:
+    print(*a, flush=True)  # noqa: T201
+
+
+# --------------------------------------------------------------------------------------------
+# Database
+# --------------------------------------------------------------------------------------------
+
+
+def make_db(kind: str, persons: int) -> Any:
+    settings = Settings(env="development", data_dir=ROOT / "data", audit_seal_seconds=0)
+    if kind == "postgres":
+        from sqlalchemy import create_engine
+
+        admin = create_engine(
+            "postgresql+psycopg://postgres@127.0.0.1:5432/postgres", isolation_level="AUTOCOMMIT"
+        )
+        name = f"shekara_bench_screening_{persons}"
+        with admin.connect() as c:
+            exists = c.execute(text("SELECT 1 FROM pg_database WHERE datname=:n"), {"n": name})
+            if not exists.first():
+                c.execute(text(f'CREATE DATABASE "{name}"'))
+        url = f"postgresql+psycopg://postgres@127.0.0.1:5432/{name}"
+    else:
+        (ROOT / "data").mkdir(exist_ok=True)
+        url = f"sqlite:///{ROOT / 'data' / f'screening-{persons}.db'}"
+    engine = make_engine(settings, url)
+    upgrade(engine)
+    return engine
+
+
+def populate(session: Session, persons: int) -> dict[uuid.UUID, int]:
+    """Persons of generated identities (or the ones already there); record id -> identity."""
+    have = session.execute(select(func.count()).select_from(Person)).scalar_one()
+    if have >= persons:
+        say(f"reusing {have} persons")
+        return {
+            pid: int(ref.split(":")[1])
+            for pid, ref in session.execute(select(Person.id, Person.external_ref))
+            if ref
+        }
+    session.execute(delete(PersonName))
+    session.execute(delete(Person))
+    seed_countries(session, ["KZ", "RU", "KG", "UZ", "TJ", "BY"])
+    agencies: dict[str, uuid.UUID] = {}
+    for code, country in g.AGENCIES:
+        a = session.execute(select(Agency).where(Agency.code == code)).scalar_one_or_none()
+        if a is None:
+            a = Agency(code=code, name=code, country=country, kind=AgencyKind.border,
+                       contact=f"duty@{code.lower()}.example")  # fmt: skip
+            session.add(a)
+            session.flush()
+        agencies[code] = a.id
+    if session.execute(select(User).where(User.username == "bench")).first() is None:
+        session.add(User(username="bench", display_name="bench", agency_id=agencies["KZ-BS"],
+                         role=Role.analyst, password_hash="x"))  # fmt: skip
+    session.commit()
+    rng = random.Random(SEED)
+    mapping: dict[uuid.UUID, int] = {}
+    prow: list[dict[str, Any]] = []
+    nrow: list[dict[str, Any]] = []
+    now = utcnow()
+    key = 0
+    t0 = time.perf_counter()
+    while len(mapping) < persons:
+        who = g.identity(SEED, key)
+        for r in g.records_for(who, rng):
+            if len(mapping) >= persons:
+                break
+            pid = new_id()
+            mapping[pid] = who.key
+            y, m, d = r.birth
+            prow.append({
+                "id": pid, "display_name": r.names[0], "birth_year": y, "birth_month": m,
+                "birth_day": d, "nationalities": [], "distribution": Distribution.all,
+                "hit_only": False, "owner_country": r.country,
+                "owner_agency_id": agencies[r.agency], "external_ref": f"id:{who.key}",
+                "created_at": now, "updated_at": now,
+            })  # fmt: skip
+            for i, n in enumerate(r.names):
+                nrow.append({
+                    "id": new_id(), "person_id": pid, "position": i, "full_name": n,
+                    "script": Script.cyrillic if g.has_cyr(n) else Script.latin,
+                    "kind": NameKind.native if i == 0 else NameKind.passport,
+                    "search_key": search_key(n)[:300],
+                })  # fmt: skip
+        key += 1
+        if len(prow) >= 20_000:
+            session.execute(insert(Person), prow)
+            session.execute(insert(PersonName), nrow)
+            prow.clear()
+            nrow.clear()
+            say(f"  {len(mapping)} persons ({time.perf_counter() - t0:.0f} s)")
+    if prow:
+        session.execute(insert(Person), prow)
+        session.execute(insert(PersonName), nrow)
+    session.commit()
+    return mapping
+
+
+# --------------------------------------------------------------------------------------------
+# Queries
+# --------------------------------------------------------------------------------------------
+
+
+def make_queries(
+    mapping: dict[uuid.UUID, int], n_match: int, n_nonmatch: int
+) -> tuple[list[g.Query], dict[int, set[uuid.UUID]]]:
+    by_identity: dict[int, set[uuid.UUID]] = defaultdict(set)
+    for pid, k in mapping.items():
+        by_identity[k].add(pid)
+    rng = random.Random(SEED + 1)
+    keys = sorted(by_identity)
+    queries = []
+    for k in rng.sample(keys, min(n_match, len(keys))):
+        who = g.identity(SEED, k)
+        queries.append(g.query_for(who, rng, who))
+    # people not in the database: another population; skip exact namesakes born the same day
+    known = {
+        (w.surname, w.given, w.dob) for w in (g.identity(SEED, k) for k in keys[: 200_000])
+    }
+    k = 0
+    while len(queries) < n_match + n_nonmatch:
+        other = g.identity(SEED + 99, k)
+        k += 1
+        if (other.surname, other.given, other.dob) in known:
+            continue
+        queries.append(g.query_for(None, rng, other))
+    return queries, by_identity
+
+
+def pct(values: list[float], p: float) -> float:
+    s = sorted(values)
+    return round(s[min(len(s) - 1, int(p / 100 * len(s)))], 3) if s else 0.0
+
+
+def clear_caches() -> None:
+    """Cold scoring caches (the pure functions memoise name pairs)."""
+    import shekara.screening.names as nm
+    import shekara.screening.scoring as sc
+    import shekara.screening.translit as tr
+
+    for mod in (sc, nm, tr, index):
+        for obj in vars(mod).values():
+            if hasattr(obj, "cache_clear"):
+                obj.cache_clear()
+
+
+def run_queries(
+    session: Session, viewer: Viewer, queries: list[g.Query], truth: dict[int, set[uuid.UUID]]
+) -> tuple[dict[str, Any], dict[int, list[uuid.UUID]]]:
+    lat: list[float] = []
+    cand_lat: list[float] = []
+    stats: dict[str, list[int]] = defaultdict(lambda: [0, 0])  # tag -> [detected, total]
+    recall = [0, 0]
+    wrong_top = 0
+    false_alerts = [0, 0]
+    cand_ids: dict[int, list[uuid.UUID]] = {}
+    ncand: list[int] = []
+    for i, q in enumerate(queries):
+        pq = service.PersonInput.build([q.name], q.birth_date)
+        dob = pq.birth_date
+        t0 = time.perf_counter()
+        cands = index.person_candidates(session, pq.names, (), int(dob[:4]) if dob else None)
+        cand_lat.append((time.perf_counter() - t0) * 1000)
+        cand_ids[i] = cands
+        ncand.append(len(cands))
+        t0 = time.perf_counter()
+        out = service.screen_person(session, viewer, pq, limit=10)
+        lat.append((time.perf_counter() - t0) * 1000)
+        matched = [h for h in out.hits if h.match]
+        if q.identity is None:
+            false_alerts[1] += 1
+            false_alerts[0] += bool(matched)
+        else:
+            want = truth[q.identity]
+            recall[1] += 1
+            recall[0] += bool(want & set(cands))
+            ok = any(h.id in want for h in matched)
+            for tag in ["all", *q.tags]:
+                stats[tag][1] += 1
+                stats[tag][0] += ok
+            if matched and matched[0].id not in want:
+                wrong_top += 1
+        if i % 200 == 199:
+            session.commit()
+    session.commit()
+    n_match = recall[1]
+    res = {
+        "queries": len(queries),
+        "matching_queries": n_match,
+        "non_matching_queries": false_alerts[1],
+        "latency_ms": {"p50": pct(lat, 50), "p90": pct(lat, 90), "p99": pct(lat, 99),
+                       "max": round(max(lat), 3), "mean": round(statistics.fmean(lat), 3)},
+        "candidate_latency_ms": {"p50": pct(cand_lat, 50), "p99": pct(cand_lat, 99)},
+        "candidates_per_query": {"mean": round(statistics.fmean(ncand), 1), "max": max(ncand)},
+        "candidate_recall": round(recall[0] / n_match, 5),
+        "detection": {t: round(d / n, 5) for t, (d, n) in sorted(stats.items())},
+        "detection_counts": {t: [d, n] for t, (d, n) in sorted(stats.items())},
+        "wrong_top_hit": round(wrong_top / n_match, 5),
+        "false_alerts": round(false_alerts[0] / max(1, false_alerts[1]), 5),
+    }  # fmt: skip
+    return res, cand_ids
+
+
+def run_manifest(session: Session, viewer: Viewer, queries: list[g.Query], rows: int) -> dict[str, Any]:
+    lines = ["name,birth_date"]
+    for i in range(rows):
+        q = queries[i % len(queries)]
+        lines.append(f'"{q.name}",{q.birth_date or ""}')
+    data = "\n".join(lines).encode()
+    t0 = time.perf_counter()
+    out = manifest.screen_manifest(session, viewer, data, "bench.csv")
+    csv_text = manifest.to_csv(out)
+    seconds = time.perf_counter() - t0
+    session.commit()
+    return {"rows": rows, "seconds": round(seconds, 2), "matches": out.matches,
+            "csv_bytes": len(csv_text)}  # fmt: skip
+
+
+# --------------------------------------------------------------------------------------------
+# nomenklatura logic-v2 on the same candidates
+# --------------------------------------------------------------------------------------------
+
+
+def profiles(session: Session, ids: set[uuid.UUID]) -> dict[uuid.UUID, tuple[list[str], str | None]]:
+    out: dict[uuid.UUID, tuple[list[str], str | None]] = {}
+    idl = list(ids)
+    names: dict[uuid.UUID, list[str]] = defaultdict(list)
+    for i in range(0, len(idl), 900):
+        chunk = idl[i : i + 900]
+        for pid, n in session.execute(
+            select(PersonName.person_id, PersonName.full_name).where(PersonName.person_id.in_(chunk))
+        ):
+            names[pid].append(n)
+        for p in session.execute(select(Person).where(Person.id.in_(chunk))).scalars():
+            out[p.id] = (names[p.id], service._birth(p))
+    return out
+
+
+def compare_nomenklatura(
+    session: Session,
+    queries: list[g.Query],
+    cand_ids: dict[int, list[uuid.UUID]],
+    truth: dict[int, set[uuid.UUID]],
+    sample: int,
+) -> dict[str, Any]:
+    from followthemoney import model as ftm
+    from nomenklatura.matching import get_algorithm
+
+    algo = get_algorithm("logic-v2")
+    assert algo is not None
+    cfg = algo.default_config() if hasattr(algo, "default_config") else None
+    rng = random.Random(SEED + 5)
+    picked = sorted(rng.sample(range(len(queries)), min(sample, len(queries))))
+    prof = profiles(session, {c for i in picked for c in cand_ids[i]})
+
+    def entity(eid: str, names: list[str], dob: str | None) -> Any:
+        e = ftm.make_entity("Person")
+        e.id = eid
+        e.add("name", names)
+        if dob:
+            e.add("birthDate", dob)
+        return e
+
+    from nomenklatura.matching.types import ScoringConfig as NKConfig
+
+    nk_cfg = cfg or NKConfig.defaults()
+    threshold = algo.default_threshold if hasattr(algo, "default_threshold") else 0.7
+    ents = {cid: entity(str(cid), *prof[cid]) for cid in prof}
+    pairs = 0
+    ours_det = theirs_det = [0, 0]
+    ours_det, theirs_det = [0, 0], [0, 0]
+    ours_fa, theirs_fa = [0, 0], [0, 0]
+    # nomenklatura
+    t0 = time.perf_counter()
+    theirs_best: dict[int, tuple[float, uuid.UUID | None]] = {}
+    for i in picked:
+        q = queries[i]
+        qe = entity(f"q{i}", [q.name], q.birth_date)
+        best: tuple[float, uuid.UUID | None] = (0.0, None)
+        for cid in cand_ids[i]:
+            if cid not in ents:
+                continue
+            s = algo.compare(qe, ents[cid], nk_cfg).score
+            pairs += 1
+            if s > best[0]:
+                best = (s, cid)
+        theirs_best[i] = best
+    nk_seconds = time.perf_counter() - t0
+    # ours: the same pairs, pure scoring, cold caches
+    clear_caches()
+    from shekara.screening.scoring import DEFAULT_CONFIG, score_person
+    from shekara.screening.scoring import Person as SP
+
+    cands = {cid: SP(tuple(prof[cid][0]), prof[cid][1]) for cid in prof}
+    t0 = time.perf_counter()
+    ours_best: dict[int, tuple[float, uuid.UUID | None]] = {}
+    for i in picked:
+        q = queries[i]
+        qp = SP((q.name,), q.birth_date)
+        best = (0.0, None)
+        for cid in cand_ids[i]:
+            if cid not in cands:
+                continue
+            s = score_person(qp, cands[cid], DEFAULT_CONFIG).value
+            if s > best[0]:
+                best = (s, cid)
+        ours_best[i] = best
+    our_seconds = time.perf_counter() - t0
+    for i in picked:
+        q = queries[i]
+        for best, det, fa, thr in (
+            (theirs_best[i], theirs_det, theirs_fa, threshold),
+            (ours_best[i], ours_det, ours_fa, DEFAULT_CONFIG.threshold),
+        ):
+            hit = best[0] >= thr
+            if q.identity is None:
+                fa[1] += 1
+                fa[0] += hit
+            else:
+                det[1] += 1
+                det[0] += hit and best[1] in truth[q.identity]
+    return {
+        "queries": len(picked),
+        "pairs_scored": pairs,
+        "nomenklatura_threshold": threshold,
+        "nomenklatura": {
+            "detection": round(theirs_det[0] / max(1, theirs_det[1]), 5),
+            "false_alerts": round(theirs_fa[0] / max(1, theirs_fa[1]), 5),
+            "seconds": round(nk_seconds, 3),
+            "queries_per_second_per_core": round(len(picked) / nk_seconds, 2),
+            "pairs_per_second": round(pairs / nk_seconds, 1),
+        },
+        "shekara": {
+            "detection": round(ours_det[0] / max(1, ours_det[1]), 5),
+            "false_alerts": round(ours_fa[0] / max(1, ours_fa[1]), 5),
+            "seconds": round(our_seconds, 3),
+            "queries_per_second_per_core": round(len(picked) / our_seconds, 2),
+            "pairs_per_second": round(pairs / our_seconds, 1),
+        },
+        "throughput_ratio_scoring": round(nk_seconds / our_seconds, 1),
+    }
+
+
+# --------------------------------------------------------------------------------------------
+# Batch linkage: Splink + DuckDB vs Shekara entity resolution
+# --------------------------------------------------------------------------------------------
+
+
+def _f1(pred: set[frozenset[uuid.UUID]], true: set[frozenset[uuid.UUID]]) -> dict[str, float]:
+    tp = len(pred & true)
+    p = tp / len(pred) if pred else 0.0
+    r = tp / len(true) if true else 0.0
+    return {"precision": round(p, 4), "recall": round(r, 4),
+            "f1": round(2 * p * r / (p + r), 4) if p + r else 0.0,
+            "predicted_pairs": len(pred), "true_pairs": len(true)}  # fmt: skip
+
+
+def compare_linkage(session: Session, mapping: dict[uuid.UUID, int]) -> dict[str, Any]:
+    from shekara.screening.translit import ascii_fold, has_cyrillic, transliterate
+
+    rows = session.execute(
+        select(Person.id, Person.owner_agency_id, Person.birth_year, Person.birth_month,
+               Person.birth_day, Person.display_name)
+    ).all()  # fmt: skip
+    owner = {r[0]: r[1] for r in rows}
+    by_identity: dict[int, list[uuid.UUID]] = defaultdict(list)
+    for pid, k in mapping.items():
+        by_identity[k].append(pid)
+    true: set[frozenset[uuid.UUID]] = set()
+    for ids in by_identity.values():
+        for i, a in enumerate(ids):
+            for b in ids[i + 1 :]:
+                if owner[a] != owner[b]:
+                    true.add(frozenset((a, b)))
+
+    # Shekara: blocking on the index, scoring, storing pairs (threshold = match threshold)
+    session.execute(delete(ResolutionPair))
+    t0 = time.perf_counter()
+    resolution.run(session, min_score=service.get_config(session).threshold)
+    ours_s = time.perf_counter() - t0
+    pred = {
+        frozenset((a, b))
+        for a, b in session.execute(select(ResolutionPair.left_id, ResolutionPair.right_id))
+    }
+    session.rollback()
+    ours = {"seconds": round(ours_s, 2), **_f1(pred, true)}
+
+    # Splink: the same records, names romanised (ICAO) and folded, first two words
+    import duckdb
+    import pyarrow as pa
+    from splink import DuckDBAPI, Linker, SettingsCreator, block_on
+    import splink.comparison_library as cl
+
+    def norm(name: str) -> list[str]:
+        latin = transliterate(name, "icao") if has_cyrillic(name) else name
+        return ascii_fold(latin).lower().split()
+
+    ids, surnames, firsts, dobs, agencies = [], [], [], [], []
+    for pid, ag, y, m, d, name in rows:
+        words = norm(name)
+        ids.append(str(pid))
+        surnames.append(words[0] if words else None)
+        firsts.append(words[1] if len(words) > 1 else None)
+        dobs.append(f"{y:04d}-{m or 1:02d}-{d or 1:02d}" if y else None)
+        agencies.append(str(ag))
+    table = pa.table({"unique_id": ids, "surname": surnames, "first_name": firsts,
+                      "dob": dobs, "agency": agencies})  # fmt: skip
+    con = duckdb.connect()
+    con.register("records_arrow", table)
+    con.execute("CREATE TABLE records AS SELECT * FROM records_arrow")
+    t0 = time.perf_counter()
+    db_api = DuckDBAPI(connection=con)
+    sdf = db_api.register("records")
+    settings = SettingsCreator(
+        link_type="dedupe_only",
+        comparisons=[
+            cl.NameComparison("first_name"),
+            cl.NameComparison("surname"),
+            cl.DateOfBirthComparison("dob", input_is_string=True),
+        ],
+        blocking_rules_to_generate_predictions=[
+            block_on("surname", "first_name"),
+            block_on("surname", "dob"),
+            block_on("first_name", "dob"),
+        ],
+        retain_intermediate_calculation_columns=False,
+    )
+    linker = Linker(sdf, settings, log_level=40)
+    linker.training.estimate_probability_two_random_records_match(
+        [block_on("surname", "first_name", "dob")], recall=0.7
+    )
+    linker.training.estimate_u_using_random_sampling(max_pairs=1e6)
+    linker.training.estimate_parameters_using_expectation_maximisation(block_on("dob"))
+    linker.training.estimate_parameters_using_expectation_maximisation(block_on("surname"))
+    preds = linker.inference.predict(threshold_match_probability=0.9)
+    got = con.execute(
+        f"SELECT p.unique_id_l, p.unique_id_r FROM {preds.physical_name} p "
+        "JOIN records a ON a.unique_id = p.unique_id_l JOIN records b ON b.unique_id = p.unique_id_r "
+        "WHERE a.agency <> b.agency"
+    ).fetchall()
+    splink_s = time.perf_counter() - t0
+    spred = {frozenset((uuid.UUID(a), uuid.UUID(b))) for a, b in got}
+    theirs = {"seconds": round(splink_s, 2), **_f1(spred, true)}
+    return {"records": len(rows), "shekara": ours, "splink_duckdb": theirs,
+            "speed_ratio": round(splink_s / ours_s, 2) if ours_s else None}  # fmt: skip
+
+
+# --------------------------------------------------------------------------------------------
+
+
+def machine() -> dict[str, Any]:
+    info: dict[str, Any] = {"python": platform.python_version(), "platform": platform.platform(),
+                            "cpus": os.cpu_count()}  # fmt: skip
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                info["cpu"] = line.split(":", 1)[1].strip()
+                break
+        info["load_average"] = os.getloadavg()
+    except OSError:
+        pass
+    return info
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description="Screening benchmark")
+    ap.add_argument("--persons", type=int, default=100_000)
+    ap.add_argument("--queries", type=int, default=2000, help="matching queries")
+    ap.add_argument("--nonmatching", type=int, default=1000)
+    ap.add_argument("--manifest", type=int, default=10_000)
+    ap.add_argument("--db", choices=("sqlite", "postgres"), default="sqlite")
+    ap.add_argument("--compare", action="store_true", help="nomenklatura and Splink too")
+    ap.add_argument("--nk-sample", type=int, default=300)
+    ap.add_argument("--output", type=Path, default=ROOT / "results" / "screening.json")
+    a = ap.parse_args()
+
+    engine = make_db(a.db, a.persons)
+    result: dict[str, Any] = {"machine": machine(), "db": a.db, "persons": a.persons,
+                              "command": " ".join(sys.argv)}  # fmt: skip
+    with Session(engine) as s:
+        t0 = time.perf_counter()
+        mapping = populate(s, a.persons)
+        result["generate_seconds"] = round(time.perf_counter() - t0, 1)
+        t0 = time.perf_counter()
+        counts = index.rebuild(s)
+        s.commit()
+        result["index"] = {**counts, "rebuild_seconds": round(time.perf_counter() - t0, 1)}
+        say(f"index: {result['index']}")
+        user = s.execute(select(User).where(User.username == "bench")).scalar_one()
+        viewer = viewer_for(s, user)
+        queries, truth = make_queries(mapping, a.queries, a.nonmatching)
+        clear_caches()
+        gc.collect()
+        q, cand_ids = run_queries(s, viewer, queries, truth)
+        result["screening"] = q
+        say(json.dumps(q, indent=1))
+        result["manifest"] = run_manifest(s, viewer, queries, a.manifest)
+        say(f"manifest: {result['manifest']}")
+        if a.compare:
+            result["nomenklatura_logic_v2"] = compare_nomenklatura(
+                s, queries, cand_ids, truth, a.nk_sample
+            )
+            say(json.dumps(result["nomenklatura_logic_v2"], indent=1))
+            result["linkage"] = compare_linkage(s, mapping)
+            say(json.dumps(result["linkage"], indent=1))
+        result["audit_entries_written"] = s.execute(
+            select(func.count()).select_from(AuditEntry)
+        ).scalar_one()
+    engine.dispose()
+    a.output.parent.mkdir(exist_ok=True)
+    a.output.write_text(json.dumps(result, indent=1, ensure_ascii=False, default=str))
+    table(result)
+
+
+def table(r: dict[str, Any]) -> None:
+    q = r["screening"]
+    rows = [
+        ("persons", r["persons"], ""),
+        ("index rebuild (s)", r["index"]["rebuild_seconds"], ""),
+        ("query p50 / p99 (ms)", f"{q['latency_ms']['p50']} / {q['latency_ms']['p99']}",
+         "< 5 / < 25"),
+        ("candidate recall", q["candidate_recall"], ">= 0.995"),
+        ("detection (all)", q["detection"]["all"], ">= 0.99"),
+        ("detection swapped", q["detection"].get("swapped"), ">= 0.99"),
+        ("detection no patronymic", q["detection"].get("no_patronymic"), ">= 0.99"),
+        ("detection typo", q["detection"].get("typo"), ""),
+        ("wrong top hit", q["wrong_top_hit"], "< 0.01"),
+        ("false alerts", q["false_alerts"], "< 0.01"),
+        ("manifest 10k (s)", r["manifest"]["seconds"], "< 30"),
+    ]  # fmt: skip
+    if "nomenklatura_logic_v2" in r:
+        n = r["nomenklatura_logic_v2"]
+        rows += [
+            ("logic-v2 detection / ours", f"{n['nomenklatura']['detection']} / "
+             f"{n['shekara']['detection']}", ""),
+            ("logic-v2 q/s/core / ours", f"{n['nomenklatura']['queries_per_second_per_core']} / "
+             f"{n['shekara']['queries_per_second_per_core']}", ">= 20x"),
+        ]  # fmt: skip
+    if "linkage" in r:
+        lk = r["linkage"]
+        rows += [
+            ("Splink time / F1", f"{lk['splink_duckdb']['seconds']} s / "
+             f"{lk['splink_duckdb']['f1']}", ""),
+            ("Shekara ER time / F1", f"{lk['shekara']['seconds']} s / {lk['shekara']['f1']}",
+             "faster, better F1"),
+        ]  # fmt: skip
+    w = max(len(x[0]) for x in rows)
+    for name, value, target in rows:
+        say(f"{name:<{w}}  {value!s:>22}  {target}")
+
+
+if __name__ == "__main__":
+    main()
