@@ -43,8 +43,10 @@ def incidents_geojson(
     if country:
         conds.append(Incident.owner_country == country.upper())
     rows = session.execute(
-        select(Incident).where(*conds).order_by(Incident.occurred_at.desc()).limit(limit)
-    ).scalars().all()
+        select(Incident.id, Incident.owner_agency_id, Incident.lat, Incident.lon,
+               Incident.category, Incident.occurred_at, Incident.summary, Incident.owner_country)
+        .where(*conds).order_by(Incident.occurred_at.desc()).limit(limit)
+    ).all()
     audit.record(session, v, "list", "incidents",
                  query={"since": since, "until": until, "category": category,
                         "commodity": commodity, "country": country, "geojson": True},

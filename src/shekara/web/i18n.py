@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from babel.dates import format_date, format_datetime, format_time
-from babel.numbers import format_decimal
+from babel.numbers import get_decimal_symbol, get_group_symbol
 from babel.support import NullTranslations, Translations
 
 LOCALES: tuple[str, ...] = ("en", "ru", "kk")
@@ -81,10 +81,18 @@ class Translator:
         return text % {"num": n, **params}
 
     def number(self, value: float | int | Decimal | None, digits: int = 3) -> str:
+        """Grouped, at most ``digits`` decimals, with the locale's symbols (CLDR via Babel).
+
+        Python formats and the separators are swapped in: Babel's own formatter costs about
+        0.1 ms a number, which a table of a thousand figures feels.
+        """
         if value is None:
             return ""
-        fmt = "#,##0" if digits == 0 else "#,##0." + "#" * digits
-        return format_decimal(value, format=fmt, locale=self.cldr)
+        text = f"{value:,.{digits}f}"
+        if digits:
+            text = text.rstrip("0").rstrip(".")
+        group, decimal = _symbols(self.cldr)
+        return text.replace(",", "\0").replace(".", decimal).replace("\0", group)
 
     def datetime(self, value: datetime | None, fmt: str = "medium") -> str:
         """A time in UTC, as officers of several time zones share it (the page says so)."""
@@ -105,11 +113,21 @@ class Translator:
 
     def month(self, key: str) -> str:
         """``2024-05`` as the month's name and year in the user's language."""
-        try:
-            y, m = (int(p) for p in key.split("-")[:2])
-        except ValueError:
-            return key
-        return format_date(date(y, m, 1), "LLLL y", locale=self.cldr)
+        return _month(self.cldr, key)
+
+
+@lru_cache(maxsize=len(LOCALES))
+def _symbols(cldr: str) -> tuple[str, str]:
+    return get_group_symbol(cldr), get_decimal_symbol(cldr)
+
+
+@lru_cache(maxsize=4096)
+def _month(cldr: str, key: str) -> str:
+    try:
+        y, m = (int(p) for p in key.split("-")[:2])
+    except ValueError:
+        return key
+    return format_date(date(y, m, 1), "LLLL y", locale=cldr)
 
 
 @lru_cache(maxsize=len(LOCALES))

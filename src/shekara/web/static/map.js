@@ -76,6 +76,7 @@
       incidents.clearLayers();
       list.innerHTML = "";
       var bounds = [];
+      var LIST_MAX = 300;
       gj.features.forEach(function (f, i) {
         var p = f.properties, ll = [f.geometry.coordinates[1], f.geometry.coordinates[0]];
         var when = new Date(p.occurred_at).toLocaleString(lang === "en" ? "en-GB" : lang, { dateStyle: "medium", timeStyle: "short", timeZone: "UTC" });
@@ -86,6 +87,7 @@
           .bindPopup(html).addTo(incidents);
         m.featureId = f.id;
         bounds.push(ll);
+        if (i >= LIST_MAX) { return; }
         var li = document.createElement("li");
         li.innerHTML = "<a href=\"" + text(p.url) + "\">" + text(p.summary) + "</a><br><span class=\"meta\">" + text(cat) + " · " + text(when) + "</span>";
         li.addEventListener("mouseenter", function () { m.openPopup(); });
@@ -93,6 +95,12 @@
         list.appendChild(li);
       });
       count.textContent = gj.features.length ? gj.features.length + " " + T.shown : T.none;
+      if (gj.features.length > LIST_MAX) {
+        var more = document.createElement("li");
+        more.className = "meta";
+        more.textContent = T.more.replace("%(shown)s", String(LIST_MAX));
+        list.appendChild(more);
+      }
       el.dataset.incidents = String(gj.features.length);
       if (bounds.length) { map.fitBounds(bounds, { padding: [30, 30], maxZoom: 8 }); }
       el.removeAttribute("aria-busy");

@@ -11,6 +11,7 @@ from shekara.accounts.constants import Perm
 from shekara.agencies.service import list_agencies
 from shekara.api.deps import SessionDep
 from shekara.audit.service import accesses_to_owner
+from shekara.records.registry import RESOURCES
 from shekara.records.service import require
 from shekara.web.rendering import render
 from shekara.web.security import SignedIn
@@ -29,5 +30,5 @@ def access_log(
     agencies = {a.id: a for a in list_agencies(session, v)}
     return render(request, "audit.html", {
         "rows": rows, "total": total, "page_no": page, "page_size": PAGE,
-        "agencies": agencies, "own": agencies.get(v.agency_id),
+        "agencies": agencies, "own": agencies.get(v.agency_id), "record_types": set(RESOURCES),
     }, viewer=viewer, session=session)

@@ -56,9 +56,10 @@ def map_incidents(
     commodity: Annotated[str | None, Query(max_length=60)] = None,
     country: Annotated[str | None, Query(max_length=2)] = None,
 ) -> Any:
-    return incidents_geojson(
+    # JSONResponse serialises directly (no jsonable_encoder walk over thousands of features).
+    return JSONResponse(incidents_geojson(
         session, viewer, since=day_start(since), until=day_start(until, end=True),
-        category=category or None, commodity=commodity or None, country=country or None)
+        category=category or None, commodity=commodity or None, country=country or None))
 
 
 @router.get("/places.geojson")
