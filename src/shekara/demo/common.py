@@ -78,6 +78,15 @@ def _splitmix64(x: int) -> int:
     return x ^ (x >> 31)
 
 
+def _uuid(value: int) -> uuid.UUID:
+    """``uuid.UUID(int=value)`` without its argument checks (the value is built valid): the
+    generator makes millions of ids."""
+    u = object.__new__(uuid.UUID)
+    object.__setattr__(u, "int", value)
+    object.__setattr__(u, "is_safe", uuid.SafeUUID.unknown)
+    return u
+
+
 class Ids:
     """Deterministic UUIDs: the n-th record of a kind always gets the same id for a given seed.
 
@@ -102,7 +111,7 @@ class Ids:
         rand_a = low >> 52
         rand_b = low & 0x3FFFFFFFFFFFFFFF
         value = (head << 80) | (0x8 << 76) | (rand_a << 64) | (0b10 << 62) | rand_b
-        return uuid.UUID(int=value)
+        return _uuid(value)
 
     def next(self, kind: str) -> uuid.UUID:
         n = self.counters[kind]

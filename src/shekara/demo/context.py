@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import bisect
 import calendar
 import math
 import random
@@ -81,6 +82,7 @@ class Ctx:
         self.start = datetime(years[0], 1, 1, tzinfo=UTC)
         self.end = datetime(years[1], 12, 31, 23, 59, tzinfo=UTC)
         self.agencies: dict[str, AgencyInfo] = {}
+        self._agency_cache: dict[tuple[str, tuple[AgencyKind, ...]], AgencyInfo | None] = {}
         self.places: dict[str, PlaceInfo] = {}
         self.by_id: dict[uuid.UUID, PlaceInfo] = {}
         self.cities_by_region: dict[uuid.UUID, list[PlaceInfo]] = {}
@@ -137,11 +139,16 @@ class Ctx:
     # -- agencies -------------------------------------------------------------------------
     def agency(self, country: str, *kinds: AgencyKind) -> AgencyInfo | None:
         """The first agency of ``country`` of the first of ``kinds`` that exists."""
-        for kind in kinds:
-            for a in self.agencies.values():
-                if a.country == country and a.kind == kind:
-                    return a
-        return None
+        key = (country, kinds)
+        if key not in self._agency_cache:
+            found = None
+            for kind in kinds:
+                found = next((a for a in self.agencies.values()
+                              if a.country == country and a.kind == kind), None)
+                if found is not None:
+                    break
+            self._agency_cache[key] = found
+        return self._agency_cache[key]
 
     def member_country(self, *candidates: str | None) -> str:
         for c in candidates:
@@ -157,7 +164,7 @@ class Ctx:
             return self.start + timedelta(seconds=int(rng.random() * span))
         month = month or rng.randint(1, 12)
         day = rng.randint(1, calendar.monthrange(year, month)[1])
-        hour = rng.choices(range(24), cum_weights=_HOUR_CUM)[0]
+        hour = bisect.bisect_right(_HOUR_CUM, rng.random() * _HOUR_CUM[-1])
         return datetime(year, month, day, hour, rng.randint(0, 59), rng.randint(0, 59),
                         tzinfo=UTC)
 

@@ -19,6 +19,7 @@ from shekara.demo.corridors import (
     COMMODITIES,
     CURRENCY_SCALE,
     JOINT_CHECKPOINTS,
+    Commodity,
     Corridor,
     category_of,
     corridors,
@@ -97,6 +98,7 @@ class Incidents:
         self.case_rate = min(1.0, ctx.sizes.cases / max(1, ctx.sizes.incidents))
         self.case_seq = 0
         self.seq: dict[tuple[str, int], int] = {}
+        self.hide: dict[str, tuple[Chooser, Chooser]] = {}
 
     def section_for(self, p: PlaceInfo) -> Section | None:
         if p.code not in self.section_cache:
@@ -218,8 +220,8 @@ class Incidents:
         w.add("seizures", {
             "id": ctx.ids.next("seizure"), "incident_id": iid, "commodity": commodity,
             "quantity": quantity, "unit": unit, "normalised_quantity": norm_q,
-            "normalised_unit": norm_u, "concealment": Chooser(spec.concealment)(rng),
-            "detection": Chooser(spec.detection)(rng),
+            "normalised_unit": norm_u, "concealment": self._hide(commodity, spec)[0](rng),
+            "detection": self._hide(commodity, spec)[1](rng),
             "origin_country": rng.choice(c.origin) if c.origin else None,
             "destination_country": rng.choice(c.destination) if c.destination else None,
             "origin_place_id": None, "destination_place_id": None,
@@ -227,6 +229,12 @@ class Incidents:
         })
         name = self.vocab["commodity"].get(commodity, (commodity, None))[0]
         return f"{name} {quantity.normalize():f} {unit}"
+
+    def _hide(self, commodity: str, spec: Commodity) -> tuple[Chooser, Chooser]:
+        """Choosers of concealment and detection for a commodity (built once)."""
+        if commodity not in self.hide:
+            self.hide[commodity] = (Chooser(spec.concealment), Chooser(spec.detection))
+        return self.hide[commodity]
 
     def involve(self, iid: uuid.UUID, route: Route, category: str, spot: str) -> None:
         ctx, rng, w = self.ctx, self.ctx.rng, self.ctx.writer
