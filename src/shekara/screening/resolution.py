@@ -1,8 +1,10 @@
 """Entity resolution: records that different agencies hold on the same person or vehicle.
 
 1. *Blocking* on the screening index: persons that share a full pair key (two name parts
-   together, any script and order) in a block of at most :data:`BLOCK_CAP` records, or hold
-   documents with the same number; vehicles that share a plate or VIN key.
+   together, any script and order) and the year of birth in a block of at most
+   :data:`BLOCK_CAP` records, or a full pair key alone in a block of at most
+   :data:`SMALL_BLOCK`, or hold documents with the same number; vehicles that share a plate
+   or VIN key.
 2. *Scoring* of each pair of records of **different agencies** with the same pure functions as
    screening; pairs at or above ``min_score`` are stored with their reasons.
 3. *Judgements* by analysts (positive, negative, unsure) are kept as history with their author;
@@ -23,7 +25,7 @@ from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from sqlalchemy import and_, func, select
+from sqlalchemy import and_, func, insert, select
 from sqlalchemy.orm import Session, aliased
 
 from shekara.accounts.constants import Perm
@@ -43,6 +45,7 @@ from shekara.screening.models import (
     ScreeningKey,
     Verdict,
 )
+from shekara.screening.names import compare_dates, parse_partial_date
 from shekara.screening.schemas import ClusterMemberOut, ClusterOut, PairOut
 from shekara.screening.scoring import DEFAULT_CONFIG, ScoringConfig, score_person
 from shekara.screening.scoring import Person as ScoredPerson
@@ -50,13 +53,16 @@ from shekara.screening.service import _birth, reasons_out
 from shekara.vehicles.models import Vehicle
 
 BLOCK_CAP = 50
+SMALL_BLOCK = 6
 MIN_SCORE = 0.75
 Progress = Callable[[str, int, int], None]
 Pair = tuple[uuid.UUID, uuid.UUID]
 
 
-def _blocked_pairs(session: Session, kind: str, prefix: str = "") -> set[Pair]:
-    """Pairs of records sharing a key of ``kind`` in a block of at most BLOCK_CAP records."""
+def _blocked_pairs(
+    session: Session, kind: str, prefix: str = "", cap: int = BLOCK_CAP
+) -> set[Pair]:
+    """Pairs of records sharing a key of ``kind`` in a block of at most ``cap`` records."""
     a, b = aliased(ScreeningKey), aliased(ScreeningKey)
     conds = [ScreeningKey.kind == kind]
     if prefix:
@@ -65,7 +71,7 @@ def _blocked_pairs(session: Session, kind: str, prefix: str = "") -> set[Pair]:
         select(ScreeningKey.key)
         .where(*conds)
         .group_by(ScreeningKey.key)
-        .having(func.count() > 1, func.count() <= BLOCK_CAP)
+        .having(func.count() > 1, func.count() <= cap)
         .subquery()
     )
     stmt = (
@@ -149,28 +155,36 @@ def score_pairs(
         ).scalars()
     }
     stored = 0
+    skip_conflicts = min_score > 1.0 - config.dob_conflict_penalty
+    new_rows: list[dict[str, Any]] = []
     for n, (x, y) in enumerate(pairs, start=1):
         px, py = profiles.get(x), profiles.get(y)
         if px is None or py is None or px[0] == py[0]:
             continue
+        if skip_conflicts and (
+            compare_dates(
+                parse_partial_date(px[1].birth_date), parse_partial_date(py[1].birth_date)
+            ).outcome
+            == "conflict"
+        ):
+            continue  # cannot reach min_score: the name scores at most 1
         s = score_person(px[1], py[1], config)
         if s.value < min_score:
             continue
         reasons = [r.as_dict() for r in s.reasons]
         row = existing.get((x, y))
         if row is None:
-            row = ResolutionPair(
-                id=new_id(), record_type=RecordType.person, left_id=x, right_id=y,
-                score=s.value, reasons=reasons,
-            )  # fmt: skip
-            session.add(row)
-            existing[(x, y)] = row
+            new_rows.append({
+                "id": new_id(), "record_type": RecordType.person.value, "left_id": x,
+                "right_id": y, "score": s.value, "reasons": reasons,
+            })  # fmt: skip
         else:
             row.score, row.reasons = s.value, reasons
         stored += 1
         if progress and n % 1000 == 0:
             progress("scoring", n, len(pairs))
-            session.flush()
+    if new_rows:
+        session.execute(insert(ResolutionPair), new_rows)
     session.flush()
     if progress:
         progress("scoring", len(pairs), len(pairs))
@@ -229,7 +243,13 @@ def run(
     index.catch_up(session)
     if progress:
         progress("blocking", 0, 1)
-    pairs = _blocked_pairs(session, KeyKind.pair.value, "=") | _document_pairs(session)
+    # full name pairs born the same year; full name pairs alone only in small blocks (records
+    # without a date of birth), so that frequent names do not make quadratic blocks
+    pairs = (
+        _blocked_pairs(session, KeyKind.pair_year.value, "=")
+        | _blocked_pairs(session, KeyKind.pair.value, "=", cap=SMALL_BLOCK)
+        | _document_pairs(session)
+    )
     if progress:
         progress("blocking", 1, 1)
     persons = score_pairs(session, pairs, min_score=min_score, config=config, progress=progress)
