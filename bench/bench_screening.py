@@ -186,9 +186,7 @@ def make_queries(
         who = g.identity(SEED, k)
         queries.append(g.query_for(who, rng, who))
     # people not in the database: another population; skip exact namesakes born the same day
-    known = {
-        (w.surname, w.given, w.dob) for w in (g.identity(SEED, k) for k in keys[: 200_000])
-    }
+    known = {(w.surname, w.given, w.dob) for w in (g.identity(SEED, k) for k in keys[:200_000])}
     k = 0
     while len(queries) < n_match + n_nonmatch:
         other = g.identity(SEED + 99, k)
@@ -273,7 +271,9 @@ def run_queries(
     return res, cand_ids
 
 
-def run_manifest(session: Session, viewer: Viewer, queries: list[g.Query], rows: int) -> dict[str, Any]:
+def run_manifest(
+    session: Session, viewer: Viewer, queries: list[g.Query], rows: int
+) -> dict[str, Any]:
     lines = ["name,birth_date"]
     for i in range(rows):
         q = queries[i % len(queries)]
@@ -293,14 +293,18 @@ def run_manifest(session: Session, viewer: Viewer, queries: list[g.Query], rows:
 # --------------------------------------------------------------------------------------------
 
 
-def profiles(session: Session, ids: set[uuid.UUID]) -> dict[uuid.UUID, tuple[list[str], str | None]]:
+def profiles(
+    session: Session, ids: set[uuid.UUID]
+) -> dict[uuid.UUID, tuple[list[str], str | None]]:
     out: dict[uuid.UUID, tuple[list[str], str | None]] = {}
     idl = list(ids)
     names: dict[uuid.UUID, list[str]] = defaultdict(list)
     for i in range(0, len(idl), 900):
         chunk = idl[i : i + 900]
         for pid, n in session.execute(
-            select(PersonName.person_id, PersonName.full_name).where(PersonName.person_id.in_(chunk))
+            select(PersonName.person_id, PersonName.full_name).where(
+                PersonName.person_id.in_(chunk)
+            )
         ):
             names[pid].append(n)
         for p in session.execute(select(Person).where(Person.id.in_(chunk))).scalars():
@@ -460,8 +464,8 @@ def compare_linkage(session: Session, mapping: dict[uuid.UUID, int]) -> dict[str
     # Splink: the same records, names romanised (ICAO) and folded, first two words
     import duckdb
     import pyarrow as pa
-    from splink import DuckDBAPI, Linker, SettingsCreator, block_on
     import splink.comparison_library as cl
+    from splink import DuckDBAPI, Linker, SettingsCreator, block_on
 
     def norm(name: str) -> list[str]:
         latin = transliterate(name, "icao") if has_cyrillic(name) else name
@@ -507,7 +511,8 @@ def compare_linkage(session: Session, mapping: dict[uuid.UUID, int]) -> dict[str
     preds = linker.inference.predict(threshold_match_probability=0.9)
     got = con.execute(
         f"SELECT p.unique_id_l, p.unique_id_r FROM {preds.physical_name} p "
-        "JOIN records a ON a.unique_id = p.unique_id_l JOIN records b ON b.unique_id = p.unique_id_r "
+        "JOIN records a ON a.unique_id = p.unique_id_l "
+        "JOIN records b ON b.unique_id = p.unique_id_r "
         "WHERE a.agency <> b.agency"
     ).fetchall()
     splink_s = time.perf_counter() - t0
