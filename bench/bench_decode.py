@@ -163,31 +163,42 @@ def run_wialon(chunks: list[bytes], version: str) -> int:
 
 
 def measure(name: str, fn: Callable[[], int], seconds: float, repeats: int) -> dict[str, object]:
-    """Run `fn` for `seconds`, `repeats` times; the best window is the figure (as timeit does:
-    the slower windows measure other processes on the machine, not the decoder)."""
+    """Run `fn` for `seconds`, `repeats` times.
+
+    The figure is fixes per CPU second of this process (`time.process_time`), the best window:
+    that is the throughput of one core, whatever else the machine runs. Wall-clock rates are kept
+    beside it; on a busy machine they measure the other processes as much as the decoder."""
     fn()  # warm-up
-    rates: list[float] = []
+    cpu_rates: list[float] = []
+    wall_rates: list[float] = []
     total = 0
     for _ in range(repeats):
         fixes = 0
-        start = time.perf_counter()
+        wall0, cpu0 = time.perf_counter(), time.process_time()
         while True:
             fixes += fn()
-            elapsed = time.perf_counter() - start
-            if elapsed >= seconds:
+            wall = time.perf_counter() - wall0
+            if wall >= seconds:
                 break
-        rates.append(fixes / elapsed)
+        cpu = time.process_time() - cpu0
+        cpu_rates.append(fixes / cpu)
+        wall_rates.append(fixes / wall)
         total += fixes
-    best = max(rates)
-    median = statistics.median(rates)
-    sys.stdout.write(f"{name:<32} best {best:>9,.0f}  median {median:>9,.0f} fixes/s\n")
+    best = max(cpu_rates)
+    wall_best, wall_median = max(wall_rates), statistics.median(wall_rates)
+    sys.stdout.write(
+        f"{name:<32} {best:>9,.0f} fixes per CPU second"
+        f"  (wall clock: best {wall_best:,.0f}, median {wall_median:,.0f})\n"
+    )
     return {
         "name": name,
         "fixes_decoded": total,
         "repeats": repeats,
         "seconds_each": seconds,
-        "fixes_per_second": round(best),
-        "fixes_per_second_median": round(median),
+        "fixes_per_cpu_second": round(best),
+        "fixes_per_cpu_second_median": round(statistics.median(cpu_rates)),
+        "fixes_per_wall_second_best": round(max(wall_rates)),
+        "fixes_per_wall_second_median": round(statistics.median(wall_rates)),
         "meets_target": best >= TARGET,
     }
 
@@ -216,7 +227,7 @@ def main() -> None:
     results = [measure(name, fn, args.seconds, args.repeats) for name, fn in cases]
     report = {
         "benchmark": "decode",
-        "unit": "fixes per second, one core (single thread)",
+        "unit": "fixes per CPU second of one single-threaded process (one core)",
         "target_fixes_per_second": TARGET,
         "measured_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "machine": {
