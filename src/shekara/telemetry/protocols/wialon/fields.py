@@ -130,11 +130,14 @@ def parse_params(text: str) -> dict[str, ParamValue]:
     return params
 
 
+_NO_ALARMS: frozenset[Alarm] = frozenset()
+
+
 def derive_alarms(params: Mapping[str, ParamValue]) -> frozenset[Alarm]:
     """Alarms carried by Wialon parameters: `SOS` (non-zero) and `seal_alarm` (the customs
     seal alarm code 1…7)."""
-    if not params:
-        return frozenset()
+    if not params or ("SOS" not in params and "sos" not in params and "seal_alarm" not in params):
+        return _NO_ALARMS
     found: set[Alarm] = set()
     sos = params.get("SOS", params.get("sos"))
     if sos not in (None, 0, "0", False, ""):
