@@ -30,6 +30,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
+import shekara.db.models  # noqa: F401 - the tables these reference (agencies, users, places…)
 from shekara.db.base import Base, UTCDateTime, str_enum, utcnow
 from shekara.policy.models import SharedRecord
 from shekara.tracking.constants import AlertKind, AlertStatus, DeviceKind, Severity, TripStatus

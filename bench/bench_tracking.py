@@ -1,0 +1,526 @@
+"""End-to-end tracking benchmark: TCP → decoded → stored fix → evaluated rules → alert.
+
+One server process runs the real gateways (EGTS and Wialon IPS over TCP), the `FixWriter`
+and the rule processor with the geofence index; this process is the load generator: one TCP
+connection per device (half EGTS, half Wialon IPS 2.0), packets encoded before the clock
+starts, each device sending its fixes in packets of ``--batch`` and waiting for every
+acknowledgement. Geofences: a corridor per truck trip, a sector per patrol, the real-length
+border sections of the reference data buffered into 5 km strips, and checkpoint zones.
+
+Reported: fixes acknowledged per second (TCP to durable storage), fixes through the rules per
+second (acknowledged and evaluated), and fix-to-alert latency (from reception at the gateway
+to the alert committed) percentiles. Writes bench/results/tracking-<backend>.json.
+
+    python bench/bench_tracking.py [--backend sqlite|postgres|both] [--devices 10000]
+        [--fixes 20] [--batch 5]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import math
+import os
+import platform
+import random
+import signal
+import struct
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Sequence
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import create_engine, insert, text
+from sqlalchemy.orm import Session
+
+RESULTS = Path(__file__).parent / "results"
+PG_ADMIN = os.environ.get(
+    "SHEKARA_BENCH_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+)
+TARGET_FIXES_S = 10_000
+TARGET_P99_S = 1.0
+
+
+# --- setup ----------------------------------------------------------------------------------
+
+
+def make_db(backend: str, workdir: Path) -> str:
+    if backend == "sqlite":
+        return f"sqlite:///{workdir / 'bench.db'}"
+    admin = create_engine(PG_ADMIN, isolation_level="AUTOCOMMIT")
+    with admin.connect() as c:
+        c.execute(text('DROP DATABASE IF EXISTS "shekara_bench" WITH (FORCE)'))
+        c.execute(text('CREATE DATABASE "shekara_bench"'))
+    admin.dispose()
+    return PG_ADMIN.rsplit("/", 1)[0] + "/shekara_bench"
+
+
+def populate(url: str, devices: int, seed: int) -> dict[str, Any]:
+    """Places (real border sections and checkpoints), devices, trips and sectors."""
+    import shekara.db.models  # noqa: F401
+    from shekara.agencies.constants import AgencyKind
+    from shekara.agencies.models import Agency
+    from shekara.db.base import new_id, utcnow
+    from shekara.db.engine import make_engine
+    from shekara.db.migrate import upgrade
+    from shekara.demo.places import load_places
+    from shekara.places.constants import PlaceKind, Precision
+    from shekara.places.models import Place
+    from shekara.refdata.loaders import load_border_sections
+    from shekara.settings import Settings
+    from shekara.tracking.constants import DeviceKind, TripStatus
+    from shekara.tracking.models import Device, Trip
+    from shekara.vocab.seed import seed_countries
+
+    rng = random.Random(seed)
+    engine = make_engine(Settings(env="test"), url)
+    upgrade(engine)
+    plan: list[dict[str, Any]] = []
+    with Session(engine) as s:
+        seed_countries(s, ["KZ", "RU", "KG", "UZ", "TJ", "TM", "BY", "CN", "AF", "IR", "AZ"])
+        load_places(s)
+        agency = Agency(
+            code="BENCH", name="Bench customs", country="KZ", kind=AgencyKind.customs, contact=""
+        )
+        s.add(agency)
+        s.flush()
+        vertices = [
+            (lat, lon) for sec in load_border_sections() for line in sec.lines for lat, lon in line
+        ]
+        now = utcnow()
+        device_rows, trip_rows, place_rows = [], [], []
+        for i in range(devices):
+            did = new_id()
+            patrol = i % 5 == 4
+            lat0, lon0 = rng.choice(vertices)
+            lat0 -= 0.3  # ~33 km inland of the border line
+            heading = rng.uniform(0, 2 * math.pi)
+            dlat, dlon = 0.5 * math.sin(heading), 0.5 * math.cos(heading)
+            identifier = f"77{i:013d}"
+            protocol = "egts" if i % 2 == 0 else "wialon_ips"
+            row: dict[str, Any] = dict(
+                id=did,
+                kind=DeviceKind.patrol if patrol else DeviceKind.tracker,
+                identifier=identifier,
+                label="",
+                protocol=protocol,
+                device_class="bench",
+                report_period_s=30,
+                patrol_name="",
+                active=True,
+                distribution="agency",
+                hit_only=False,
+                handling_code="H0",
+                handling_note="",
+                source_reliability="X",
+                info_credibility="4",
+                owner_country="KZ",
+                owner_agency_id=agency.id,
+                created_at=now,
+                updated_at=now,
+                password_hash=None,
+                token_hash=None,
+                vehicle_id=None,
+                sector_place_id=None,
+                external_ref=None,
+                created_by=None,
+            )
+            if patrol:
+                pid = new_id()
+                ring = [
+                    [lon0 - 0.3, lat0 - 0.3],
+                    [lon0 + 0.3, lat0 - 0.3],
+                    [lon0 + 0.3, lat0 + 0.3],
+                    [lon0 - 0.3, lat0 + 0.3],
+                    [lon0 - 0.3, lat0 - 0.3],
+                ]
+                place_rows.append(
+                    dict(
+                        id=pid,
+                        code=f"bench-sector-{i}",
+                        kind=PlaceKind.other,
+                        name_en=f"Sector {i}",
+                        name_ru="",
+                        name_kk="",
+                        lat=lat0,
+                        lon=lon0,
+                        precision=Precision.approximate,
+                        geometry={"type": "Polygon", "coordinates": [ring]},
+                        created_at=now,
+                        updated_at=now,
+                    )
+                )
+                row["sector_place_id"] = pid
+                dlat, dlon = dlat / 5, dlon / 5
+            else:
+                trip_rows.append(
+                    dict(
+                        id=new_id(),
+                        reference=f"B{i}",
+                        tracker_device_id=did,
+                        corridor={
+                            "type": "LineString",
+                            "coordinates": [[lon0, lat0], [lon0 + dlon, lat0 + dlat]],
+                        },
+                        corridor_width_m=2000.0,
+                        allowed_stop_place_ids=[],
+                        stop_radius_m=1500.0,
+                        status=TripStatus.open,
+                        opened_at=now,
+                        closing_note="",
+                        distribution="agency",
+                        hit_only=False,
+                        handling_code="H0",
+                        handling_note="",
+                        source_reliability="X",
+                        info_credibility="4",
+                        owner_country="KZ",
+                        owner_agency_id=agency.id,
+                        created_at=now,
+                        updated_at=now,
+                    )
+                )
+            device_rows.append(row)
+            plan.append(
+                dict(
+                    identifier=identifier,
+                    protocol=protocol,
+                    lat=lat0,
+                    lon=lon0,
+                    dlat=dlat,
+                    dlon=dlon,
+                )
+            )
+        if place_rows:
+            s.execute(insert(Place), place_rows)
+        s.execute(insert(Device), device_rows)
+        if trip_rows:
+            s.execute(insert(Trip), trip_rows)
+        s.commit()
+    engine.dispose()
+    return {"devices": plan, "trips": len(trip_rows), "sectors": len(place_rows)}
+
+
+# --- server -----------------------------------------------------------------------------------
+
+
+def serve(url: str, ports_file: Path, stats_file: Path) -> None:
+    """The ingest process under test (gateways + FixWriter + rule processor)."""
+    from shekara.db.engine import make_engine, make_sessionmaker
+    from shekara.logs import configure_logging
+    from shekara.settings import Settings
+    from shekara.telemetry.gateway import start_gateways
+    from shekara.tracking.ingest import DeviceDirectory
+    from shekara.tracking.processor import RuleProcessor, WorldCache
+    from shekara.tracking.storage import FixWriter
+
+    configure_logging("WARNING", False)
+    engine = make_engine(Settings(env="test", db_pool_size=10), url)
+    factory = make_sessionmaker(engine)
+    world = WorldCache(check_s=3600)
+    t = time.perf_counter()
+    with factory() as s:
+        built = world.get(s)
+    build_s = time.perf_counter() - t
+    latencies: list[float] = []
+    lock = threading.Lock()
+
+    def on_events(events: Sequence[Any], fixes: Sequence[Any]) -> None:
+        if not events:
+            return
+        now = datetime.now(UTC)
+        received = {(f.device_id, f.fix_time): f.received_at for f in fixes}
+        with lock:
+            for device_id, ev in events:
+                at = received.get((device_id, ev.fix_time))
+                if at is not None:
+                    latencies.append((now - at).total_seconds())
+
+    processor = RuleProcessor(factory, world=world, sweep_s=3600, on_events=on_events).start()
+    writer = FixWriter(engine, on_stored=processor.submit).start()
+    directory = DeviceDirectory(factory)
+
+    async def main() -> None:
+        gw = await start_gateways(
+            writer, directory.authenticate, host="127.0.0.1", egts_port=0, wialon_port=0
+        )
+        ports_file.write_text(
+            json.dumps({"egts": gw.port("egts"), "wialon_ips": gw.port("wialon_ips")})
+        )
+        stop = asyncio.Event()
+        asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, stop.set)
+        while not stop.is_set():
+            with lock:
+                lat = sorted(latencies)
+            stats = {
+                "stored": writer.stored,
+                "write_batches": writer.batches,
+                "processed": processor.processed,
+                "alert_events": len(lat),
+                "fences": len(built.geo),
+                "fence_pieces": built.geo.pieces,
+                "world_build_s": round(build_s, 2),
+                "latency_p50_s": _pct(lat, 0.50),
+                "latency_p99_s": _pct(lat, 0.99),
+                "latency_max_s": lat[-1] if lat else None,
+            }
+            tmp = stats_file.with_suffix(".tmp")
+            tmp.write_text(json.dumps(stats))
+            tmp.rename(stats_file)
+            try:
+                await asyncio.wait_for(stop.wait(), 0.25)
+            except TimeoutError:
+                pass
+        await gw.close()
+
+    asyncio.run(main())
+    writer.close()
+    processor.close()
+    engine.dispose()
+
+
+def _pct(values: list[float], q: float) -> float | None:
+    if not values:
+        return None
+    return round(values[min(len(values) - 1, int(q * len(values)))], 4)
+
+
+# --- load generator -----------------------------------------------------------------------------
+
+
+def _fixes(dev: dict[str, Any], n: int, start: datetime, rng: random.Random) -> list[Any]:
+    from shekara.telemetry.protocols.fix import Fix
+
+    alarm_device = rng.random() < 0.1
+    out = []
+    for k in range(n):
+        params: dict[str, int | float | str | bool] = {}
+        if alarm_device and k % 4 == 3:  # an SOS edge every fourth fix: an alert event
+            params = {"event_code": 13} if dev["protocol"] == "egts" else {"SOS": 1}
+        f = k / max(1, n - 1)
+        out.append(
+            Fix(
+                device_id=dev["identifier"],
+                fix_time=start + timedelta(seconds=5 * k),
+                lat=round(dev["lat"] + dev["dlat"] * f, 5),
+                lon=round(dev["lon"] + dev["dlon"] * f, 5),
+                valid=True,
+                speed_kmh=60.0,
+                course_deg=90.0,
+                satellites=10,
+                hdop=0.9,
+                altitude_m=100.0,
+                params=params,
+            )
+        )
+    return out
+
+
+class Device:
+    def __init__(self, dev: dict[str, Any], packets: list[tuple[bytes, int]]):
+        self.dev = dev
+        self.packets = packets  # (bytes, fixes in it)
+        self.reader: asyncio.StreamReader | None = None
+        self.writer: asyncio.StreamWriter | None = None
+        self.acked = 0
+
+    async def connect(self, host: str, ports: dict[str, int]) -> None:
+        from shekara.tracking.clients import EgtsClient, WialonClient
+
+        client: EgtsClient | WialonClient
+        if self.dev["protocol"] == "egts":
+            client = EgtsClient(host, ports["egts"], self.dev["identifier"])
+        else:
+            client = WialonClient(host, ports["wialon_ips"], self.dev["identifier"])
+        await client.connect(timeout=60)
+        self.reader, self.writer = client.reader, client.writer
+
+    async def run(self) -> None:
+        assert self.reader is not None and self.writer is not None
+        for data, count in self.packets:
+            self.writer.write(data)
+            await self.writer.drain()
+            if self.dev["protocol"] == "egts":
+                header = await self.reader.readexactly(11)
+                fdl = struct.unpack_from("<H", header, 5)[0]
+                body = await self.reader.readexactly(fdl + 2)
+                if header[9] != 0 or body[2] != 0:  # PT_RESPONSE with PR = OK
+                    raise RuntimeError("EGTS packet refused")
+            else:
+                for _ in range(count):
+                    line = await self.reader.readline()
+                    if line.strip() != b"#AD#1":
+                        raise RuntimeError(f"Wialon refused: {line!r}")
+            self.acked += count
+        self.writer.close()
+
+
+def build_load(plan: list[dict[str, Any]], fixes: int, batch: int, seed: int) -> list[Device]:
+    from shekara.telemetry.protocols.egts import encode_fix_packet
+    from shekara.telemetry.protocols.wialon import encode_d
+
+    rng = random.Random(seed)
+    start = datetime.now(UTC).replace(microsecond=0) - timedelta(seconds=5 * fixes)
+    out = []
+    for dev in plan:
+        items = _fixes(dev, fixes, start, rng)
+        packets = []
+        for i in range(0, len(items), batch):
+            chunk = items[i : i + batch]
+            if dev["protocol"] == "egts":
+                data = encode_fix_packet(chunk, pid=i // batch + 2, first_rn=i + 2)
+            else:
+                data = b"".join(encode_d(f) for f in chunk)
+            packets.append((data, len(chunk)))
+        out.append(Device(dev, packets))
+    return out
+
+
+async def drive(devices: list[Device], ports: dict[str, int]) -> tuple[float, float]:
+    sem = asyncio.Semaphore(200)
+
+    async def connect(d: Device) -> None:
+        async with sem:
+            await d.connect("127.0.0.1", ports)
+
+    await asyncio.gather(*(connect(d) for d in devices))
+    t0 = time.perf_counter()
+    await asyncio.gather(*(d.run() for d in devices))
+    return t0, time.perf_counter()
+
+
+def read_stats(path: Path) -> dict[str, Any]:
+    try:
+        return dict(json.loads(path.read_text()))
+    except (OSError, ValueError):
+        return {}
+
+
+def run_backend(backend: str, args: argparse.Namespace) -> dict[str, Any]:
+    workdir = Path(tempfile.mkdtemp(prefix=f"bench-tracking-{backend}-"))
+    url = make_db(backend, workdir)
+    t = time.perf_counter()
+    setup = populate(url, args.devices, args.seed)
+    setup_s = time.perf_counter() - t
+    devices = build_load(setup["devices"], args.fixes, args.batch, args.seed)
+    total = sum(c for d in devices for _, c in d.packets)
+    ports_file, stats_file = workdir / "ports.json", workdir / "stats.json"
+    server = subprocess.Popen(
+        [
+            sys.executable,
+            __file__,
+            "server",
+            "--url",
+            url,
+            "--ports-file",
+            str(ports_file),
+            "--stats-file",
+            str(stats_file),
+        ],
+    )
+    try:
+        deadline = time.monotonic() + 600
+        while not ports_file.exists():
+            if server.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError("server did not start")
+            time.sleep(0.1)
+        ports = json.loads(ports_file.read_text())
+        t0, t_acked = asyncio.run(drive(devices, ports))
+        acked = sum(d.acked for d in devices)
+        while True:
+            stats = read_stats(stats_file)
+            if stats.get("processed", 0) >= total or time.perf_counter() - t_acked > 300:
+                break
+            time.sleep(0.05)
+        t_rules = time.perf_counter()
+        time.sleep(0.5)
+        stats = read_stats(stats_file)
+    finally:
+        server.send_signal(signal.SIGTERM)
+        try:
+            server.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            server.kill()
+    result = {
+        "backend": backend,
+        "devices": args.devices,
+        "geofences": stats.get("fences"),
+        "geofence_pieces": stats.get("fence_pieces"),
+        "trips": setup["trips"],
+        "sectors": setup["sectors"],
+        "fixes": total,
+        "fixes_acknowledged": acked,
+        "fixes_per_packet": args.batch,
+        "acknowledged_fixes_per_s": round(acked / (t_acked - t0)),
+        "evaluated_fixes_per_s": round(stats.get("processed", 0) / (t_rules - t0)),
+        "alert_events": stats.get("alert_events"),
+        "fix_to_alert_latency_p50_s": stats.get("latency_p50_s"),
+        "fix_to_alert_latency_p99_s": stats.get("latency_p99_s"),
+        "fix_to_alert_latency_max_s": stats.get("latency_max_s"),
+        "write_batches": stats.get("write_batches"),
+        "world_build_s": stats.get("world_build_s"),
+        "setup_s": round(setup_s, 1),
+        "targets": {"fixes_per_s": TARGET_FIXES_S, "latency_p99_s": TARGET_P99_S},
+        "machine": machine(),
+        "command": " ".join([Path(sys.argv[0]).name, *sys.argv[1:]]),
+        "when": datetime.now(UTC).isoformat(timespec="seconds"),
+    }
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    (RESULTS / f"tracking-{backend}.json").write_text(json.dumps(result, indent=2) + "\n")
+    return result
+
+
+def machine() -> dict[str, Any]:
+    return {
+        "platform": platform.platform(),
+        "processor": platform.processor() or platform.machine(),
+        "cpu_count": os.cpu_count(),
+        "python": platform.python_version(),
+        "load_average_1m": round(os.getloadavg()[0], 2) if hasattr(os, "getloadavg") else None,
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    sub = parser.add_subparsers(dest="cmd")
+    srv = sub.add_parser("server")
+    srv.add_argument("--url", required=True)
+    srv.add_argument("--ports-file", type=Path, required=True)
+    srv.add_argument("--stats-file", type=Path, required=True)
+    parser.add_argument("--backend", choices=["sqlite", "postgres", "both"], default="both")
+    parser.add_argument("--devices", type=int, default=10_000)
+    parser.add_argument("--fixes", type=int, default=20, help="fixes per device")
+    parser.add_argument("--batch", type=int, default=5, help="fixes per packet")
+    parser.add_argument("--seed", type=int, default=1)
+    args = parser.parse_args()
+    if args.cmd == "server":
+        serve(args.url, args.ports_file, args.stats_file)
+        return
+    backends = ["sqlite", "postgres"] if args.backend == "both" else [args.backend]
+    for backend in backends:
+        r = run_backend(backend, args)
+        print(
+            f"{backend}: {r['devices']} devices, {r['geofences']} geofences "
+            f"({r['geofence_pieces']} pieces), {r['fixes']} fixes in packets of "
+            f"{r['fixes_per_packet']}"
+        )
+        print(f"  acknowledged (TCP -> durable): {r['acknowledged_fixes_per_s']:,} fixes/s")
+        print(
+            f"  evaluated (TCP -> stored -> rules): {r['evaluated_fixes_per_s']:,} fixes/s "
+            f"(target {TARGET_FIXES_S:,})"
+        )
+        print(
+            f"  fix-to-alert latency: p50 {r['fix_to_alert_latency_p50_s']} s, "
+            f"p99 {r['fix_to_alert_latency_p99_s']} s over {r['alert_events']} alert events "
+            f"(target p99 < {TARGET_P99_S} s)"
+        )
+
+
+if __name__ == "__main__":
+    main()
