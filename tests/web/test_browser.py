@@ -274,6 +274,14 @@ def test_login_and_switch_language(page: Any) -> None:
     page.wait_for_load_state()
     assert page.inner_text("h1") == "Поиск"
     assert page.get_attribute("html", "lang") == "ru"
+    page.keyboard.press("/")  # the search shortcut
+    page.keyboard.type("Нұрғалиев")
+    page.wait_for_selector("#results a:has-text('Нұрғалиев')")
+    page.click("#results a:has-text('Нұрғалиев')")
+    page.wait_for_selector("aside.sharing")
+    assert "Ведомство-владелец" in page.inner_text("aside.sharing")
+    shot(page, "person-ru")
+    page.goto("/search")
     page.click("button[name=lang][value=kk]")
     page.wait_for_load_state()
     assert page.inner_text("h1") == "Іздеу"
@@ -329,6 +337,7 @@ def test_record_an_incident_with_live_validation(page: Any) -> None:
     page.fill("#f-involvements-0-person_q", "nurg")
     page.wait_for_selector("#f-involvements-0-person_id option:has-text('Нұрғалиев')",
                            state="attached")
+    assert page.input_value("input[name='involvements[0].person_label']").startswith("Нұрғалиев")
     page.select_option("#f-involvements-0-role", "courier")
     page.select_option("#f-place_id", index=1)
     page.click("button[value=save]")

@@ -126,3 +126,29 @@ def test_admin_adds_agency_user_and_term(client: TestClient, world: World) -> No
         "csrf_token": token, "code": "saiga_horn", "name_en": "x", "name_ru": "x", "name_kk": "x"},
         follow_redirects=False)
     assert r.status_code == 422 and "Nothing was saved" in r.text
+
+
+def test_admin_changes_a_role_and_locks_an_account(client: TestClient, world: World) -> None:
+    login(client, "admin")
+    token = csrf(client, "/admin/users")
+    uid = world.users["kz-officer2"]
+    r = client.post(f"/admin/users/{uid}", data={"csrf_token": token, "role": "analyst"},
+                    follow_redirects=False)
+    assert r.status_code == 303
+    users = client.get("/api/v1/users", headers=world.headers("admin")).json()
+    row = next(u for u in users if u["username"] == "kz-officer2")
+    assert row["role"] == "analyst" and row["active"] is False
+
+
+def test_admin_adds_a_checkpoint(client: TestClient, world: World) -> None:
+    login(client, "admin")
+    assert "Zhaisan" in client.get("/admin/places").text
+    token = csrf(client, "/admin/places")
+    data = {"csrf_token": token, "code": "kz-kg-test", "name_en": "Test crossing",
+            "country": "KZ", "country2": "", "checkpoint_kind": "road", "lat": "43.1",
+            "lon": "74.5"}
+    r = client.post("/admin/places", data=data, follow_redirects=False)
+    assert r.status_code == 422 and 'value="Test crossing"' in r.text
+    r = client.post("/admin/places", data={**data, "country2": "KG"}, follow_redirects=False)
+    assert r.status_code == 303, r.text[:2000]
+    assert "Test crossing" in client.get("/admin/places").text

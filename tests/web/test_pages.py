@@ -81,6 +81,7 @@ def test_idle_session_expires(client: TestClient, monkeypatch: pytest.MonkeyPatc
     ("kz-officer", "/map/places.geojson?kind=checkpoint"),
     ("kz-supervisor", "/audit"), ("admin", "/admin/agencies"), ("admin", "/admin/users"),
     ("admin", "/admin/vocabularies"), ("admin", "/admin/vocabularies?v=commodity"),
+    ("admin", "/admin/places"), ("admin", "/admin/places?kind=border_section"),
     ("ru-analyst", "/dashboard?since=2024-01-01&until=2024-12-31&country=KZ"),
 ])
 def test_each_page_renders_for_an_authorised_user(

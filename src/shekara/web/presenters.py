@@ -124,6 +124,15 @@ EXTRA_ENUMS: dict[str, dict[str, str]] = {
         "company": N_("company"), "criminal_group": N_("criminal group"), "other": N_("other"),
     },
     "direction": {"entry": N_("entry"), "exit": N_("exit")},
+    "checkpoint_kind": {
+        "road": N_("road"), "rail": N_("rail"), "air": N_("airport"), "sea": N_("sea port"),
+        "river": N_("river port"), "pedestrian": N_("pedestrian"),
+        "simplified": N_("simplified (local traffic)"),
+    },
+    "impact_level": {
+        "low": N_("low impact"), "medium": N_("medium impact"), "high": N_("high impact"),
+        "critical": N_("critical impact"),
+    },
     "agency_kind": {
         "border": N_("border guard"), "customs": N_("customs"), "police": N_("police"),
         "security": N_("security service"), "prosecutor": N_("prosecutor's office"),

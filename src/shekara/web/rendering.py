@@ -18,6 +18,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from shekara import __version__
 from shekara.accounts.constants import Perm
+from shekara.agencies.models import Agency
 from shekara.errors import AppError, NotAuthenticated, NotFound
 from shekara.policy.sharing import Viewer
 from shekara.vocab.models import VocabTerm
@@ -85,6 +86,27 @@ def vocab_names(request: Request, session: Session | None) -> Callable[[str, str
         return found.name(locale) if found else code
 
     return term
+
+
+def agency_names(request: Request, session: Session | None) -> Callable[[Any], str]:
+    """``agency_name(ref)``: an agency's name in the user's language (one query a page)."""
+    cache: dict[str, Agency] | None = getattr(request.state, "agencies", None)
+    if cache is None:
+        cache = {}
+        if session is not None:
+            cache = {str(a.id): a for a in session.execute(select(Agency)).scalars()}
+        request.state.agencies = cache
+    locale = locale_of(request)
+
+    def agency_name(ref: Any) -> str:
+        key = str(ref.get("id") if isinstance(ref, dict) else getattr(ref, "id", ref))
+        found = cache.get(key) if cache else None
+        fallback = ref.get("name", "") if isinstance(ref, dict) else getattr(ref, "name", "")
+        if found is None:
+            return str(fallback)
+        return str(getattr(found, f"name_{locale}", "") or found.name)
+
+    return agency_name
 
 
 # Values of enumerations shown to users, by kind (translated where shown).
@@ -181,6 +203,7 @@ def render(
         "csrf": csrf_token(request),
         "nav": nav_items(viewer),
         "term": vocab_names(request, session),
+        "agency_name": agency_names(request, session),
         "label": label,
         "version": __version__,
         "path": request.url.path,

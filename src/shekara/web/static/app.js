@@ -19,7 +19,8 @@
   });
   // htmx fills a person <select> with options: remember the first match's label too.
   document.addEventListener("htmx:after:swap", function (e) {
-    var el = e.target || (e.detail && e.detail.target);
+    var ctx = e.detail && e.detail.ctx;
+    var el = ctx && ctx.target;
     if (el && el.tagName === "SELECT") { el.dispatchEvent(new Event("change", { bubbles: true })); }
   });
 })();

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
@@ -11,12 +12,14 @@ from sqlalchemy.orm import Session
 
 from shekara.accounts import service as accounts
 from shekara.accounts.constants import Perm, Role
-from shekara.accounts.schemas import UserCreate
+from shekara.accounts.schemas import UserCreate, UserUpdate
 from shekara.agencies import service as agencies
 from shekara.agencies.constants import AgencyKind
 from shekara.agencies.schemas import AgencyCreate
 from shekara.api.deps import SessionDep
 from shekara.errors import AppError
+from shekara.places import service as places
+from shekara.places.constants import CheckpointKind, ImpactLevel
 from shekara.policy.sharing import Viewer
 from shekara.records.service import require
 from shekara.vocab import admin as vocab
@@ -125,6 +128,52 @@ def _vocab_page(request: Request, session: Session, viewer: Viewer, vocabulary: 
         "current": vocabulary, "terms": vocab.list_terms(session, viewer, vocabulary),
         "v": values, "errors": errors,
     }, viewer=viewer, session=session, status_code=status_code)
+
+
+@router.post("/users/{user_id}")
+def change_user(request: Request, user_id: uuid.UUID, form: CheckedForm, session: SessionDep,
+                viewer: SignedIn) -> Response:
+    """Change a user's role, or lock / unlock the account."""
+    v = _admin(viewer)
+    values = {"role": str(form.get("role") or ""), "active": form.get("active") == "on"}
+    errors = _save(request, session, UserUpdate, values,
+                   lambda d: accounts.admin_update_user(session, v, user_id, d))
+    if errors:
+        return _users_page(request, session, v, {}, errors, 422)
+    return RedirectResponse("/admin/users?added=1", status_code=303)
+
+
+def _places_page(request: Request, session: Session, viewer: Viewer, kind: str,
+                 values: dict[str, str], errors: dict[str, str],
+                 status_code: int = 200) -> Response:
+    return render(request, "admin/places.html", {
+        "kind": kind, "places": places.list_places(session, viewer, kind, None, 5000, 0),
+        "countries": [c.code for c in agencies.list_countries(session) if c.member]
+        or [c.code for c in agencies.list_countries(session)],
+        "checkpoint_kinds": [k.value for k in CheckpointKind],
+        "impact_levels": [k.value for k in ImpactLevel], "v": values, "errors": errors,
+    }, viewer=viewer, session=session, status_code=status_code)
+
+
+@router.get("/places")
+def places_page(request: Request, session: SessionDep, viewer: SignedIn,
+                kind: Annotated[str, Query(pattern="^(checkpoint|border_section)$")]
+                = "checkpoint") -> Response:
+    return _places_page(request, session, _admin(viewer), kind, {}, {})
+
+
+@router.post("/places")
+def add_place(request: Request, form: CheckedForm, session: SessionDep,
+              viewer: SignedIn) -> Response:
+    """Add a checkpoint (border sections come with their geometry from the reference data)."""
+    v = _admin(viewer)
+    values = flat(form)
+    data: dict[str, Any] = {**nest(values), "kind": "checkpoint"}
+    errors = _save(request, session, places.PlaceIn, data,
+                   lambda d: places.create_place(session, v, d))
+    if errors:
+        return _places_page(request, session, v, "checkpoint", values, errors, 422)
+    return RedirectResponse("/admin/places?added=1", status_code=303)
 
 
 @router.get("/vocabularies")
