@@ -44,8 +44,14 @@ def cli_db(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Engine]:
         s.add(User(username="officer", display_name="o", agency_id=ag.id, role=Role.officer,
                    password_hash="x"))  # fmt: skip
         for name in ["Нұрғалиев Ерлан", "Нургалиев Ерлан", "Ахметов Серик"]:
-            p = Person(display_name=name, birth_year=1985, owner_agency_id=ag.id,
-                       owner_country="KZ", distribution=Distribution.all, nationalities=[])  # fmt: skip
+            p = Person(
+                display_name=name,
+                birth_year=1985,
+                owner_agency_id=ag.id,
+                owner_country="KZ",
+                distribution=Distribution.all,
+                nationalities=[],
+            )
             p.names = [PersonName(full_name=name, script=Script.cyrillic, kind=NameKind.native,
                                   search_key=search_key(name), position=0)]  # fmt: skip
             s.add(p)
