@@ -1,5 +1,9 @@
-"""Imports every model so that ``Base.metadata`` is complete (Alembic, tests)."""
+"""Imports every model so that ``Base.metadata`` is complete (Alembic, tests).
 
+Areas in their own packages (screening, tracking) register their tables here too.
+"""
+import shekara.screening.models  # noqa: F401
+import shekara.tracking.models  # noqa: F401
 from shekara.accounts.models import ApiToken, User
 from shekara.agencies.models import Agency, Country
 from shekara.audit.models import AuditAccess, AuditEntry

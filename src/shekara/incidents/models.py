@@ -4,7 +4,7 @@ import uuid
 from datetime import datetime
 from decimal import Decimal
 
-from sqlalchemy import JSON, Float, ForeignKey, Numeric, String
+from sqlalchemy import JSON, Float, ForeignKey, Index, Numeric, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from shekara.db.base import Base, UTCDateTime, new_id
@@ -13,9 +13,10 @@ from shekara.policy.models import SharedRecord
 
 class Incident(SharedRecord, Base):
     __tablename__ = "incidents"
+    __extra_args__ = (Index("ix_incidents_category", "category", "occurred_at"),)
 
     reference: Mapped[str] = mapped_column(String(60), default="")
-    category: Mapped[str] = mapped_column(String(60), index=True)
+    category: Mapped[str] = mapped_column(String(60))
     occurred_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
     place_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("places.id"), index=True)
     border_section_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("places.id"))

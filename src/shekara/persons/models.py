@@ -3,7 +3,7 @@ from __future__ import annotations
 import uuid
 from datetime import date
 
-from sqlalchemy import JSON, Date, ForeignKey, Integer, String
+from sqlalchemy import JSON, Date, ForeignKey, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from shekara.db.base import Base, new_id, str_enum
@@ -13,11 +13,13 @@ from shekara.policy.models import SharedRecord
 
 class Person(SharedRecord, Base):
     __tablename__ = "persons"
+    # (filter, order) pairs so that a filtered page reads only the rows it returns
+    __extra_args__ = (Index("ix_persons_birth_year", "birth_year", "id"),)
 
     display_name: Mapped[str] = mapped_column(String(300))
     sex: Mapped[Sex] = mapped_column(str_enum(Sex), default=Sex.unknown)
     # Partial date of birth: year only, year-month, or full date.
-    birth_year: Mapped[int | None] = mapped_column(Integer, index=True)
+    birth_year: Mapped[int | None] = mapped_column(Integer)
     birth_month: Mapped[int | None] = mapped_column(Integer)
     birth_day: Mapped[int | None] = mapped_column(Integer)
     birth_place: Mapped[str] = mapped_column(String(200), default="")

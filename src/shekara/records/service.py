@@ -39,7 +39,7 @@ SHARING_FIELDS = frozenset(
         "partner_agencies",
     }
 )
-COUNT_CAP = 10_000
+COUNT_CAP = 1_000
 
 
 def require(viewer: Viewer | None, perm: Perm) -> Viewer:

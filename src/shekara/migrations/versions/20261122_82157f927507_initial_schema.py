@@ -433,7 +433,9 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_incidents")),
     )
     with op.batch_alter_table("incidents", schema=None) as batch_op:
-        batch_op.create_index(batch_op.f("ix_incidents_category"), ["category"], unique=False)
+        batch_op.create_index(
+            batch_op.f("ix_incidents_category"), ["category", "occurred_at"], unique=False
+        )
         batch_op.create_index("ix_incidents_dist", ["owner_country", "distribution"], unique=False)
         batch_op.create_index(batch_op.f("ix_incidents_occurred_at"), ["occurred_at"], unique=False)
         batch_op.create_index(
@@ -546,7 +548,7 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_persons")),
     )
     with op.batch_alter_table("persons", schema=None) as batch_op:
-        batch_op.create_index(batch_op.f("ix_persons_birth_year"), ["birth_year"], unique=False)
+        batch_op.create_index(batch_op.f("ix_persons_birth_year"), ["birth_year", "id"], unique=False)
         batch_op.create_index("ix_persons_dist", ["owner_country", "distribution"], unique=False)
         batch_op.create_index("ix_persons_owner", ["owner_agency_id", "external_ref"], unique=False)
 
@@ -1058,7 +1060,7 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("crossings", schema=None) as batch_op:
         batch_op.create_index(
-            batch_op.f("ix_crossings_checkpoint_id"), ["checkpoint_id"], unique=False
+            batch_op.f("ix_crossings_checkpoint_id"), ["checkpoint_id", "crossed_at"], unique=False
         )
         batch_op.create_index(batch_op.f("ix_crossings_crossed_at"), ["crossed_at"], unique=False)
         batch_op.create_index("ix_crossings_dist", ["owner_country", "distribution"], unique=False)
