@@ -180,8 +180,10 @@ def test_share_grants_only_for_partner_records(tiny_session: Session) -> None:
     s = tiny_session
     ids = set(s.execute(select(ShareGrant.record_id)).scalars())
     partner_ids: set[uuid.UUID] = set()
+    from shekara.screening.models import WatchlistEntry
+
     for model in (Person, Incident, Crossing, Vehicle, Document, Phone, Case, Organisation,
-                  Source):
+                  Source, WatchlistEntry):
         partner_ids |= set(s.execute(select(model.id).where(
             model.distribution == "partners")).scalars())
     assert ids and ids <= partner_ids
@@ -335,3 +337,16 @@ def test_search_indexes_are_filled(tiny_session: Session) -> None:
         dirty = Base.metadata.tables["screening_dirty"]
         assert s.execute(select(func.count()).select_from(keys)).scalar_one() > 0
         assert s.execute(select(func.count()).select_from(dirty)).scalar_one() == 0
+
+
+def test_watchlist_entries_point_at_records(tiny_session: Session) -> None:
+    from shekara.screening.models import WatchlistEntry
+
+    s = tiny_session
+    targets = {"person": Person, "document": Document, "vehicle": Vehicle}
+    entries = s.execute(select(WatchlistEntry)).scalars().all()
+    assert entries
+    for e in entries:
+        model = targets[e.target_type]
+        assert s.get(model, e.target_id) is not None
+        assert "SYNTHETIC" in e.reason and e.valid_until > e.valid_from

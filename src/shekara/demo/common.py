@@ -97,7 +97,7 @@ class Ids:
 
     KINDS = ("agency", "user", "source", "organisation", "person", "person_name", "document",
              "phone", "membership", "vehicle", "incident", "involvement", "seizure", "case",
-             "case_event", "crossing", "share_grant")
+             "case_event", "crossing", "share_grant", "watchlist")
 
     def __init__(self, rng: random.Random):
         self.run = rng.getrandbits(12)
@@ -139,12 +139,21 @@ def table_of(model: type[Any]) -> Table:
     return cast(Table, model.__table__)
 
 
-TABLE_ORDER: tuple[Table, ...] = tuple(
-    table_of(t)
-    for t in (Agency, User, Source, Organisation, Person, PersonName, PersonNameToken, Document,
-              Phone, Membership, Vehicle, Incident, Involvement, Seizure, Case, CaseEvent,
-              CaseIncident, Crossing, ShareGrant)
+def _optional_models() -> tuple[type[Any], ...]:
+    """Tables of optional packages the generator fills when they are installed."""
+    try:
+        from shekara.screening.models import WatchlistEntry
+    except ImportError:  # pragma: no cover - screening is part of the standard build
+        return ()
+    return (WatchlistEntry,)
+
+
+_MODELS: tuple[type[Any], ...] = (
+    Agency, User, Source, Organisation, Person, PersonName, PersonNameToken, Document, Phone,
+    Membership, Vehicle, Incident, Involvement, Seizure, Case, CaseEvent, CaseIncident, Crossing,
+    *_optional_models(), ShareGrant,
 )
+TABLE_ORDER: tuple[Table, ...] = tuple(table_of(t) for t in _MODELS)
 
 
 class Writer:

@@ -92,7 +92,8 @@ class Ctx:
         # Filled by the stages
         self.groups: list[tuple[uuid.UUID, str, list[int]]] = []  # id, corridor, member indices
         self.companies: list[uuid.UUID] = []
-        self.person_countries: list[str] = []  # nationality of person n (bench: 1 byte each)
+        self.person_countries: list[str] = []  # nationality of person n
+        self.person_owners: list[AgencyInfo] = []  # owner agency of person n
 
     # -- reference data -------------------------------------------------------------------
     def load_places(self) -> None:

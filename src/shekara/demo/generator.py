@@ -120,6 +120,7 @@ def generate(
             people.vehicles(ctx)
             events.Incidents(ctx).run()
             events.crossings(ctx)
+            people.watchlist(ctx)
             ctx.writer.flush(commit=True)
         finally:
             session.rollback()

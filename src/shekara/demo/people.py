@@ -226,6 +226,7 @@ def persons(ctx: Ctx) -> None:
             recent.append((i, who, passport, country))
         ctx.person_countries.append(who.nationality)
         agency = recording_agency(ctx, country)
+        ctx.person_owners.append(agency)
         names = render_names(rng, who, agency.country, variant=variant)
         year, month, day = _birth(rng, who, variant)
         cities = ctx.cities_by_country.get(who.nationality) or []
@@ -395,3 +396,51 @@ def vehicles(ctx: Ctx) -> None:
         stage.tick(n + 1)
     ctx.writer.flush()
     stage.end()
+
+
+# -- watchlist -----------------------------------------------------------------------------
+WATCH_ACTIONS = Chooser({"discreet_check": 30, "specific_check": 25, "inform_owner": 20,
+                         "arrest": 12, "refuse_entry": 13})
+WATCH_REASONS = {
+    "discreet_check": "Suspected courier ({corridor}): record travel and companions.",
+    "specific_check": "Search the vehicle and luggage: suspected concealment of drugs.",
+    "inform_owner": "Person of interest in an ongoing investigation: inform the owner at once.",
+    "arrest": "Wanted: arrest warrant issued; detain and inform the owner within 12 hours.",
+    "refuse_entry": "Entry ban in force: refuse entry.",
+}
+
+
+def watchlist(ctx: Ctx) -> None:
+    """Watchlist entries on persons of interest, their passports and some vehicles (when the
+    screening package is installed): what makes a checkpoint query hit."""
+    if "watchlist_entries" not in ctx.writer.buffers or not ctx.sizes.persons:
+        return
+    rng = ctx.rng
+    n_poi = (ctx.sizes.persons + 3) // 4
+    routes = [c.name for c in corridors()]
+    for n in range(max(1, ctx.sizes.persons // 50)):
+        r = rng.random()
+        person = rng.randrange(n_poi) * 4
+        owner = ctx.person_owners[person]
+        if r < 0.75:
+            target_type, target = "person", ctx.ids.of("person", person)
+        elif r < 0.9 or not ctx.sizes.vehicles:
+            target_type, target = "document", ctx.ids.of("document", person)
+        else:
+            target_type = "vehicle"
+            target = ctx.ids.of("vehicle", rng.randrange(ctx.sizes.vehicles))
+            owner = recording_agency(ctx, rng.choice(ctx.members), K.border)
+        action = str(WATCH_ACTIONS(rng))
+        start = ctx.random_time()
+        row = ctx.shared(ctx.ids.of("watchlist", n), owner, start,
+                         rng.choice((Distribution.all, Distribution.all, Distribution.partners,
+                                     Distribution.country)))
+        reason = (WATCH_REASONS[action] if target_type != "vehicle" else
+                  "Vehicle used by a courier network ({corridor}).")
+        row.update(target_type=target_type, target_id=target,
+                   reason=reason.format(corridor=rng.choice(routes)) + f" {SYNTHETIC}",
+                   action=action, valid_from=start,
+                   valid_until=start + timedelta(days=rng.randint(180, 1100)), active=True)
+        ctx.writer.add("watchlist_entries", row)
+        ctx.writer.maybe_flush()
+    ctx.writer.flush()
