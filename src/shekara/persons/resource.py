@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import String, and_, cast, literal, select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy import String, and_, cast, exists, literal, select
+from sqlalchemy.orm import Session, aliased, selectinload
 
 from shekara.cases.models import Case, CaseIncident
 from shekara.core.text import identifier_key, name_tokens, search_key
@@ -47,6 +47,31 @@ def name_condition(q: str) -> Any:
         for tok in dict.fromkeys(name_tokens(q))
     ]
     return and_(*conds) if conds else Person.id.is_(None)
+
+
+def name_search_select(q: str) -> Any:
+    """Persons matching every word of ``q``, driven by the token index of its longest word.
+
+    Written as a join so that the database walks the (usually short) token range and stops at
+    the limit, instead of scanning persons; a person may come back more than once.
+    """
+    toks = sorted(dict.fromkeys(name_tokens(q)), key=len, reverse=True)
+    if not toks:
+        return select(Person).where(Person.id.is_(None))
+    first = aliased(PersonNameToken)
+    stmt = select(Person).join(first, first.person_id == Person.id).where(
+        first.token >= toks[0], first.token < toks[0] + "\uffff"
+    )
+    for tok in toks[1:]:
+        other = aliased(PersonNameToken)
+        stmt = stmt.where(
+            exists().where(
+                other.person_id == first.person_id,
+                other.token >= tok,
+                other.token < tok + "\uffff",
+            )
+        )
+    return stmt
 
 
 def name_token_rows(names: list[str]) -> list[PersonNameToken]:
@@ -199,6 +224,7 @@ PERSONS = ResourceSpec(
         "sex": (str, "M, F or U", lambda v: Person.sex == v),
     },
     text_search=name_condition,
+    search_select=name_search_select,
     build=_build_person,
     patch=_patch_person,
     summary=_person_summary,

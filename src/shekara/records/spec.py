@@ -27,6 +27,8 @@ class ResourceSpec:
     # name -> (python type, description, builder of the SQL condition from the value)
     filters: dict[str, tuple[type, str, Filter]] = field(default_factory=dict)
     text_search: Callable[[str], ColumnElement[bool]] | None = None
+    # A faster statement for the search across everything (may yield a row more than once)
+    search_select: Callable[[str], Any] | None = None
     order_by: Callable[[], Any] | None = None
     # build(session, viewer, obj, create_data): set fields, nested children; validate references
     build: Callable[[Session, Viewer, Any, BaseModel], None] | None = None

@@ -45,13 +45,16 @@ def search(
         if spec.text_search is None or (types and spec.name not in types):
             continue
         model = spec.model
-        rows: list[Any] = list(
-            session.execute(
-                select(model)
-                .where(visible(viewer, model, include_hit_only=True), spec.text_search(q))
-                .limit(limit)
-            ).scalars()
-        )
+        cond = visible(viewer, model, include_hit_only=True)
+        if spec.search_select is not None:
+            found = session.execute(spec.search_select(q).where(cond).limit(limit * 3))
+            rows: list[Any] = list({r.id: r for r in found.scalars()}.values())[:limit]
+        else:
+            rows = list(
+                session.execute(
+                    select(model).where(cond, spec.text_search(q)).limit(limit)
+                ).scalars()
+            )
         for r in rows:
             notice = is_hit_notice(viewer, r)
             hits.append(
