@@ -21,6 +21,7 @@ demo: install assets
 	$(VENV)/bin/shekara demo
 
 test: install assets
+	sh scripts/install_browser.sh
 	$(MAKE) lint
 	$(MAKE) test-sqlite
 	@$(PY) scripts/pg_available.py; rc=$$?; \
