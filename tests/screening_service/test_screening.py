@@ -175,3 +175,35 @@ def test_api_person_document_vehicle(client: TestClient, world: World, session: 
         "/api/v1/screening/person", json={"names": []}, headers=world.headers("kz-officer")
     )
     assert r.status_code == 422
+
+
+def test_administrator_tunes_the_threshold(
+    client: TestClient, world: World, session: Session
+) -> None:
+    _world(session)
+    body = {"names": ["NURGALIEB ERLAN"]}  # one letter off: scores below 0.99
+    r = client.put(
+        "/api/v1/screening/config", json={"values": {"threshold": 0.99}},
+        headers=world.headers("kz-officer"),
+    )  # fmt: skip
+    assert r.status_code == 403
+    r = client.put(
+        "/api/v1/screening/config", json={"values": {"threshold": 2}},
+        headers=world.headers("admin"),
+    )  # fmt: skip
+    assert r.status_code == 422
+    _world(session)  # after the refused requests: their rollback would take the records along
+    r = client.put(
+        "/api/v1/screening/config", json={"values": {"threshold": 0.999}},
+        headers=world.headers("admin"),
+    )  # fmt: skip
+    assert r.status_code == 200 and r.json()["threshold"] == 0.999
+    hits = client.post("/api/v1/screening/person", json=body, headers=world.headers("ru-officer"))
+    assert hits.status_code == 200, hits.text
+    assert hits.json()["hits"] and not any(h["match"] for h in hits.json()["hits"])
+    cfg = client.get("/api/v1/screening/config", headers=world.headers("ru-officer"))
+    assert cfg.json()["threshold"] == 0.999
+    entry = session.execute(
+        select(AuditEntry).where(AuditEntry.resource == "screening_config")
+    ).scalar_one()
+    assert entry.after == {"threshold": 0.999}
