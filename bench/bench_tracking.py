@@ -266,6 +266,7 @@ def serve(url: str, ports_file: Path, stats_file: Path) -> None:
                 "fences": len(built.geo),
                 "fence_pieces": built.geo.pieces,
                 "world_build_s": round(build_s, 2),
+                "cpu_s": round(time.process_time(), 2),
                 "latency_p50_s": _pct(lat, 0.50),
                 "latency_p99_s": _pct(lat, 0.99),
                 "latency_max_s": lat[-1] if lat else None,
@@ -341,9 +342,16 @@ class Device:
         await client.connect(timeout=60)
         self.reader, self.writer = client.reader, client.writer
 
-    async def run(self) -> None:
+    async def run(self, interval: float | None = None, rng: random.Random | None = None) -> None:
+        """Send every packet as soon as the previous one is acknowledged, or one packet every
+        ``interval`` seconds (steady load; the first after a random offset)."""
         assert self.reader is not None and self.writer is not None
+        loop = asyncio.get_running_loop()
+        next_at = loop.time() + (rng.uniform(0, interval) if interval and rng else 0.0)
         for data, count in self.packets:
+            if interval:
+                await asyncio.sleep(max(0.0, next_at - loop.time()))
+                next_at += interval
             self.writer.write(data)
             await self.writer.drain()
             if self.dev["protocol"] == "egts":
@@ -382,7 +390,9 @@ def build_load(plan: list[dict[str, Any]], fixes: int, batch: int, seed: int) ->
     return out
 
 
-async def drive(devices: list[Device], ports: dict[str, int]) -> tuple[float, float]:
+async def drive(
+    devices: list[Device], ports: dict[str, int], interval: float | None = None
+) -> tuple[float, float]:
     sem = asyncio.Semaphore(200)
 
     async def connect(d: Device) -> None:
@@ -391,7 +401,8 @@ async def drive(devices: list[Device], ports: dict[str, int]) -> tuple[float, fl
 
     await asyncio.gather(*(connect(d) for d in devices))
     t0 = time.perf_counter()
-    await asyncio.gather(*(d.run() for d in devices))
+    rng = random.Random(7)
+    await asyncio.gather(*(d.run(interval, rng) for d in devices))
     return t0, time.perf_counter()
 
 
@@ -402,7 +413,10 @@ def read_stats(path: Path) -> dict[str, Any]:
         return {}
 
 
-def run_backend(backend: str, args: argparse.Namespace) -> dict[str, Any]:
+def run_backend(
+    backend: str, args: argparse.Namespace, rate: float | None = None
+) -> dict[str, Any]:
+    """One run on a fresh database: flat out (``rate`` None) or at ``rate`` fixes/s."""
     workdir = Path(tempfile.mkdtemp(prefix=f"bench-tracking-{backend}-"))
     url = make_db(backend, workdir)
     t = time.perf_counter()
@@ -431,7 +445,10 @@ def run_backend(backend: str, args: argparse.Namespace) -> dict[str, Any]:
                 raise RuntimeError("server did not start")
             time.sleep(0.1)
         ports = json.loads(ports_file.read_text())
-        t0, t_acked = asyncio.run(drive(devices, ports))
+        time.sleep(0.5)
+        cpu0 = read_stats(stats_file).get("cpu_s", 0.0)
+        interval = args.devices * args.batch / rate if rate else None
+        t0, t_acked = asyncio.run(drive(devices, ports, interval))
         acked = sum(d.acked for d in devices)
         while True:
             stats = read_stats(stats_file)
@@ -447,8 +464,9 @@ def run_backend(backend: str, args: argparse.Namespace) -> dict[str, Any]:
             server.wait(timeout=60)
         except subprocess.TimeoutExpired:
             server.kill()
-    result = {
-        "backend": backend,
+    return {
+        "mode": f"steady at {round(rate)} fixes/s" if rate else "saturated (closed loop)",
+        "offered_fixes_per_s": round(rate) if rate else None,
         "devices": args.devices,
         "geofences": stats.get("fences"),
         "geofence_pieces": stats.get("fence_pieces"),
@@ -465,15 +483,9 @@ def run_backend(backend: str, args: argparse.Namespace) -> dict[str, Any]:
         "fix_to_alert_latency_max_s": stats.get("latency_max_s"),
         "write_batches": stats.get("write_batches"),
         "world_build_s": stats.get("world_build_s"),
+        "server_cpu_utilisation": round((stats.get("cpu_s", 0.0) - cpu0) / (t_rules - t0), 2),
         "setup_s": round(setup_s, 1),
-        "targets": {"fixes_per_s": TARGET_FIXES_S, "latency_p99_s": TARGET_P99_S},
-        "machine": machine(),
-        "command": " ".join([Path(sys.argv[0]).name, *sys.argv[1:]]),
-        "when": datetime.now(UTC).isoformat(timespec="seconds"),
     }
-    RESULTS.mkdir(parents=True, exist_ok=True)
-    (RESULTS / f"tracking-{backend}.json").write_text(json.dumps(result, indent=2) + "\n")
-    return result
 
 
 def machine() -> dict[str, Any]:
@@ -498,28 +510,48 @@ def main() -> None:
     parser.add_argument("--fixes", type=int, default=20, help="fixes per device")
     parser.add_argument("--batch", type=int, default=5, help="fixes per packet")
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument(
+        "--steady-fraction",
+        type=float,
+        default=0.5,
+        help="then a steady run at this fraction of the saturated rate (0: none)",
+    )
     args = parser.parse_args()
     if args.cmd == "server":
         serve(args.url, args.ports_file, args.stats_file)
         return
     backends = ["sqlite", "postgres"] if args.backend == "both" else [args.backend]
     for backend in backends:
-        r = run_backend(backend, args)
-        print(
-            f"{backend}: {r['devices']} devices, {r['geofences']} geofences "
-            f"({r['geofence_pieces']} pieces), {r['fixes']} fixes in packets of "
-            f"{r['fixes_per_packet']}"
-        )
-        print(f"  acknowledged (TCP -> durable): {r['acknowledged_fixes_per_s']:,} fixes/s")
-        print(
-            f"  evaluated (TCP -> stored -> rules): {r['evaluated_fixes_per_s']:,} fixes/s "
-            f"(target {TARGET_FIXES_S:,})"
-        )
-        print(
-            f"  fix-to-alert latency: p50 {r['fix_to_alert_latency_p50_s']} s, "
-            f"p99 {r['fix_to_alert_latency_p99_s']} s over {r['alert_events']} alert events "
-            f"(target p99 < {TARGET_P99_S} s)"
-        )
+        runs = [run_backend(backend, args)]
+        if args.steady_fraction > 0:
+            rate = args.steady_fraction * runs[0]["evaluated_fixes_per_s"]
+            runs.append(run_backend(backend, args, rate=rate))
+        report = {
+            "backend": backend,
+            "runs": runs,
+            "targets": {"fixes_per_s": TARGET_FIXES_S, "latency_p99_s": TARGET_P99_S},
+            "machine": machine(),
+            "command": " ".join(["python bench/bench_tracking.py", *sys.argv[1:]]),
+            "when": datetime.now(UTC).isoformat(timespec="seconds"),
+        }
+        RESULTS.mkdir(parents=True, exist_ok=True)
+        (RESULTS / f"tracking-{backend}.json").write_text(json.dumps(report, indent=2) + "\n")
+        for r in runs:
+            print(
+                f"{backend}, {r['mode']}: {r['devices']} devices, {r['geofences']} geofences "
+                f"({r['geofence_pieces']} pieces), {r['fixes']} fixes, "
+                f"{r['fixes_per_packet']} per packet"
+            )
+            print(f"  acknowledged (TCP -> durable): {r['acknowledged_fixes_per_s']:,} fixes/s")
+            print(
+                f"  evaluated (TCP -> stored -> rules): {r['evaluated_fixes_per_s']:,} "
+                f"fixes/s (target {TARGET_FIXES_S:,})"
+            )
+            print(
+                f"  fix-to-alert latency: p50 {r['fix_to_alert_latency_p50_s']} s, "
+                f"p99 {r['fix_to_alert_latency_p99_s']} s over {r['alert_events']} alert "
+                f"events (target p99 < {TARGET_P99_S} s)"
+            )
 
 
 if __name__ == "__main__":

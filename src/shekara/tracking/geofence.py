@@ -16,7 +16,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 import numpy as np
 import shapely  # type: ignore[import-untyped]
@@ -190,6 +190,22 @@ class Geofence:
         return cls(id, kind, (circle(lat, lon, radius_m),))
 
 
+class GeoQueries(Protocol):
+    """What the rules ask of the geofences (`GeofenceIndex`, or its batch `Prefetched`)."""
+
+    fences: dict[str, Geofence]
+
+    def kind(self, fence_id: str) -> str: ...
+
+    def at(self, lat: float, lon: float) -> set[str]: ...
+
+    def crossed(self, lat1: float, lon1: float, lat2: float, lon2: float) -> set[str]: ...
+
+    def segment_within(
+        self, fence_id: str, lat1: float, lon1: float, lat2: float, lon2: float
+    ) -> bool: ...
+
+
 class GeofenceIndex:
     """Every geofence's pieces in one STRtree; queries return geofence ids."""
 
@@ -255,3 +271,61 @@ class GeofenceIndex:
                 if rest.is_empty or rest.length < 1e-9:
                     return True
         return bool(rest.is_empty or rest.length < 1e-9)
+
+    def crossed_many(self, segments: Sequence[tuple[float, float, float, float]]) -> list[set[str]]:
+        """`crossed` for many segments at once (vectorised)."""
+        out: list[set[str]] = [set() for _ in segments]
+        if not len(self._geoms) or not len(segments):
+            return out
+        coords = np.array(
+            [[(lon1, lat1), (lon2, lat2)] for lat1, lon1, lat2, lon2 in segments], dtype=float
+        )
+        lines = shapely.linestrings(coords)
+        src, dst = self._tree.query(lines, predicate="intersects")
+        for i, j in zip(src.tolist(), dst.tolist(), strict=True):
+            out[i].add(self._owners[j])
+        return out
+
+    def prefetch(
+        self,
+        points: Sequence[tuple[float, float]],
+        segments: Sequence[tuple[float, float, float, float]] = (),
+    ) -> Prefetched:
+        """Answer the point and segment queries of a batch of fixes with two vectorised index
+        searches; other queries fall through to the index."""
+        at = dict(
+            zip(points, self.at_many([p[0] for p in points], [p[1] for p in points]), strict=True)
+        )
+        crossed = dict(zip(segments, self.crossed_many(segments), strict=True))
+        return Prefetched(self, at, crossed)
+
+
+class Prefetched:
+    """A `GeofenceIndex` with the answers for one batch of fixes already computed."""
+
+    def __init__(
+        self,
+        index: GeofenceIndex,
+        at: dict[tuple[float, float], set[str]],
+        crossed: dict[tuple[float, float, float, float], set[str]],
+    ):
+        self.index = index
+        self.fences = index.fences
+        self._at = at
+        self._crossed = crossed
+
+    def kind(self, fence_id: str) -> str:
+        return self.index.fences[fence_id].kind
+
+    def at(self, lat: float, lon: float) -> set[str]:
+        hit = self._at.get((lat, lon))
+        return hit if hit is not None else self.index.at(lat, lon)
+
+    def crossed(self, lat1: float, lon1: float, lat2: float, lon2: float) -> set[str]:
+        hit = self._crossed.get((lat1, lon1, lat2, lon2))
+        return hit if hit is not None else self.index.crossed(lat1, lon1, lat2, lon2)
+
+    def segment_within(
+        self, fence_id: str, lat1: float, lon1: float, lat2: float, lon2: float
+    ) -> bool:
+        return self.index.segment_within(fence_id, lat1, lon1, lat2, lon2)

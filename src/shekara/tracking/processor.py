@@ -33,7 +33,7 @@ from shekara.policy.constants import Distribution
 from shekara.policy.models import ShareGrant
 from shekara.telemetry.protocols.fix import Fix
 from shekara.tracking.constants import AlertStatus, DeviceKind, TripStatus
-from shekara.tracking.geofence import FenceKind, Geofence, GeofenceIndex, line_coords
+from shekara.tracking.geofence import FenceKind, Geofence, GeofenceIndex, Prefetched, line_coords
 from shekara.tracking.models import Alert, Device, RuleState, Trip
 from shekara.tracking.rules import (
     AlertEvent,
@@ -276,10 +276,10 @@ def save_states(session: Session, states: dict[str, DeviceState]) -> None:
         }
         for k, s in sorted(states.items())
     ]
-    stmt = _insert(session)(RuleState)
+    stmt = _insert(session)(RuleState.__table__)
     ex = stmt.excluded
     stmt = stmt.on_conflict_do_update(
-        index_elements=[RuleState.device_id],
+        index_elements=[RuleState.__table__.c.device_id],
         set_={
             "state": ex.state,
             "last_fix_time": ex.last_fix_time,
@@ -288,7 +288,7 @@ def save_states(session: Session, states: dict[str, DeviceState]) -> None:
             "updated_at": ex.updated_at,
         },
     )
-    session.execute(stmt, rows)
+    session.connection().execute(stmt, rows)
 
 
 def record_alerts(
@@ -368,7 +368,7 @@ class BatchResult:
     events: list[tuple[str, AlertEvent]] = field(default_factory=list)
 
 
-def process_batch(
+def evaluate_fixes(
     session: Session,
     world: RuleWorld,
     fixes: Sequence[Fix],
@@ -376,9 +376,9 @@ def process_batch(
     now: datetime | None = None,
     config: RuleConfig | None = None,
     states: dict[str, DeviceState] | None = None,
-) -> BatchResult:
-    """Run the rules over fixes (grouped by device, in fix-time order) in the caller's
-    transaction. ``states`` is an optional cache that is read and updated."""
+) -> tuple[list[tuple[str, AlertEvent]], dict[str, DeviceState]]:
+    """Run the rules over fixes (grouped by device, in fix-time order), in memory. Reads the
+    states missing from ``states`` (a cache, read and updated); writes nothing."""
     config = config or RuleConfig()
     now = now or datetime.now(UTC)
     by_device: dict[str, list[Fix]] = defaultdict(list)
@@ -393,14 +393,55 @@ def process_batch(
             cache[d] = loaded.get(d, DeviceState())
     events: list[tuple[str, AlertEvent]] = []
     changed: dict[str, DeviceState] = {}
-    for device_id, items in by_device.items():
+    for items in by_device.values():
         items.sort(key=lambda f: f.fix_time)
+    geo = _prefetch(world, by_device, cache, config)
+    for device_id, items in by_device.items():
         ctx = world.contexts[device_id]
         state = cache[device_id]
         for f in items:
-            state, evs = evaluate(state, f, ctx, world.geo, now, config)
+            state, evs = evaluate(state, f, ctx, geo, now, config)
             events.extend((device_id, e) for e in evs)
         cache[device_id] = changed[device_id] = state
+    return events, changed
+
+
+def _prefetch(
+    world: RuleWorld,
+    by_device: dict[str, list[Fix]],
+    states: dict[str, DeviceState],
+    config: RuleConfig,
+) -> Prefetched:
+    """The geofence answers a batch will ask for (points of usable fixes, and segments from
+    each device's previous position), in two vectorised index searches."""
+    points: list[tuple[float, float]] = []
+    segments: list[tuple[float, float, float, float]] = []
+    for device_id, items in by_device.items():
+        live = states[device_id].live
+        prev = (live.last_lat, live.last_lon) if live.last_lat is not None else None
+        for f in items:
+            if f.lat is None or f.lon is None or not f.valid:
+                continue
+            if f.hdop is not None and f.hdop > config.max_hdop:
+                continue
+            points.append((f.lat, f.lon))
+            if prev is not None and prev[0] is not None and prev[1] is not None:
+                segments.append((prev[0], prev[1], f.lat, f.lon))
+            prev = (f.lat, f.lon)
+    return world.geo.prefetch(points, segments)
+
+
+def process_batch(
+    session: Session,
+    world: RuleWorld,
+    fixes: Sequence[Fix],
+    *,
+    now: datetime | None = None,
+    config: RuleConfig | None = None,
+    states: dict[str, DeviceState] | None = None,
+) -> BatchResult:
+    """`evaluate_fixes`, then store the states and alerts in the caller's transaction."""
+    events, changed = evaluate_fixes(session, world, fixes, now=now, config=config, states=states)
     save_states(session, changed)
     alerts = record_alerts(session, world, events)
     return BatchResult(alerts, events)
@@ -456,7 +497,7 @@ class RuleProcessor:
         config: RuleConfig | None = None,
         world: WorldCache | None = None,
         sweep_s: float = 5.0,
-        max_batch: int = 20_000,
+        max_batch: int = 5_000,
         on_events: AlertCallback | None = None,
     ):
         self.factory = factory
@@ -520,14 +561,18 @@ class RuleProcessor:
                 self.states.clear()  # the transaction rolled back: reload from the database
 
     def run_once(self, fixes: Sequence[Fix], now: datetime | None = None) -> BatchResult:
+        """Evaluate in memory (a read transaction), then write states and alerts in a short
+        write transaction: on SQLite the fix writer waits for the lock only that long."""
         result = BatchResult()
         with session_scope(self.factory) as s:
-            claim_writer(s)
             world = self.world.get(s)
-            if fixes:
-                result = process_batch(
-                    s, world, fixes, now=now, config=self.config, states=self.states
-                )
+            events, changed = evaluate_fixes(
+                s, world, fixes, now=now, config=self.config, states=self.states
+            )
+        with session_scope(self.factory) as s:
+            claim_writer(s)
+            save_states(s, changed)
+            result = BatchResult(record_alerts(s, world, events), events)
             if time.monotonic() - self._last_sweep >= self.sweep_s or now is not None:
                 self._last_sweep = time.monotonic()
                 swept = sweep_batch(s, world, now=now, config=self.config, states=self.states)

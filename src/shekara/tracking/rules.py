@@ -29,7 +29,7 @@ from typing import Any
 
 from shekara.telemetry.protocols.fix import Alarm, Fix
 from shekara.tracking.constants import AlertKind, DeviceKind, Severity
-from shekara.tracking.geofence import FenceKind, GeofenceIndex, haversine_m
+from shekara.tracking.geofence import FenceKind, GeoQueries, haversine_m
 
 
 @dataclass(frozen=True)
@@ -124,19 +124,40 @@ class DeviceState:
 # --- serialisation (the processor stores the state as JSON) ---------------------------------
 
 
-def _enc(value: Any) -> Any:
-    if isinstance(value, datetime):
-        return {"$t": value.isoformat()}
-    if isinstance(value, frozenset):
-        return sorted(value)
-    if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return {f.name: _enc(getattr(value, f.name)) for f in dataclasses.fields(value)}
-    return value
+def _t(value: datetime | None) -> dict[str, str] | None:
+    return None if value is None else {"$t": value.isoformat()}
+
+
+def _dwell_json(d: Dwell) -> dict[str, Any]:
+    return {"since": _t(d.since), "count": d.count, "alerted": d.alerted, "back": d.back}
+
+
+def _track_json(t: Track) -> dict[str, Any]:
+    return {
+        "last_time": _t(t.last_time),
+        "last_lat": t.last_lat,
+        "last_lon": t.last_lon,
+        "corridor": _dwell_json(t.corridor),
+        "sector": _dwell_json(t.sector),
+        "strip": _dwell_json(t.strip),
+        "stop_since": _t(t.stop_since),
+        "stop_lat": t.stop_lat,
+        "stop_lon": t.stop_lon,
+        "stop_alerted": t.stop_alerted,
+        "alarms": sorted(t.alarms),
+    }
 
 
 def state_to_json(state: DeviceState) -> dict[str, Any]:
-    out: dict[str, Any] = _enc(state)
-    return out
+    return {
+        "live": _track_json(state.live),
+        "hist": _track_json(state.hist),
+        "trip_id": state.trip_id,
+        "last_seen": _t(state.last_seen),
+        "signal_alerted": state.signal_alerted,
+        "max_gap_s": state.max_gap_s,
+        "signal_losses": state.signal_losses,
+    }
 
 
 def _dt(value: Any) -> datetime | None:
@@ -273,6 +294,8 @@ def _alarm_events(
 ) -> tuple[Track, list[AlertEvent]]:
     """Tamper, seal codes 01-07, battery, power cut, SOS: one event when an alarm appears."""
     now = active_alarms(fix, config)
+    if not now and not track.alarms:
+        return track, []
     events = []
     for name in sorted(now - track.alarms):
         if name == "battery_pct_low":
@@ -287,6 +310,8 @@ def _alarm_events(
         events.append(
             AlertEvent(kind, sev, fix.fix_time, fix.lat, fix.lon, msg, detail, late, trip_id)
         )
+    if frozenset(now) == track.alarms:
+        return track, events
     return dataclasses.replace(track, alarms=frozenset(now)), events
 
 
@@ -303,7 +328,7 @@ def _geometric(
     track: Track,
     fix: Fix,
     ctx: DeviceContext,
-    geo: GeofenceIndex,
+    geo: GeoQueries,
     config: RuleConfig,
     late: bool,
 ) -> tuple[Track, list[AlertEvent]]:
@@ -443,8 +468,8 @@ def _geometric(
                     stopped_since=stop_since.isoformat(),
                     minutes=round((t - stop_since).total_seconds() / 60),
                 )
-    new = dataclasses.replace(
-        track,
+    new = Track(
+        alarms=track.alarms,
         last_time=t,
         last_lat=lat,
         last_lon=lon,
@@ -473,7 +498,7 @@ def evaluate(
     state: DeviceState,
     fix: Fix,
     ctx: DeviceContext,
-    geo: GeofenceIndex,
+    geo: GeoQueries,
     now: datetime,
     config: RuleConfig = RuleConfig(),
 ) -> tuple[DeviceState, list[AlertEvent]]:
@@ -496,12 +521,16 @@ def evaluate(
     max_gap = state.max_gap_s
     if state.live.last_time is not None:
         max_gap = max(max_gap, (fix.fix_time - state.live.last_time).total_seconds())
-    return (
-        dataclasses.replace(
-            state, live=track, last_seen=seen, signal_alerted=False, max_gap_s=max_gap
-        ),
-        events,
+    new_state = DeviceState(
+        live=track,
+        hist=state.hist,
+        trip_id=state.trip_id,
+        last_seen=seen,
+        signal_alerted=False,
+        max_gap_s=max_gap,
+        signal_losses=state.signal_losses,
     )
+    return new_state, events
 
 
 def sweep(
