@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import json
 import queue
 import threading
 import time
@@ -103,6 +104,65 @@ def new_fixes(conn: Connection, fixes: Sequence[Fix]) -> list[Fix]:
     return _write(conn, fixes, returning=True)
 
 
+_SQLITE_COLUMNS = (
+    "device_id",
+    "fix_time",
+    "fix_key",
+    "received_at",
+    "lat",
+    "lon",
+    "speed",
+    "course",
+    "altitude",
+    "sats",
+    "hdop",
+    "valid",
+    "blackbox",
+    "protocol",
+    "flags",
+)
+_SQLITE_INSERT = (
+    f"INSERT OR IGNORE INTO tracking_fixes ({', '.join(_SQLITE_COLUMNS)}) "
+    f"VALUES ({', '.join('?' for _ in _SQLITE_COLUMNS)})"
+)
+
+
+def _sqlite_time(value: datetime) -> str:
+    """The text SQLAlchemy's SQLite DateTime stores (UTC, naive, microseconds)."""
+    return value.astimezone(UTC).replace(tzinfo=None).isoformat(" ", "microseconds")
+
+
+def _sqlite_insert(conn: Connection, rows: Sequence[dict[str, Any]]) -> None:
+    """The hot insert on SQLite, on the DBAPI cursor of the same connection and transaction
+    (the same stored formats as the ORM's: hex UUID, naive UTC text times, JSON text); it
+    skips SQLAlchemy's per-row parameter processing, a third of the write cost."""
+    params = [
+        (
+            r["device_id"].hex,
+            _sqlite_time(r["fix_time"]),
+            r["fix_key"],
+            _sqlite_time(r["received_at"]),
+            r["lat"],
+            r["lon"],
+            r["speed"],
+            r["course"],
+            r["altitude"],
+            r["sats"],
+            r["hdop"],
+            int(r["valid"]),
+            int(r["blackbox"]),
+            r["protocol"],
+            None if r["flags"] is None else json.dumps(r["flags"]),
+        )
+        for r in rows
+    ]
+    cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
+    try:
+        cursor.executemany(_SQLITE_INSERT, params)
+    finally:
+        cursor.close()
+
+
 def _write(conn: Connection, fixes: Sequence[Fix], *, returning: bool) -> list[Fix]:
     if not fixes:
         return []
@@ -120,6 +180,8 @@ def _write(conn: Connection, fixes: Sequence[Fix], *, returning: bool) -> list[F
             for f, r in zip(fixes, rows, strict=True)
             if (r["device_id"], r["fix_key"]) in inserted
         ]
+    elif conn.dialect.name == "sqlite":
+        _sqlite_insert(conn, rows)
     else:
         conn.execute(stmt, rows)
     newest: dict[uuid.UUID, dict[str, Any]] = {}
