@@ -225,6 +225,7 @@ def run_queries(
     false_alerts = [0, 0]
     cand_ids: dict[int, list[uuid.UUID]] = {}
     ncand: list[int] = []
+    fa_causes: dict[str, int] = defaultdict(int)
     for i, q in enumerate(queries):
         pq = service.PersonInput.build([q.name], q.birth_date)
         dob = pq.birth_date
@@ -240,6 +241,14 @@ def run_queries(
         if q.identity is None:
             false_alerts[1] += 1
             false_alerts[0] += bool(matched)
+            if matched:
+                codes = {r.code for r in matched[0].reasons}
+                cause = next(
+                    (c for c in ("dob_missing", "dob_compatible", "dob_one_digit",
+                                 "dob_day_month_swap", "dob_exact") if c in codes),
+                    "other",
+                )  # fmt: skip
+                fa_causes[cause] += 1
         else:
             want = truth[q.identity]
             recall[1] += 1
@@ -267,6 +276,8 @@ def run_queries(
         "detection_counts": {t: [d, n] for t, (d, n) in sorted(stats.items())},
         "wrong_top_hit": round(wrong_top / n_match, 5),
         "false_alerts": round(false_alerts[0] / max(1, false_alerts[1]), 5),
+        # what the date of birth said about the namesake that alerted
+        "false_alert_causes": dict(fa_causes),
     }  # fmt: skip
     return res, cand_ids
 

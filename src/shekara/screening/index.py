@@ -412,6 +412,20 @@ def person_candidate_weights(
     limit: int = CANDIDATE_LIMIT,
 ) -> dict[uuid.UUID, float]:
     """The ``limit`` best candidates with their weight (weighted count of shared keys)."""
+    return person_candidates_and_frequency(session, names, documents, birth_year, limit)[0]
+
+
+def person_candidates_and_frequency(
+    session: Session,
+    names: Sequence[str],
+    documents: Sequence[str] = (),
+    birth_year: int | None = None,
+    limit: int = CANDIDATE_LIMIT,
+) -> tuple[dict[uuid.UUID, float], int]:
+    """Candidates with their weight, and how many records of the index carry the query's
+    full name (two parts together, any spelling; at most ``KEY_CAP + 1``): the frequency of
+    the name in this deployment, which the service uses like Splink's term-frequency
+    adjustment."""
     keys = sorted(name_keys(names, birth_year) | {k for d in documents for k in document_keys(d)})
     hits = lookup(session, keys)
     doc_hits = [
@@ -422,6 +436,10 @@ def person_candidate_weights(
         if rid is not None
     ]
     hits = {k: v for k, v in hits.items() if k[0] != KeyKind.doc}
+    frequency = max(
+        (len(ids) for (kind, key), ids in hits.items() if kind == KeyKind.pair and key[0] == "="),
+        default=0,
+    )
     scores = rank(hits)
     if not scores:
         # only too common keys (a frequent name without date of birth): take the first
@@ -443,7 +461,7 @@ def person_candidate_weights(
         ).scalars():
             if pid is not None:
                 out[pid] = out.get(pid, 0.0) + WEIGHTS[KeyKind.doc.value]
-    return out
+    return out, frequency
 
 
 def record_candidates(session: Session, keys: Sequence[Key]) -> list[uuid.UUID]:

@@ -41,8 +41,15 @@ from shekara.screening.models import KeyKind, RecordType, ScreeningState
 from shekara.screening.mrz import parse_mrz
 from shekara.screening.names import PartialDate, compare_dates, name_key, parse_partial_date
 from shekara.screening.schemas import Hit, Reason, ScreeningOut
-from shekara.screening.scoring import DEFAULT_CONFIG, ScoringConfig, render_reason, score_person
+from shekara.screening.scoring import (
+    DEFAULT_CONFIG,
+    Score,
+    ScoringConfig,
+    render_reason,
+    score_person,
+)
 from shekara.screening.scoring import Person as ScoredPerson
+from shekara.screening.scoring import Reason as ScoreReason
 from shekara.vehicles.models import Vehicle
 
 LANGS = ("en", "ru", "kk")
@@ -50,6 +57,9 @@ LANGS = ("en", "ru", "kk")
 REPORT_FLOOR = 0.6
 #: candidates fully scored per query, after the cheap pre-ranking
 SCORE_LIMIT = 12
+#: a name carried by at least this many records of the index counts as frequent
+FREQUENT_NAME_RECORDS = 5
+FREQUENT_NAME_PENALTY = 0.15
 NOTICE_TEXT = {
     "en": "The owner agency holds information on this record; contact it to learn more.",
     "ru": "Ведомство-владелец располагает сведениями по этой записи; обратитесь к нему.",
@@ -63,6 +73,8 @@ MESSAGES: Mapping[str, Mapping[str, str]] = {
         "country_match": "Country: same ({country})",
         "country_conflict": "Country differs: {query} / {candidate}",
         "holder": "Holder: {name}",
+        "name_frequent": "Name carried by {count} records; nothing confirms this one "
+        "(no date of birth or document on one side)",
     },
     "ru": {
         "plate_match": "Госномер совпадает ({plate})",
@@ -71,6 +83,8 @@ MESSAGES: Mapping[str, Mapping[str, str]] = {
         "country_match": "Страна совпадает ({country})",
         "country_conflict": "Страна различается: {query} / {candidate}",
         "holder": "Владелец документа: {name}",
+        "name_frequent": "Такое имя в {count} записях; эту ничто не подтверждает "
+        "(нет даты рождения или документа)",
     },
     "kk": {
         "plate_match": "Мемлекеттік нөмірі бірдей ({plate})",
@@ -79,6 +93,8 @@ MESSAGES: Mapping[str, Mapping[str, str]] = {
         "country_match": "Елі бірдей ({country})",
         "country_conflict": "Елі әртүрлі: {query} / {candidate}",
         "holder": "Құжат иесі: {name}",
+        "name_frequent": "Бұл есім {count} жазбада бар; бұл жазбаны ештеңе растамайды "
+        "(туған күні немесе құжаты жоқ)",
     },
 }
 
@@ -270,6 +286,21 @@ def _dob_bonus(q: PartialDate | None, y: int | None, m: int | None, d: int | Non
     return {"exact": 6.0, "compatible": 3.0, "conflict": -3.0}.get(outcome, 0.0)
 
 
+def _frequent_name(s: Score, namesakes: int, cfg: ScoringConfig) -> Score:
+    """A name shared by many records of the index, with nothing to confirm this one (no date
+    of birth on one side, no document), is a possible match, not an alert: the score drops by
+    :data:`FREQUENT_NAME_PENALTY` (term-frequency adjustment from the deployment's own data)."""
+    if namesakes < FREQUENT_NAME_RECORDS:
+        return s
+    codes = {r.code for r in s.reasons}
+    if "dob_missing" not in codes or codes & {"document_match", "document_similar"}:
+        return s
+    value = round(max(0.0, s.value - FREQUENT_NAME_PENALTY), 6)
+    shared = f"{index.KEY_CAP}+" if namesakes > index.KEY_CAP else str(namesakes)
+    reasons = (*s.reasons, ScoreReason("name_frequent", {"count": shared}))
+    return Score(value, reasons, value >= cfg.threshold)
+
+
 def person_hits(
     session: Session,
     viewer: Viewer,
@@ -289,7 +320,7 @@ def person_hits(
     cfg = config or get_config(session)
     t = timer or Timer()
     dob = parse_partial_date(q.birth_date)
-    weights = index.person_candidate_weights(
+    weights, namesakes = index.person_candidates_and_frequency(
         session, q.names, q.documents, dob.year if dob else None
     )
     t.lap("candidates")
@@ -337,7 +368,7 @@ def person_hits(
             tuple(p.nationalities or ()),
             tuple(docs.get(p.id, ())),
         )
-        s = score_person(query, cand, cfg)
+        s = _frequent_name(score_person(query, cand, cfg), namesakes, cfg)
         if is_hit_notice(viewer, p):
             if s.match:
                 hits.append(_notice(session, RecordType.person, p, lang))
