@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import json
+from collections.abc import Coroutine
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -23,9 +24,10 @@ def ingest_cmd(
     wialon_port: Annotated[int, typer.Option(help="Wialon IPS TCP port")] = 20332,
     ports_file: Annotated[Path | None, typer.Option(help="Write the bound ports here")] = None,
 ) -> None:
-    """Run the tracker gateways. Without a bus: store in the database (acknowledged after
-    commit) and evaluate the rules in this process. With SHEKARA_BUS_URL: publish to
-    JetStream (acknowledged after the stream's ack); run `shekara tracking consume` too."""
+    """Run the tracker gateways (and the MQTT subscription when SHEKARA_MQTT_URL is set).
+    Without a bus: store in the database (acknowledged after commit) and evaluate the rules in
+    this process. With SHEKARA_BUS_URL: publish to JetStream (acknowledged after the stream's
+    ack); run `shekara tracking consume` too."""
     from shekara.db.engine import make_engine, make_sessionmaker
     from shekara.logs import configure_logging
     from shekara.tracking.ingest import serve
@@ -36,35 +38,49 @@ def ingest_cmd(
     engine = make_engine(settings)
 
     async def run() -> None:
+        from shekara.telemetry.gateway import FixSink
+        from shekara.tracking.ingest import DeviceDirectory
+        from shekara.tracking.mqtt import subscribe
+        from shekara.tracking.storage import FixWriter
+
+        stop = asyncio.Event()
+        nc = None
+        writer: FixWriter | None = None
+        processor: RuleProcessor | None = None
+        sink: FixSink
         if settings.bus_url:
             from shekara.tracking.bus import JetStreamSink, connect, ensure_stream
 
             nc, js = await connect(settings.bus_url)
             await ensure_stream(js)
-            try:
-                await serve(
-                    engine,
-                    host=host,
-                    egts_port=egts_port,
-                    wialon_port=wialon_port,
-                    ports_file=ports_file,
-                    sink=JetStreamSink(js),
-                )
-            finally:
-                await nc.close()
-            return
-        processor = RuleProcessor(make_sessionmaker(engine)).start()
-        try:
-            await serve(
+            sink = JetStreamSink(js)
+        else:
+            processor = RuleProcessor(make_sessionmaker(engine)).start()
+            writer = FixWriter(engine, on_stored=processor.submit).start()
+            sink = writer
+        tasks: list[Coroutine[Any, Any, object]] = [
+            serve(
                 engine,
                 host=host,
                 egts_port=egts_port,
                 wialon_port=wialon_port,
                 ports_file=ports_file,
-                on_stored=processor.submit,
+                sink=sink,
+                stop=stop,
             )
+        ]
+        if settings.mqtt_url:
+            directory = DeviceDirectory(make_sessionmaker(engine))
+            tasks.append(subscribe(settings.mqtt_url, sink, directory.authenticate, stop=stop))
+        try:
+            await asyncio.gather(*tasks)
         finally:
-            processor.close()
+            if writer is not None:
+                writer.close()
+            if processor is not None:
+                processor.close()
+            if nc is not None:
+                await nc.close()
 
     try:
         asyncio.run(run())
