@@ -9,7 +9,9 @@ Keys of a person (``record_type = person``), from every name it carries, in any 
   part skeletons (variants included), ``^abc|xyz`` for their first three letters and
   ``$abc|xyz`` for their last three. A swapped order meets the same pair; a typo in one part
   still meets the prefix or the suffix pair (a single typo cannot touch both ends of a word of
-  six letters or more). Pairs keep common names (Ахметов Ерлан) from flooding the candidates.
+  six letters or more); ``!surname|i`` pairs one part whole with the other's initial (a
+  typo in a short given name). Pairs keep common names (Ахметов Ерлан) from flooding the
+  candidates. A Kazakh surname formed like a patronymic (Токтарулы Арман) counts as a part.
 - ``pairy``: every pair key plus ``@`` and the year of birth, for persons whose year is known:
   among the thousands of Ахметов Нұрлан of a national index, the one born in 1985.
 
@@ -64,6 +66,7 @@ WEIGHTS = {
     "=": 4.0,
     "^": 1.0,
     "$": 1.0,
+    "!": 1.0,
     KeyKind.name.value: 1.0,
     KeyKind.doc.value: 8.0,
 }
@@ -82,7 +85,12 @@ Key = tuple[str, str]  # (kind, key)
 @lru_cache(maxsize=1 << 16)
 def pair_keys(full_name: str) -> frozenset[str]:
     """Order-free keys of two parts of one name (see the module docstring)."""
-    parts = [p for p in parse_name(full_name).core if len(p.key) >= 2]
+    parsed = parse_name(full_name)
+    parts = [p for p in parsed.core if len(p.key) >= 2]
+    if len(parts) == 1 and parsed.patronymic is not None and len(parsed.patronymic.key) >= 2:
+        # Токтарулы Арман: a Kazakh surname formed like a patronymic (Decree 2923) is the only
+        # other part; index the pair rather than a lone given name
+        parts.append(parsed.patronymic)
     out: set[str] = set()
     forms = [(p.key, {p.key} | {k for k in skeleton_keys(p.text) if " " not in k}) for p in parts]
     for (ka, va), (kb, vb) in combinations(forms, 2):
@@ -91,6 +99,9 @@ def pair_keys(full_name: str) -> frozenset[str]:
                 out.add("=" + "|".join(sorted((x, y))))
         out.add("^" + "|".join(sorted((ka[:3], kb[:3]))))
         out.add("$" + "|".join(sorted((ka[-3:], kb[-3:]))))
+        # one part whole, the other by its initial: a short name with a typo (ИНОР for ИГОРЬ)
+        out.add(f"!{ka}|{kb[0]}")
+        out.add(f"!{kb}|{ka[0]}")
     return frozenset(k[:KEY_LENGTH] for k in out)
 
 
