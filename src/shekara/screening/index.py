@@ -212,10 +212,18 @@ def pending(session: Session) -> bool:
     return session.execute(select(ScreeningDirty.id).limit(1)).first() is not None
 
 
-def catch_up(session: Session, batch: int = 2000, progress: Progress | None = None) -> int:
-    """Fold the change queue (filled by triggers) into the index; returns records reindexed."""
+def catch_up(
+    session: Session,
+    batch: int = 2000,
+    progress: Progress | None = None,
+    max_batches: int | None = None,
+) -> int:
+    """Fold the change queue (filled by triggers) into the index; returns records reindexed.
+    ``max_batches`` bounds the work (a query folds in one small batch, not a bulk import)."""
     done = 0
-    while True:
+    batches = 0
+    while max_batches is None or batches < max_batches:
+        batches += 1
         rows = session.execute(
             select(ScreeningDirty.id, ScreeningDirty.record_type, ScreeningDirty.record_id)
             .order_by(ScreeningDirty.id)
@@ -233,6 +241,7 @@ def catch_up(session: Session, batch: int = 2000, progress: Progress | None = No
             progress("catch-up", done, 0)
         if len(rows) < batch:
             return done
+    return done
 
 
 def _chunks(it: Iterator[Any]) -> Iterator[list[Any]]:

@@ -263,9 +263,16 @@ class Timer:
         self._t = now
 
 
+#: queued changes folded in by one query at most (a bulk import is left to ``shekara screen
+#: catchup`` or ``reindex``, and to the following queries)
+CATCH_UP_PER_QUERY = 500
+
+
 def ensure_current(session: Session) -> int:
     """Fold queued record changes into the index (cheap when there are none)."""
-    return index.catch_up(session) if index.pending(session) else 0
+    if not index.pending(session):
+        return 0
+    return index.catch_up(session, batch=CATCH_UP_PER_QUERY, max_batches=1)
 
 
 def _notice(session: Session, rtype: str, obj: Any, lang: str) -> Hit:
