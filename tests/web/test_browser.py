@@ -9,8 +9,6 @@ from __future__ import annotations
 
 import os
 import re
-import socket
-import threading
 import time
 import uuid
 from collections.abc import Iterator
@@ -42,6 +40,7 @@ from shekara.vehicles.resource import VEHICLES
 from shekara.vocab.seed import seed_countries, seed_vocabularies
 from shekara.web import assets
 from tests.conftest import PASSWORD
+from tests.web.live import live_server
 
 pytestmark = pytest.mark.browser
 
@@ -75,12 +74,6 @@ class Seeded:
     url: str
     ids: dict[str, str] = field(default_factory=dict)
     timings: dict[str, list[float]] = field(default_factory=dict)
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def _seed(session: Session) -> dict[str, str]:
@@ -188,10 +181,6 @@ def _begin_immediate(engine: Engine) -> None:
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Seeded]:
     _require_browser()
-    import uvicorn
-
-    from shekara.api.app import create_app
-
     if assets.missing():
         assets.build()
     folder = tmp_path_factory.mktemp("browser")
@@ -204,20 +193,8 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Seeded]:
     with Session(engine) as s:
         ids = _seed(s)
         s.commit()
-    port = _free_port()
-    config = uvicorn.Config(create_app(settings, engine), host="127.0.0.1", port=port,
-                            log_level="warning", lifespan="on")
-    srv = uvicorn.Server(config)
-    thread = threading.Thread(target=srv.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not srv.started:
-        if time.monotonic() > deadline or not thread.is_alive():
-            pytest.fail("the web server did not start")
-        time.sleep(0.05)
-    yield Seeded(url=f"http://127.0.0.1:{port}", ids=ids)
-    srv.should_exit = True
-    thread.join(10)
+    with live_server(settings, engine) as url:
+        yield Seeded(url=url, ids=ids)
     engine.dispose()
 
 

@@ -50,7 +50,7 @@ def test_wrong_password_says_what_to_do(client: TestClient) -> None:
     assert 'value="kz-officer"' in r.text
 
 
-@pytest.mark.parametrize("path", ["/login", "/logout", "/lang", "/incidents/new",
+@pytest.mark.parametrize("path", ["/login", "/logout", "/lang", "/purpose", "/incidents/new",
                                   "/admin/agencies"])
 def test_posts_without_csrf_token_are_refused(client: TestClient, path: str) -> None:
     login(client, "admin" if path.startswith("/admin") else "kz-officer")
@@ -206,3 +206,14 @@ def test_dates_numbers_and_vocabulary_follow_the_language(client: TestClient,
     page = client.get(f"/records/incidents/{rid}").text
     assert "Героин" in page and "4,2" in page and "мая 2024" in page
     assert "Незаконный оборот наркотиков" in page
+
+
+def test_purpose_is_written_into_the_audit_log(client: TestClient, world: World) -> None:
+    rid = create(client, world, "kz-officer", "incidents", distribution="country")
+    login(client, "kz-police")
+    r = post(client, "/purpose", {"purpose": "case KZ-2024-7, courier check", "next": "/search"})
+    assert r.status_code == 303
+    assert "case KZ-2024-7, courier check" in client.get("/search").text
+    client.get(f"/records/incidents/{rid}")
+    login(client, "kz-supervisor")
+    assert "case KZ-2024-7, courier check" in client.get("/audit").text

@@ -28,6 +28,7 @@ CSRF = "csrf"
 LANG = "lang"
 SEEN = "seen"
 EXPIRED = "expired"
+PURPOSE = "purpose"
 CSRF_FIELD = "csrf_token"
 CSRF_HEADER = "x-csrf-token"
 
@@ -78,7 +79,9 @@ def web_viewer(request: Request, session: SessionDep, settings: SettingsDep) -> 
         request.session[EXPIRED] = True
         return None
     request.session[SEEN] = now
-    return get_viewer(request, session, authorization=None, x_purpose=None)
+    purpose = request.session.get(PURPOSE)
+    return get_viewer(request, session, authorization=None,
+                      x_purpose=purpose if isinstance(purpose, str) else None)
 
 
 def signed_in(viewer: Annotated[Viewer | None, Depends(web_viewer)]) -> Viewer:

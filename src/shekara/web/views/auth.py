@@ -16,6 +16,7 @@ from shekara.web.rendering import render
 from shekara.web.security import (
     EXPIRED,
     LANG,
+    PURPOSE,
     CheckedForm,
     MaybeViewer,
     end_session,
@@ -83,6 +84,20 @@ def login_submit(
 def logout(request: Request, form: CheckedForm, session: SessionDep) -> Response:
     end_session(request, session)
     return RedirectResponse("/login", status_code=303)
+
+
+@router.post("/purpose")
+def set_purpose(request: Request, form: CheckedForm) -> Response:
+    """Why the user is looking: kept in the session and written into every audit entry."""
+    purpose = form.get("purpose")
+    text = purpose.strip()[:300] if isinstance(purpose, str) else ""
+    if text:
+        request.session[PURPOSE] = text
+    else:
+        request.session.pop(PURPOSE, None)
+    target = form.get("next")
+    return RedirectResponse(safe_next(target if isinstance(target, str) else None, "/search"),
+                            status_code=303)
 
 
 @router.post("/lang")
