@@ -217,3 +217,13 @@ def test_purpose_is_written_into_the_audit_log(client: TestClient, world: World)
     client.get(f"/records/incidents/{rid}")
     login(client, "kz-supervisor")
     assert "case KZ-2024-7, courier check" in client.get("/audit").text
+
+
+def test_list_filters(client: TestClient, world: World) -> None:
+    rid = create(client, world, "kz-officer", "incidents", distribution="country")
+    login(client, "kz-officer")
+    page = client.get("/records/incidents?category=drug_trafficking&commodity=heroin"
+                      "&since=2024-05-01&until=2024-06-01").text
+    assert rid in page and '<option value="drug_trafficking" selected>' in page
+    assert rid not in client.get("/records/incidents?category=weapons").text
+    assert "Check this filter: since" in client.get("/records/incidents?since=May").text

@@ -9,13 +9,18 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 from pydantic import TypeAdapter, ValidationError
+from sqlalchemy.orm import Session
 
-from shekara.agencies.service import list_agencies
+from shekara.agencies.service import list_agencies, list_countries
 from shekara.api.deps import SessionDep
+from shekara.cases.constants import CaseStatus
 from shekara.errors import NotFound
+from shekara.places.models import Place
+from shekara.policy.sharing import Viewer
 from shekara.records.registry import RESOURCES
 from shekara.records.service import get_record, list_records
 from shekara.records.spec import ResourceSpec
+from shekara.vocab.admin import list_terms
 from shekara.web.i18n import N_
 from shekara.web.presenters import (
     COLUMNS,
@@ -26,7 +31,7 @@ from shekara.web.presenters import (
     TITLE_FIELD,
 )
 from shekara.web.rendering import render
-from shekara.web.security import SignedIn
+from shekara.web.security import SignedIn, locale_of
 
 router = APIRouter(prefix="/records")
 PAGE = 50
@@ -65,6 +70,7 @@ def list_page(
             errors.append(name)
     result = list_records(session, viewer, spec, filters=filters, limit=PAGE,
                           offset=(page - 1) * PAGE)
+    locale = locale_of(request)
     return render(request, "records/list.html", {
         "resource": resource, "title": RESOURCE_PLURAL[resource], "page": result,
         "page_no": page, "page_size": PAGE, "title_field": TITLE_FIELD[resource],
@@ -73,7 +79,32 @@ def list_page(
         "filter_names": [n for n in ("category", "commodity", "since", "until", "owner_country",
                                      "status", "kind", "country") if n in spec.filters],
         "bad_filter": N_("Check this filter: %(name)s. Dates look like 2024-05-31."),
+        "filter_options": filter_options(session, viewer, resource, locale),
     }, viewer=viewer, session=session)
+
+
+FILTER_VOCABULARIES: dict[tuple[str, str], str] = {
+    ("incidents", "category"): "threat_category", ("incidents", "commodity"): "commodity",
+    ("vehicles", "kind"): "vehicle_kind", ("sources", "kind"): "source_kind",
+}
+
+
+def filter_options(
+    session: Session, viewer: Viewer, resource: str, locale: str
+) -> dict[str, list[tuple[str, str]]]:
+    """Choices for the list filters that take a code (vocabulary terms, countries, statuses)."""
+    out: dict[str, list[tuple[str, str]]] = {}
+    for (res, name), vocabulary in FILTER_VOCABULARIES.items():
+        if res == resource:
+            out[name] = sorted(((x.code, getattr(x, f"name_{locale}") or x.name_en)
+                                for x in list_terms(session, viewer, vocabulary) if x.active),
+                               key=lambda r: r[1].casefold())
+    countries = [(c.code, f"{c.code} – {getattr(c, f'name_{locale}') or c.name_en}")
+                 for c in list_countries(session) if c.member]
+    out["owner_country"] = countries
+    if resource == "cases":
+        out["status"] = [(c.value, c.value) for c in CaseStatus]
+    return out
 
 
 @router.get("/{resource}/{record_id}")
@@ -87,6 +118,13 @@ def record_page(
         return render(request, "records/hit_notice.html", {"resource": resource,
                                                            "record": record},
                       viewer=viewer, session=session)
+    locale = locale_of(request)
+    for key in ("place", "checkpoint"):  # reference places: their name in the user's language
+        link = record.get(key)
+        if isinstance(link, dict) and link.get("type") == "places":
+            place = session.get(Place, uuid.UUID(str(link["id"])))
+            if place is not None:
+                link["label"] = place.name(locale)
     agencies = {str(a.id): a for a in list_agencies(session, viewer)}
     return render(request, "records/detail.html", {
         "resource": resource, "record": record, "fields": FIELDS[resource],
