@@ -24,7 +24,7 @@ PARTITION_SCHEMA = "tracking_partitions"
 (``alembic check``) see only the partitioned parent table."""
 
 
-def _fix_columns() -> list[sa.Column]:  # type: ignore[type-arg]
+def _fix_columns() -> list[sa.schema.SchemaItem]:
     return [
         sa.Column("device_id", sa.Uuid(), nullable=False),
         sa.Column("fix_time", shekara.db.base.UTCDateTime(timezone=True), nullable=False),
