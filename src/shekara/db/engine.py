@@ -46,7 +46,7 @@ class SQLiteBackend(Backend):
         cur.close()
 
     def lock_audit_chain(self, session: Session) -> None:
-        # SQLite has one writer at a time; BEGIN IMMEDIATE is emitted on first write.
+        # SQLite has one writer at a time, and every transaction begins IMMEDIATE.
         return None
 
 
@@ -84,7 +84,10 @@ def make_engine(settings: Settings, url: str | None = None) -> Engine:
 
         @event.listens_for(engine, "begin")
         def _on_begin(conn: Any) -> None:
-            conn.exec_driver_sql("BEGIN")
+            # IMMEDIATE: take the write lock up front. Nearly every transaction writes (at least
+            # its audit entry) after reading; a deferred BEGIN would fail with "database is
+            # locked" when another writer committed in between, whatever the busy timeout.
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
 
     return engine
 
