@@ -47,15 +47,22 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--url", required=True, help="SQLAlchemy database URL")
     ap.add_argument("--size", default="bench", choices=list(SIZES))
     ap.add_argument("--seed", type=int, default=1)
-    ap.add_argument("--scale", type=float, default=1.0,
-                    help="multiply every count of the size (0.1: a tenth of bench)")
+    ap.add_argument(
+        "--scale",
+        type=float,
+        default=1.0,
+        help="multiply every count of the size (0.1: a tenth of bench)",
+    )
     ap.add_argument("--persons", type=int, help="override the number of persons")
     ap.add_argument("--incidents", type=int, help="override the number of incidents")
     ap.add_argument("--crossings", type=int, help="override the number of crossings")
     ap.add_argument("--batch", type=int, default=5000, help="rows per INSERT batch")
     ap.add_argument("--reset", action="store_true", help="wipe existing records first")
-    ap.add_argument("--screening-index", action="store_true",
-                    help="also rebuild the screening key index (timed separately)")
+    ap.add_argument(
+        "--screening-index",
+        action="store_true",
+        help="also rebuild the screening key index (timed separately)",
+    )
     ap.add_argument("--json", type=Path, help="write the results to this JSON file")
     args = ap.parse_args(argv)
     console = Console()
@@ -76,8 +83,14 @@ def main(argv: list[str] | None = None) -> int:
                 return 1
             reset(s)
             s.commit()
-    with Progress(TextColumn("{task.description:<10}"), BarColumn(), MofNCompleteColumn(),
-                  TimeElapsedColumn(), TimeRemainingColumn(), console=console) as bar:
+    with Progress(
+        TextColumn("{task.description:<10}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        TimeRemainingColumn(),
+        console=console,
+    ) as bar:
         tasks: dict[str, TaskID] = {}
 
         def progress(stage: str, done: int, total: int) -> None:
@@ -86,8 +99,14 @@ def main(argv: list[str] | None = None) -> int:
             bar.update(tasks[stage], completed=done)
 
         cpu = time.process_time()
-        report = generate(make_sessionmaker(engine), sizes, args.seed, progress=progress,
-                          batch_size=args.batch, screening_index=False)
+        report = generate(
+            make_sessionmaker(engine),
+            sizes,
+            args.seed,
+            progress=progress,
+            batch_size=args.batch,
+            screening_index=False,
+        )
         cpu = time.process_time() - cpu
         index_seconds = None
         if args.screening_index:
@@ -101,27 +120,48 @@ def main(argv: list[str] | None = None) -> int:
         t.add_row(table, f"{n:,}")
     t.add_row("[bold]total[/bold]", f"[bold]{report.rows:,}[/bold]")
     console.print(t)
-    console.print(f"{report.rows:,} rows in {report.seconds:,.1f} s: "
-                  f"[bold]{report.rows_per_second:,.0f} rows/s[/bold] "
-                  f"(this process used {cpu:,.1f} s of CPU; the rest is the database server, "
-                  "I/O or other load)")
+    console.print(
+        f"{report.rows:,} rows in {report.seconds:,.1f} s: "
+        f"[bold]{report.rows_per_second:,.0f} rows/s[/bold] "
+        f"(this process used {cpu:,.1f} s of CPU; the rest is the database server, "
+        "I/O or other load)"
+    )
     if index_seconds is not None:
         console.print(f"screening key index rebuilt in {index_seconds:,.1f} s")
     else:
-        console.print("screening key index not built: run `shekara screen reindex` (or pass "
-                      "--screening-index) before screening benchmarks")
+        console.print(
+            "screening key index not built: run `shekara screen reindex` (or pass "
+            "--screening-index) before screening benchmarks"
+        )
     if args.json:
         args.json.parent.mkdir(parents=True, exist_ok=True)
-        args.json.write_text(json.dumps({
-            "when": datetime.now(UTC).isoformat(timespec="seconds"),
-            "backend": engine.dialect.name, "size": args.size, "seed": args.seed,
-            "sizes": asdict(sizes), "counts": report.counts, "rows": report.rows,
-            "seconds": round(report.seconds, 2), "cpu_seconds": round(cpu, 2),
-            "screening_index_seconds": None if index_seconds is None else round(index_seconds, 2),
-            "rows_per_second": round(report.rows_per_second),
-            "machine": {"python": sys.version.split()[0], "platform": platform.platform(),
-                        "cpus": os.cpu_count()},
-        }, indent=2) + "\n", encoding="utf-8")
+        args.json.write_text(
+            json.dumps(
+                {
+                    "when": datetime.now(UTC).isoformat(timespec="seconds"),
+                    "backend": engine.dialect.name,
+                    "size": args.size,
+                    "seed": args.seed,
+                    "sizes": asdict(sizes),
+                    "counts": report.counts,
+                    "rows": report.rows,
+                    "seconds": round(report.seconds, 2),
+                    "cpu_seconds": round(cpu, 2),
+                    "screening_index_seconds": None
+                    if index_seconds is None
+                    else round(index_seconds, 2),
+                    "rows_per_second": round(report.rows_per_second),
+                    "machine": {
+                        "python": sys.version.split()[0],
+                        "platform": platform.platform(),
+                        "cpus": os.cpu_count(),
+                    },
+                },
+                indent=2,
+            )
+            + "\n",
+            encoding="utf-8",
+        )
     return 0
 
 
