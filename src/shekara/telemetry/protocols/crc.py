@@ -51,19 +51,20 @@ def crc16_egts(data: bytes | bytearray | memoryview) -> int:
     return binascii.crc_hqx(data, 0xFFFF)
 
 
-def _arc_word_table() -> tuple[int, ...]:
+def _arc_word_table() -> array[int]:
     """CRC-16/ARC advanced by 16 bits: a reflected 16-bit register XORed with a little-endian
-    word is a function of that value alone, so one lookup processes two bytes."""
+    word is a function of that value alone, so one lookup processes two bytes. Kept as a
+    contiguous array (128 KiB), which stays in the CPU cache better than a tuple of ints."""
     t = _ARC_TABLE
-    table = []
+    table = array("H")
     for value in range(0x10000):
         crc = (value >> 8) ^ t[value & 0xFF]
         table.append((crc >> 8) ^ t[crc & 0xFF])
-    return tuple(table)
+    return table
 
 
-_ARC_WORDS: tuple[int, ...] | None = None
-_BIG_ENDIAN = sys.byteorder == "big"
+_ARC_WORDS: array[int] | None = None
+_LITTLE_ENDIAN = sys.byteorder == "little"
 
 
 def crc16_arc(data: bytes | bytearray | memoryview) -> int:
@@ -75,8 +76,10 @@ def crc16_arc(data: bytes | bytearray | memoryview) -> int:
     raw = bytes(data)
     crc = 0
     even = len(raw) & ~1
-    pairs = array("H", raw[:even])
-    if _BIG_ENDIAN:
+    if _LITTLE_ENDIAN:
+        pairs: memoryview | array[int] = memoryview(raw[:even]).cast("H")
+    else:
+        pairs = array("H", raw[:even])
         pairs.byteswap()
     for word in pairs:
         crc = words[crc ^ word]
