@@ -227,3 +227,17 @@ def test_list_filters(client: TestClient, world: World) -> None:
     assert rid in page and '<option value="drug_trafficking" selected>' in page
     assert rid not in client.get("/records/incidents?category=weapons").text
     assert "Check this filter: since" in client.get("/records/incidents?since=May").text
+
+
+def test_csrf_token_is_masked_per_page_and_bound_to_the_session(client: TestClient) -> None:
+    login(client, "kz-officer")
+    first, second = csrf(client, "/search"), csrf(client, "/search")
+    assert first != second  # nothing constant for a compression side channel to find
+    for token in (first, second):
+        r = client.post("/lang", data={"lang": "en", "next": "/", "csrf_token": token},
+                        follow_redirects=False)
+        assert r.status_code == 303
+    login(client, "kz-police")  # a new session: the old tokens are worthless
+    r = client.post("/lang", data={"lang": "en", "next": "/", "csrf_token": first},
+                    follow_redirects=False)
+    assert r.status_code == 403

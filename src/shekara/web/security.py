@@ -8,6 +8,8 @@ the same roles and the same sharing policy apply.
 
 from __future__ import annotations
 
+import base64
+import binascii
 import hmac
 import secrets
 import time
@@ -37,13 +39,39 @@ class CsrfFailed(Forbidden):
     """A form came without the session's CSRF token (expired page or forged request)."""
 
 
-def csrf_token(request: Request) -> str:
-    """The session's CSRF token, created on first use."""
+def _session_secret(request: Request) -> bytes:
     token = request.session.get(CSRF)
     if not isinstance(token, str) or not token:
         token = secrets.token_urlsafe(32)
         request.session[CSRF] = token
-    return token
+    return token.encode()
+
+
+def csrf_token(request: Request) -> str:
+    """The session's CSRF token, masked afresh for every page.
+
+    The secret is XOR-ed with a random pad sent alongside it, so that no two responses carry
+    the same bytes: compressed pages that also reflect user input (BREACH) reveal nothing.
+    """
+    secret = _session_secret(request)
+    pad = secrets.token_bytes(len(secret))
+    return base64.urlsafe_b64encode(pad + bytes(a ^ b for a, b in zip(pad, secret, strict=True))
+                                    ).decode()
+
+
+def csrf_matches(request: Request, sent: str) -> bool:
+    expected = request.session.get(CSRF)
+    if not (isinstance(expected, str) and expected and sent):
+        return False
+    try:
+        raw = base64.urlsafe_b64decode(sent.encode())
+    except (ValueError, binascii.Error):
+        return False
+    half = len(raw) // 2
+    if len(raw) != 2 * len(expected.encode()):
+        return False
+    secret = bytes(a ^ b for a, b in zip(raw[:half], raw[half:], strict=True))
+    return hmac.compare_digest(secret, expected.encode())
 
 
 def locale_of(request: Request) -> str:
@@ -57,8 +85,7 @@ async def checked_form(request: Request) -> FormData:
     """The posted form, after checking its CSRF token against the session's."""
     form = await request.form()
     sent = form.get(CSRF_FIELD) or request.headers.get(CSRF_HEADER) or ""
-    expected = request.session.get(CSRF) or ""
-    if not (isinstance(sent, str) and expected and hmac.compare_digest(sent, expected)):
+    if not (isinstance(sent, str) and csrf_matches(request, sent)):
         raise CsrfFailed("the form has expired or did not come from this site")
     return form
 
@@ -97,7 +124,7 @@ def start_session(request: Request, token: str, lang: str | None) -> None:
     request.session[TOKEN] = token
     request.session[SEEN] = int(time.time())
     request.session[LANG] = chosen if chosen in LOCALES else (lang if lang in LOCALES else "en")
-    csrf_token(request)
+    _session_secret(request)
 
 
 def end_session(request: Request, session: SessionDep) -> None:
