@@ -357,6 +357,7 @@ def main() -> None:
         "backend": args.backend,
         "dataset": {"persons": args.persons, "incidents": args.incidents, "seed": args.seed},
         "machine": {
+            "load_average_1_5_15": [round(x, 2) for x in os.getloadavg()],
             "platform": platform.platform(),
             "cpus": os.cpu_count(),
             "python": platform.python_version(),
