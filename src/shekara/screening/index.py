@@ -58,6 +58,8 @@ from shekara.vehicles.models import Vehicle
 
 #: rows read per key at most; a key shared by more records is skipped as too common
 KEY_CAP = 300
+#: the same for single name parts
+SINGLE_CAP = 60
 #: candidates kept per query (scored in stage 2)
 CANDIDATE_LIMIT = 30
 KEY_LENGTH = 80
@@ -207,9 +209,12 @@ def reindex_vehicle(session: Session, vehicle_id: uuid.UUID) -> int:
     return reindex(session, RecordType.vehicle, vehicle_id)
 
 
+_PENDING_SQL = text("SELECT 1 FROM screening_dirty LIMIT 1")
+
+
 def pending(session: Session) -> bool:
     """True when changes wait in the queue (one indexed probe)."""
-    return session.execute(select(ScreeningDirty.id).limit(1)).first() is not None
+    return session.execute(_PENDING_SQL).first() is not None
 
 
 def catch_up(
@@ -348,7 +353,7 @@ def _lookup_sql(n: int) -> Any:
     Ids come back as stored (no UUID conversion for the rows that are thrown away)."""
     parts = [
         f"SELECT * FROM (SELECT kind, key, record_id FROM screening_keys "
-        f"WHERE kind = :k{i} AND key = :v{i} LIMIT :cap) AS t{i}"
+        f"WHERE kind = :k{i} AND key = :v{i} LIMIT :c{i}) AS t{i}"
         for i in range(n)
     ]
     return text(" UNION ALL ".join(parts))
@@ -372,19 +377,25 @@ def lookup(session: Session, keys: Sequence[Key], cap: int = KEY_CAP) -> dict[Ke
     out: dict[Key, list[Any]] = defaultdict(list)
     for k in keys:
         if k not in wanted:
-            out[k] = [None] * (cap + 1)
+            out[k] = [None] * (key_cap(k[0], cap) + 1)
     if not wanted:
         return out
-    params: dict[str, object] = {"cap": cap + 1}
+    params: dict[str, object] = {}
     for i, (kind, key) in enumerate(wanted):
         params[f"k{i}"] = kind
         params[f"v{i}"] = key
+        params[f"c{i}"] = key_cap(kind, cap) + 1
     for kind, key, rid in session.execute(_lookup_sql(len(wanted)), params):
         out[(kind, key)].append(rid)
     for k in wanted:
-        if len(out[k]) > cap:
+        if len(out[k]) > key_cap(k[0], cap):
             _COMMON[k] = now
     return out
+
+
+def key_cap(kind: str, cap: int = KEY_CAP) -> int:
+    """Single name parts discriminate less than pairs: a lower cap (read fewer namesakes)."""
+    return min(cap, SINGLE_CAP) if kind == KeyKind.name else cap
 
 
 def _weight(kind: str, key: str) -> float:
@@ -399,7 +410,7 @@ def rank(hits: dict[Key, list[Any]], cap: int = KEY_CAP) -> dict[Any, float]:
     """Weighted count of shared keys per record, ignoring keys that hit more than ``cap``."""
     scores: dict[Any, float] = defaultdict(float)
     for (kind, key), ids in hits.items():
-        if len(ids) > cap:
+        if len(ids) > key_cap(kind, cap):
             continue
         w = _weight(kind, key)
         for rid in set(ids):

@@ -339,10 +339,8 @@ def person_hits(
             Person.birth_day, Person.nationalities, Person.hit_only, Person.owner_agency_id,
         ).where(Person.id.in_(list(weights)), visible(viewer, Person, include_hit_only=True))
     ))  # fmt: skip
-    rows.sort(
-        key=lambda r: (-(weights[r.id] + _dob_bonus(dob, r.birth_year, r.birth_month, r.birth_day)),
-                       r.id)
-    )  # fmt: skip
+    evidence = {r.id: _dob_bonus(dob, r.birth_year, r.birth_month, r.birth_day) for r in rows}
+    rows.sort(key=lambda r: (-(weights[r.id] + evidence[r.id]), r.id))
     rows = rows[:SCORE_LIMIT]
     ids = [r.id for r in rows]
     names: dict[uuid.UUID, list[str]] = defaultdict(list)
@@ -365,10 +363,8 @@ def person_hits(
     t.lap("load")
     query = q.scored()
     hits: list[Hit] = []
-    evidence: dict[uuid.UUID, float] = {}
     for p in rows:
         birth = _birth_of(p.birth_year, p.birth_month, p.birth_day)
-        evidence[p.id] = _dob_bonus(dob, p.birth_year, p.birth_month, p.birth_day)
         cand = ScoredPerson(
             tuple(names[p.id]) or (p.display_name,),
             birth,
