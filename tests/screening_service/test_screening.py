@@ -65,6 +65,8 @@ def test_foreign_user_sees_no_invisible_record_and_only_a_notice_for_hit_only(
     session: Session, viewer: ViewerFactory
 ) -> None:
     hidden = person(session, "KZ-BS", ["Жумабаев Айдос"], distribution=Distribution.country)
+    for _ in range(3):  # more invisible namesakes: they must not show, not even in a count
+        person(session, "KZ-POL", ["Жумабаев Айдос"], distribution=Distribution.agency)
     notice = person(
         session, "KZ-BS", ["Жумабаев Айдос Серикович"], distribution=Distribution.all, hit_only=True
     )
@@ -73,6 +75,7 @@ def test_foreign_user_sees_no_invisible_record_and_only_a_notice_for_hit_only(
     ids = {h.id for h in out.hits}
     assert hidden.id not in ids
     assert ids == {notice.id}
+    assert out.candidates == 1
     hit = out.hits[0]
     assert hit.notice and hit.score is None and hit.label is None and not hit.reasons
     assert hit.owner_agency.code == "KZ-BS" and hit.owner_agency.contact

@@ -86,6 +86,7 @@ class Hit(BaseModel):
 
 class ScreeningOut(BaseModel):
     hits: list[Hit]
+    #: candidates the viewer may know of that were considered (invisible records never count)
     candidates: int
     timings_ms: dict[str, float]
     lang: str

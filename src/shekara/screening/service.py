@@ -339,6 +339,9 @@ def person_hits(
             Person.birth_day, Person.nationalities, Person.hit_only, Person.owner_agency_id,
         ).where(Person.id.in_(list(weights)), visible(viewer, Person, include_hit_only=True))
     ))  # fmt: skip
+    # what the viewer may know of: the count returned is this one, never stage 1's (an invisible
+    # record must not show, not even in a count)
+    admitted = len(rows)
     evidence = {r.id: _dob_bonus(dob, r.birth_year, r.birth_month, r.birth_day) for r in rows}
     rows.sort(key=lambda r: (-(weights[r.id] + evidence[r.id]), r.id))
     rows = rows[:SCORE_LIMIT]
@@ -394,7 +397,7 @@ def person_hits(
     # equal scores (clamped at 1): the record whose date of birth confirms comes first
     hits.sort(key=lambda h: (h.notice, -(h.score or 0.0), -evidence.get(h.id, 0.0), str(h.id)))
     t.lap("scoring")
-    return hits[:limit], len(weights)
+    return hits[:limit], admitted
 
 
 def document_hits(
