@@ -516,14 +516,20 @@ def main() -> None:
         default=0.5,
         help="then a steady run at this fraction of the saturated rate (0: none)",
     )
+    parser.add_argument(
+        "--rate", type=float, default=0.0, help="only a steady run at this many fixes/s"
+    )
     args = parser.parse_args()
     if args.cmd == "server":
         serve(args.url, args.ports_file, args.stats_file)
         return
     backends = ["sqlite", "postgres"] if args.backend == "both" else [args.backend]
     for backend in backends:
-        runs = [run_backend(backend, args)]
-        if args.steady_fraction > 0:
+        if args.rate:
+            runs = [run_backend(backend, args, rate=args.rate)]
+        else:
+            runs = [run_backend(backend, args)]
+        if args.steady_fraction > 0 and not args.rate:
             rate = args.steady_fraction * runs[0]["evaluated_fixes_per_s"]
             runs.append(run_backend(backend, args, rate=rate))
         report = {

@@ -487,8 +487,9 @@ AlertCallback = Callable[[Sequence[tuple[str, AlertEvent]], Sequence[Fix]], None
 
 
 class RuleProcessor:
-    """Worker thread: `submit(fixes)` queues stored fixes; each round processes what is
-    queued in one transaction; the signal-lost sweep runs every ``sweep_s``."""
+    """Worker thread: `submit(fixes)` queues stored fixes; each round processes what arrived
+    within ``linger_s`` of the first in one batch; the signal-lost sweep runs every
+    ``sweep_s``."""
 
     def __init__(
         self,
@@ -498,6 +499,7 @@ class RuleProcessor:
         world: WorldCache | None = None,
         sweep_s: float = 5.0,
         max_batch: int = 5_000,
+        linger_s: float = 0.1,
         on_events: AlertCallback | None = None,
     ):
         self.factory = factory
@@ -505,6 +507,9 @@ class RuleProcessor:
         self.world = world or WorldCache()
         self.sweep_s = sweep_s
         self.max_batch = max_batch
+        self.linger_s = linger_s
+        """How long a round waits for more fixes after the first: fewer, larger transactions
+        for at most this much added latency."""
         self.on_events = on_events
         self.states: dict[str, DeviceState] = {}
         self._queue: queue.Queue[Sequence[Fix] | None] = queue.Queue()
@@ -538,9 +543,11 @@ class RuleProcessor:
         if first is None:
             return fixes, True
         fixes.extend(first)
+        deadline = time.monotonic() + self.linger_s
         while len(fixes) < self.max_batch:
             try:
-                nxt = self._queue.get_nowait()
+                wait = deadline - time.monotonic()
+                nxt = self._queue.get(timeout=wait) if wait > 0 else self._queue.get_nowait()
             except queue.Empty:
                 break
             if nxt is None:

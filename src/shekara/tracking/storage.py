@@ -253,12 +253,15 @@ class FixWriter:
         *,
         threads: int | None = None,
         max_batch: int = 5000,
+        linger_s: float = 0.02,
         on_stored: StoredCallback | None = None,
     ):
         self.engine = engine
         self.is_sqlite = engine.dialect.name == "sqlite"
-        self.threads = 1 if self.is_sqlite else (threads or 4)
+        self.threads = 1 if self.is_sqlite else (threads or 2)
         self.max_batch = max_batch
+        self.linger_s = linger_s
+        """How long a batch waits for more fixes after the first (a commit costs an fsync)."""
         self.on_stored = on_stored
         self._queue: queue.Queue[_Job | object] = queue.Queue()
         self._workers: list[threading.Thread] = []
@@ -297,9 +300,11 @@ class FixWriter:
         assert isinstance(first, _Job)
         jobs = [first]
         count = len(first.fixes)
+        deadline = time.monotonic() + self.linger_s
         while count < self.max_batch:
             try:
-                nxt = self._queue.get_nowait()
+                wait = deadline - time.monotonic()
+                nxt = self._queue.get(timeout=wait) if wait > 0 else self._queue.get_nowait()
             except queue.Empty:
                 break
             if nxt is _STOP:
