@@ -32,6 +32,8 @@ def configure_logging(level: str = "INFO", json: bool = False) -> None:
     if not any(isinstance(h, _CurrentStderrHandler) for h in root.handlers):
         root.addHandler(_CurrentStderrHandler())
     root.setLevel(level.upper())
+    # Alembic reports each migration at INFO; its plugin set-up chatter is not for operators.
+    logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)
 
 
 class _CurrentStderrHandler(logging.StreamHandler[TextIO]):
