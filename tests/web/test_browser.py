@@ -18,7 +18,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import Engine, event
 from sqlalchemy.orm import Session
 
 from shekara.accounts.constants import Role
@@ -162,22 +161,6 @@ def _seed(session: Session) -> dict[str, str]:
     return ids
 
 
-def _begin_immediate(engine: Engine) -> None:
-    """Take SQLite's write lock at BEGIN (every page view writes an audit entry).
-
-    With the engine's plain (deferred) ``BEGIN``, a request that read and then writes its audit
-    entry fails with "database is locked" when another request committed in between: a browser
-    sends such requests together (htmx, navigation). ``shekara.db.engine`` should emit
-    ``BEGIN IMMEDIATE``; until it does, this server does.
-    """
-    for listener in list(engine.dispatch.begin):
-        event.remove(engine, "begin", listener)
-
-    @event.listens_for(engine, "begin")
-    def _begin(conn: Any) -> None:
-        conn.exec_driver_sql("BEGIN IMMEDIATE")
-
-
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Seeded]:
     _require_browser()
@@ -188,7 +171,6 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Seeded]:
                         secret_key="browser-test-secret-" + uuid.uuid4().hex,
                         member_countries=["KZ", "RU", "KG", "BY", "UZ", "TJ"])
     engine = make_engine(settings)
-    _begin_immediate(engine)
     upgrade(engine)
     with Session(engine) as s:
         ids = _seed(s)

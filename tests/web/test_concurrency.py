@@ -1,7 +1,8 @@
 """Several officers at once on the embedded SQLite database, with the audit sealer running.
 
 Every page view writes an audit entry, so every request is a write transaction. This drives a
-real server with concurrent sessions and expects every page to answer 200.
+real server with concurrent sessions and expects every page to answer 200 (with a deferred
+``BEGIN`` they failed with "database is locked"; ``shekara.db.engine`` now begins IMMEDIATE).
 """
 
 from __future__ import annotations
@@ -69,10 +70,6 @@ def _officer(url: str, username: str, record_id: str, failures: list[str]) -> No
 
 
 @pytest.mark.sqlite_only
-@pytest.mark.xfail(strict=False, reason=(
-    "shekara.db.engine begins SQLite transactions with a deferred BEGIN: a request that read "
-    "and then writes its audit entry fails with 'database is locked' when another request or "
-    "the audit sealer committed in between; BEGIN IMMEDIATE fixes it"))
 def test_concurrent_officers_on_sqlite(tmp_path: Path) -> None:
     settings = Settings(env="test", data_dir=tmp_path, database_url=f"sqlite:///{tmp_path}/c.db",
                         secret_key="concurrency-" + uuid.uuid4().hex, audit_seal_seconds=0.1)

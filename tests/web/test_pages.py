@@ -7,7 +7,10 @@ import uuid
 
 import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy.orm import Session
 
+from shekara.places.constants import ImpactLevel, PlaceKind
+from shekara.places.models import Place
 from tests.conftest import World
 from tests.records.factories import create
 from tests.web.helpers import csrf, login, post
@@ -241,3 +244,24 @@ def test_csrf_token_is_masked_per_page_and_bound_to_the_session(client: TestClie
     r = client.post("/lang", data={"lang": "en", "next": "/", "csrf_token": first},
                     follow_redirects=False)
     assert r.status_code == 403
+
+
+def test_dashboard_counts_incidents_by_border_section(
+    client: TestClient, world: World, session: Session
+) -> None:
+    section = Place(code="kz-ru-test-section", kind=PlaceKind.border_section,
+                    name_en="Test section", name_ru="Тестовый участок", country="KZ",
+                    country2="RU", impact_level=ImpactLevel.high)
+    session.add(section)
+    session.flush()
+    payload = {"category": "drug_trafficking", "occurred_at": "2024-05-14T06:30:00Z",
+               "summary": "At the green border", "distribution": "country",
+               "border_section_id": str(section.id)}
+    r = client.post("/api/v1/incidents", json=payload, headers=world.headers("kz-officer"))
+    assert r.status_code == 201, r.text
+    login(client, "kz-police")
+    post(client, "/lang", {"lang": "ru", "next": "/"})
+    page = client.get("/dashboard").text
+    assert "Тестовый участок" in page and "Происшествия по участкам границы" in page
+    login(client, "kg-officer")
+    assert "Test section" not in client.get("/dashboard").text

@@ -9,6 +9,11 @@
   Chart.defaults.font.family = getComputedStyle(document.body).fontFamily;
   Chart.defaults.maintainAspectRatio = false;
   Chart.defaults.animation = false;
+  // Long names (border sections, categories): shortened on the axis, in full in the tooltip.
+  var shortTicks = { autoSkip: false, callback: function (v) {
+    var l = String(this.getLabelForValue(v));
+    return l.length > 24 ? l.slice(0, 23) + "…" : l;
+  } };
   new Chart(document.getElementById("chart-seizures"), {
     type: "bar",
     data: {
@@ -24,7 +29,12 @@
   new Chart(document.getElementById("chart-categories"), {
     type: "bar",
     data: { labels: d.categories.labels, datasets: [{ label: d.text.incidents, data: d.categories.data, backgroundColor: "#1f5f99" }] },
-    options: { indexAxis: "y", plugins: { legend: { display: false } }, scales: { x: { beginAtZero: true, ticks: { precision: 0 } } } }
+    options: { indexAxis: "y", plugins: { legend: { display: false } }, scales: { x: { beginAtZero: true, ticks: { precision: 0 } }, y: { ticks: shortTicks } } }
+  });
+  new Chart(document.getElementById("chart-sections"), {
+    type: "bar",
+    data: { labels: d.sections.labels, datasets: [{ label: d.text.incidents, data: d.sections.data, backgroundColor: "#d9572b" }] },
+    options: { indexAxis: "y", plugins: { legend: { display: false } }, scales: { x: { beginAtZero: true, ticks: { precision: 0 } }, y: { ticks: shortTicks } } }
   });
   new Chart(document.getElementById("chart-cases"), {
     type: "doughnut",

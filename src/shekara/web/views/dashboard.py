@@ -15,12 +15,14 @@ from shekara.stats.service import Summary, summary
 from shekara.web.i18n import Translator, translator
 from shekara.web.rendering import ENUM_LABELS, render, vocab_names
 from shekara.web.security import SignedIn, locale_of
+from shekara.web.stats import SectionCount, incidents_by_border_section
 from shekara.web.views.maps import day_start
 
 router = APIRouter()
 
 
-def chart_data(s: Summary, t: Translator, term: Any) -> dict[str, Any]:
+def chart_data(s: Summary, t: Translator, term: Any, sections: list[SectionCount],
+               locale: str) -> dict[str, Any]:
     """Labels in the user's language and series for the charts (presentation only)."""
     months = sorted({b.month for b in s.seizures_by_commodity_month if b.month}
                     | {b.month for b in s.incidents_by_month if b.month})
@@ -38,6 +40,8 @@ def chart_data(s: Summary, t: Translator, term: Any) -> dict[str, Any]:
         "categories": {"labels": [term("threat_category", b.key)
                                   for b in s.incidents_by_category],
                        "data": [b.count for b in s.incidents_by_category]},
+        "sections": {"labels": [x.name(locale) for x in sections],
+                     "data": [x.count for x in sections]},
         "cases": {"labels": [t.gettext(statuses.get(b.key, b.key)) for b in s.cases_by_status],
                   "data": [b.count for b in s.cases_by_status]},
         "text": {"seizures": t.gettext("Seizures"), "incidents": t.gettext("Incidents")},
@@ -54,11 +58,15 @@ def dashboard(
     locale = locale_of(request)
     s = summary(session, viewer, since=day_start(since), until=day_start(until, end=True),
                 country=country or None)
+    sections = incidents_by_border_section(
+        session, viewer, since=day_start(since), until=day_start(until, end=True),
+        country=country or None)
     term = vocab_names(request, session)
     countries = [(c.code, getattr(c, f"name_{locale}") or c.name_en)
                  for c in list_countries(session) if c.member]
     return render(request, "dashboard.html", {
-        "s": s, "chart_json": json.dumps(chart_data(s, translator(locale), term),
-                                         ensure_ascii=False).replace("</", "<\\/"),
+        "s": s, "sections": sections,
+        "chart_json": json.dumps(chart_data(s, translator(locale), term, sections, locale),
+                                 ensure_ascii=False).replace("</", "<\\/"),
         "since": since, "until": until, "country": country or "", "countries": countries,
     }, viewer=viewer, session=session)
