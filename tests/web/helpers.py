@@ -22,14 +22,19 @@ def csrf(client: TestClient, path: str = "/login") -> str:
 def login(client: TestClient, username: str, password: str = PASSWORD) -> None:
     client.cookies.clear()
     token = csrf(client)
-    r = client.post("/login", data={"username": username, "password": password,
-                                    "csrf_token": token}, follow_redirects=False)
+    r = client.post(
+        "/login",
+        data={"username": username, "password": password, "csrf_token": token},
+        follow_redirects=False,
+    )
     assert r.status_code == 303, r.text
 
 
-def post(client: TestClient, path: str, data: dict[str, str], *,
-         page: str = "/search") -> httpx.Response:
+def post(
+    client: TestClient, path: str, data: dict[str, str], *, page: str = "/search"
+) -> httpx.Response:
     token = csrf(client, page)
-    r: httpx.Response = client.post(path, data={**data, "csrf_token": token},
-                                    follow_redirects=False)
+    r: httpx.Response = client.post(
+        path, data={**data, "csrf_token": token}, follow_redirects=False
+    )
     return r

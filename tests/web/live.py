@@ -26,8 +26,13 @@ def free_port() -> int:
 def live_server(settings: Settings, engine: Engine) -> Iterator[str]:
     """Serve ``create_app(settings, engine)`` (lifespan included); yields the base URL."""
     port = free_port()
-    config = uvicorn.Config(create_app(settings, engine), host="127.0.0.1", port=port,
-                            log_level="warning", lifespan="on")
+    config = uvicorn.Config(
+        create_app(settings, engine),
+        host="127.0.0.1",
+        port=port,
+        log_level="warning",
+        lifespan="on",
+    )
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()

@@ -44,9 +44,16 @@ from tests.web.live import live_server
 pytestmark = pytest.mark.browser
 
 CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run",
-                 "--disable-quic"]
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+]
 IN_CI = os.environ.get("CI", "").lower() == "true"
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 VIEWPORT = {"width": 1366, "height": 768}
@@ -83,18 +90,35 @@ def _seed(session: Session) -> dict[str, str]:
         ("KZ-POL", "Police of Kazakhstan", "KZ", AgencyKind.police),
         ("RU-FSB-PS", "Border Service of Russia", "RU", AgencyKind.border),
     ):
-        create_agency(session, AgencyCreate(code=code, name=name, country=country, kind=kind,
-                                            contact=f"duty@{code.lower()}.example"))
+        create_agency(
+            session,
+            AgencyCreate(
+                code=code,
+                name=name,
+                country=country,
+                kind=kind,
+                contact=f"duty@{code.lower()}.example",
+            ),
+        )
     users = {}
     for username, agency, role in (
-        ("kz-officer", "KZ-BS", Role.officer), ("kz-supervisor", "KZ-BS", Role.supervisor),
-        ("kz-police", "KZ-POL", Role.officer), ("ru-analyst", "RU-FSB-PS", Role.analyst),
+        ("kz-officer", "KZ-BS", Role.officer),
+        ("kz-supervisor", "KZ-BS", Role.supervisor),
+        ("kz-police", "KZ-POL", Role.officer),
+        ("ru-analyst", "RU-FSB-PS", Role.analyst),
         ("ru-officer", "RU-FSB-PS", Role.officer),
         ("admin", "KZ-BS", Role.administrator),
     ):
-        users[username] = create_user(session, UserCreate(
-            username=username, agency=agency, role=role, password=PASSWORD,
-            display_name=username))
+        users[username] = create_user(
+            session,
+            UserCreate(
+                username=username,
+                agency=agency,
+                role=role,
+                password=PASSWORD,
+                display_name=username,
+            ),
+        )
     try:  # the shipped reference places, when the demo package is there
         from shekara.demo.places import load_places
 
@@ -103,60 +127,172 @@ def _seed(session: Session) -> dict[str, str]:
         pass
     cp = session.query(Place).filter(Place.kind == PlaceKind.checkpoint).first()
     if cp is None:  # pragma: no cover
-        cp = Place(code="kz-ru-zhaisan", kind=PlaceKind.checkpoint, name_en="Zhaisan",
-                   name_ru="Жайсан", name_kk="Жайсаң", country="KZ", country2="RU", lat=50.85,
-                   lon=56.85, precision=Precision.approximate,
-                   checkpoint_kind=CheckpointKind.road)
+        cp = Place(
+            code="kz-ru-zhaisan",
+            kind=PlaceKind.checkpoint,
+            name_en="Zhaisan",
+            name_ru="Жайсан",
+            name_kk="Жайсаң",
+            country="KZ",
+            country2="RU",
+            lat=50.85,
+            lon=56.85,
+            precision=Precision.approximate,
+            checkpoint_kind=CheckpointKind.road,
+        )
         session.add(cp)
-        session.add(Place(code="kz-ru-test", kind=PlaceKind.border_section, name_en="Test",
-                          country="KZ", country2="RU", impact_level=ImpactLevel.high,
-                          geometry={"type": "LineString",
-                                    "coordinates": [[55.0, 50.5], [61.0, 51.0]]}))
+        session.add(
+            Place(
+                code="kz-ru-test",
+                kind=PlaceKind.border_section,
+                name_en="Test",
+                country="KZ",
+                country2="RU",
+                impact_level=ImpactLevel.high,
+                geometry={"type": "LineString", "coordinates": [[55.0, 50.5], [61.0, 51.0]]},
+            )
+        )
         session.flush()
     kz = viewer_for(session, users["kz-officer"])
     ids: dict[str, str] = {}
-    person = create_record(session, kz, PERSONS, PERSONS.create_schema.model_validate({
-        "names": [{"full_name": "Нұрғалиев Ерлан Серікұлы"},
-                  {"full_name": "NURGALIEV ERLAN", "kind": "passport"}],
-        "sex": "M", "birth_year": 1984, "birth_month": 3, "nationalities": ["KZ"],
-        "distribution": "all"}))
+    person = create_record(
+        session,
+        kz,
+        PERSONS,
+        PERSONS.create_schema.model_validate(
+            {
+                "names": [
+                    {"full_name": "Нұрғалиев Ерлан Серікұлы"},
+                    {"full_name": "NURGALIEV ERLAN", "kind": "passport"},
+                ],
+                "sex": "M",
+                "birth_year": 1984,
+                "birth_month": 3,
+                "nationalities": ["KZ"],
+                "distribution": "all",
+            }
+        ),
+    )
     ids["person"] = str(person["id"])
-    vehicle = create_record(session, kz, VEHICLES, VEHICLES.create_schema.model_validate({
-        "plate": "123 ABC 02", "country": "KZ", "kind": "truck", "make": "MAN",
-        "distribution": "all"}))
+    vehicle = create_record(
+        session,
+        kz,
+        VEHICLES,
+        VEHICLES.create_schema.model_validate(
+            {
+                "plate": "123 ABC 02",
+                "country": "KZ",
+                "kind": "truck",
+                "make": "MAN",
+                "distribution": "all",
+            }
+        ),
+    )
     ids["vehicle"] = str(vehicle["id"])
     rows = [
-        ("2024-03-02T05:10:00Z", "drug_trafficking", "Heroin in a gas cylinder", "heroin", "4.2",
-         "kg", 43.2, 76.9),
-        ("2024-04-11T22:40:00Z", "contraband", "Cigarettes under the floor of a truck",
-         "cigarettes", "300", "carton", 51.2, 58.6),
-        ("2024-05-14T06:30:00Z", "drug_trafficking", "Hashish in spare tyres", "hashish", "12.5",
-         "kg", 50.85, 56.85),
-        ("2024-05-20T13:00:00Z", "weapons", "Pistol and cartridges in luggage", "firearms", "1",
-         "pcs", 42.9, 71.4),
+        (
+            "2024-03-02T05:10:00Z",
+            "drug_trafficking",
+            "Heroin in a gas cylinder",
+            "heroin",
+            "4.2",
+            "kg",
+            43.2,
+            76.9,
+        ),
+        (
+            "2024-04-11T22:40:00Z",
+            "contraband",
+            "Cigarettes under the floor of a truck",
+            "cigarettes",
+            "300",
+            "carton",
+            51.2,
+            58.6,
+        ),
+        (
+            "2024-05-14T06:30:00Z",
+            "drug_trafficking",
+            "Hashish in spare tyres",
+            "hashish",
+            "12.5",
+            "kg",
+            50.85,
+            56.85,
+        ),
+        (
+            "2024-05-20T13:00:00Z",
+            "weapons",
+            "Pistol and cartridges in luggage",
+            "firearms",
+            "1",
+            "pcs",
+            42.9,
+            71.4,
+        ),
     ]
     for when, cat, summary, commodity, qty, unit, lat, lon in rows:
-        rec = create_record(session, kz, INCIDENTS, INCIDENTS.create_schema.model_validate({
-            "category": cat, "occurred_at": when,
-            "summary": summary, "lat": lat, "lon": lon, "distribution": "all",
-            "seizures": [{"commodity": commodity, "quantity": qty, "unit": unit}],
-            "involvements": [{"person_id": ids["person"], "role": "courier"}],
-            "handling_code": "H1", "source_reliability": "B", "info_credibility": "2"}))
+        rec = create_record(
+            session,
+            kz,
+            INCIDENTS,
+            INCIDENTS.create_schema.model_validate(
+                {
+                    "category": cat,
+                    "occurred_at": when,
+                    "summary": summary,
+                    "lat": lat,
+                    "lon": lon,
+                    "distribution": "all",
+                    "seizures": [{"commodity": commodity, "quantity": qty, "unit": unit}],
+                    "involvements": [{"person_id": ids["person"], "role": "courier"}],
+                    "handling_code": "H1",
+                    "source_reliability": "B",
+                    "info_credibility": "2",
+                }
+            ),
+        )
         ids.setdefault("incident", str(rec["id"]))
-    secret = create_record(session, kz, INCIDENTS, INCIDENTS.create_schema.model_validate({
-        "category": "drug_trafficking", "occurred_at": "2024-05-21T04:00:00Z",
-        "summary": SECRET, "lat": 50.9, "lon": 56.9, "distribution": "country",
-        "seizures": [{"commodity": "opium", "quantity": "2", "unit": "kg"}]}))
+    secret = create_record(
+        session,
+        kz,
+        INCIDENTS,
+        INCIDENTS.create_schema.model_validate(
+            {
+                "category": "drug_trafficking",
+                "occurred_at": "2024-05-21T04:00:00Z",
+                "summary": SECRET,
+                "lat": 50.9,
+                "lon": 56.9,
+                "distribution": "country",
+                "seizures": [{"commodity": "opium", "quantity": "2", "unit": "kg"}],
+            }
+        ),
+    )
     ids["secret"] = str(secret["id"])
     cases = RESOURCES["cases"]
-    case = create_record(session, kz, cases, cases.create_schema.model_validate({
-        "number": "KZ-BS-2024-0117", "title": "Heroin courier", "distribution": "all",
-        "incident_ids": [ids["incident"]]}))
+    case = create_record(
+        session,
+        kz,
+        cases,
+        cases.create_schema.model_validate(
+            {
+                "number": "KZ-BS-2024-0117",
+                "title": "Heroin courier",
+                "distribution": "all",
+                "incident_ids": [ids["incident"]],
+            }
+        ),
+    )
     ids["case"] = str(case["id"])
     ru_secret = create_record(
-        session, viewer_for(session, users["ru-officer"]), PERSONS,
-        PERSONS.create_schema.model_validate({"names": [{"full_name": "Петров Пётр"}],
-                                              "distribution": "all", "hit_only": True}))
+        session,
+        viewer_for(session, users["ru-officer"]),
+        PERSONS,
+        PERSONS.create_schema.model_validate(
+            {"names": [{"full_name": "Петров Пётр"}], "distribution": "all", "hit_only": True}
+        ),
+    )
     ids["hit_only"] = str(ru_secret["id"])
     return ids
 
@@ -167,9 +303,13 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Seeded]:
     if assets.missing():
         assets.build()
     folder = tmp_path_factory.mktemp("browser")
-    settings = Settings(env="test", data_dir=folder, database_url=f"sqlite:///{folder}/web.db",
-                        secret_key="browser-test-secret-" + uuid.uuid4().hex,
-                        member_countries=["KZ", "RU", "KG", "BY", "UZ", "TJ"])
+    settings = Settings(
+        env="test",
+        data_dir=folder,
+        database_url=f"sqlite:///{folder}/web.db",
+        secret_key="browser-test-secret-" + uuid.uuid4().hex,
+        member_countries=["KZ", "RU", "KG", "BY", "UZ", "TJ"],
+    )
     engine = make_engine(settings)
     upgrade(engine)
     with Session(engine) as s:
@@ -249,13 +389,16 @@ def test_login_and_switch_language(page: Any) -> None:
     assert page.inner_text("h1") == "Search"
 
 
-@pytest.mark.parametrize(("query", "expected"), [
-    ("Нұрғалиев", "Нұрғалиев Ерлан Серікұлы"),
-    ("nurgaliev erlan", "Нұрғалиев Ерлан Серікұлы"),
-    ("НУРГАЛИЕВ", "Нұрғалиев Ерлан Серікұлы"),
-    ("123abc02", "123 ABC 02"),
-    ("123 АВС 02", "123 ABC 02"),  # Cyrillic look-alike letters
-])
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ("Нұрғалиев", "Нұрғалиев Ерлан Серікұлы"),
+        ("nurgaliev erlan", "Нұрғалиев Ерлан Серікұлы"),
+        ("НУРГАЛИЕВ", "Нұрғалиев Ерлан Серікұлы"),
+        ("123abc02", "123 ABC 02"),
+        ("123 АВС 02", "123 ABC 02"),  # Cyrillic look-alike letters
+    ],
+)
 def test_search_in_cyrillic_and_latin(page: Any, query: str, expected: str) -> None:
     sign_in(page, "kz-officer")
     page.fill("#q", query)  # live search through htmx, no Enter needed
@@ -294,8 +437,9 @@ def test_record_an_incident_with_live_validation(page: Any) -> None:
     page.wait_for_selector("#live-errors .ok")
     assert page.inner_text("#err-seizures-0-quantity") == ""
     page.fill("#f-involvements-0-person_q", "nurg")
-    page.wait_for_selector("#f-involvements-0-person_id option:has-text('Нұрғалиев')",
-                           state="attached")
+    page.wait_for_selector(
+        "#f-involvements-0-person_id option:has-text('Нұрғалиев')", state="attached"
+    )
     assert page.input_value("input[name='involvements[0].person_label']").startswith("Нұрғалиев")
     page.select_option("#f-involvements-0-role", "courier")
     page.select_option("#f-place_id", index=1)
@@ -312,8 +456,7 @@ def test_filter_the_map(page: Any) -> None:
     page.wait_for_selector("#map[data-incidents]", state="attached")
     total = int(page.get_attribute("#map", "data-incidents"))
     assert total >= 5
-    page.wait_for_selector("#map[data-basemap][data-sections][data-checkpoints]",
-                           state="attached")
+    page.wait_for_selector("#map[data-basemap][data-sections][data-checkpoints]", state="attached")
     assert int(page.get_attribute("#map", "data-checkpoints")) > 0
     page.wait_for_timeout(500)
     shot(page, "map")
@@ -400,8 +543,15 @@ def test_hit_notice_names_the_owner(page: Any, server: Seeded) -> None:
 def test_pages_are_fast(page: Any, server: Seeded) -> None:
     """Server time of the main pages on this small dataset (the bench measures the demo one)."""
     sign_in(page, "kz-supervisor")
-    paths = ["/search?q=nurgaliev", f"/records/incidents/{server.ids['incident']}",
-             "/records/incidents", "/dashboard", "/map", "/map/incidents.geojson", "/audit"]
+    paths = [
+        "/search?q=nurgaliev",
+        f"/records/incidents/{server.ids['incident']}",
+        "/records/incidents",
+        "/dashboard",
+        "/map",
+        "/map/incidents.geojson",
+        "/audit",
+    ]
     worst: dict[str, float] = {}
     for path in paths:
         samples = []

@@ -40,14 +40,29 @@ ROUNDS = 2
 def _seed(session: Session) -> str:
     seed_countries(session, ["KZ"])
     seed_vocabularies(session)
-    create_agency(session, AgencyCreate(code="KZ-BS", name="Border Service", country="KZ",
-                                        kind=AgencyKind.border))
-    users = [create_user(session, UserCreate(username=u, agency="KZ-BS", role=Role.officer,
-                                             password=PASSWORD)) for u in USERS]
-    rec = create_record(session, viewer_for(session, users[0]), INCIDENTS,
-                        INCIDENTS.create_schema.model_validate({
-                            "category": "drug_trafficking", "summary": "Heroin in a cylinder",
-                            "occurred_at": "2024-05-14T06:30:00Z", "distribution": "country"}))
+    create_agency(
+        session,
+        AgencyCreate(code="KZ-BS", name="Border Service", country="KZ", kind=AgencyKind.border),
+    )
+    users = [
+        create_user(
+            session, UserCreate(username=u, agency="KZ-BS", role=Role.officer, password=PASSWORD)
+        )
+        for u in USERS
+    ]
+    rec = create_record(
+        session,
+        viewer_for(session, users[0]),
+        INCIDENTS,
+        INCIDENTS.create_schema.model_validate(
+            {
+                "category": "drug_trafficking",
+                "summary": "Heroin in a cylinder",
+                "occurred_at": "2024-05-14T06:30:00Z",
+                "distribution": "country",
+            }
+        ),
+    )
     return str(rec["id"])
 
 
@@ -55,14 +70,19 @@ def _officer(url: str, username: str, record_id: str, failures: list[str]) -> No
     with httpx.Client(base_url=url, timeout=60) as c:
         token = re.search(r'name="csrf_token" value="([^"]+)"', c.get("/login").text)
         assert token
-        r = c.post("/login", data={"username": username, "password": PASSWORD,
-                                   "csrf_token": token.group(1)})
+        r = c.post(
+            "/login",
+            data={"username": username, "password": PASSWORD, "csrf_token": token.group(1)},
+        )
         if r.status_code != 303:
             failures.append(f"{username} login: {r.status_code}")
             return
         for _ in range(ROUNDS):
-            for path in (f"/records/incidents/{record_id}", "/search?q=heroin",
-                         "/map/incidents.geojson"):
+            for path in (
+                f"/records/incidents/{record_id}",
+                "/search?q=heroin",
+                "/map/incidents.geojson",
+            ):
                 r = c.get(path)
                 if r.status_code != 200:  # one failure is enough (each can wait 30 s)
                     failures.append(f"{username} {path}: {r.status_code}")
@@ -71,8 +91,13 @@ def _officer(url: str, username: str, record_id: str, failures: list[str]) -> No
 
 @pytest.mark.sqlite_only
 def test_concurrent_officers_on_sqlite(tmp_path: Path) -> None:
-    settings = Settings(env="test", data_dir=tmp_path, database_url=f"sqlite:///{tmp_path}/c.db",
-                        secret_key="concurrency-" + uuid.uuid4().hex, audit_seal_seconds=0.1)
+    settings = Settings(
+        env="test",
+        data_dir=tmp_path,
+        database_url=f"sqlite:///{tmp_path}/c.db",
+        secret_key="concurrency-" + uuid.uuid4().hex,
+        audit_seal_seconds=0.1,
+    )
     engine = make_engine(settings)
 
     @event.listens_for(engine, "connect")
@@ -86,8 +111,9 @@ def test_concurrent_officers_on_sqlite(tmp_path: Path) -> None:
         s.commit()
     failures: list[str] = []
     with live_server(settings, engine) as url:
-        threads = [threading.Thread(target=_officer, args=(url, u, record_id, failures))
-                   for u in USERS]
+        threads = [
+            threading.Thread(target=_officer, args=(url, u, record_id, failures)) for u in USERS
+        ]
         for t in threads:
             t.start()
         for t in threads:

@@ -12,25 +12,37 @@ from tests.records.factories import create
 from tests.web.helpers import csrf, login
 
 GOOD = {
-    "category": "drug_trafficking", "occurred_at": "2024-05-14T06:30",
+    "category": "drug_trafficking",
+    "occurred_at": "2024-05-14T06:30",
     "summary": "Hashish in tyres",
-    "distribution": "country", "handling_code": "H1", "source_reliability": "B",
-    "info_credibility": "2", "seizures[0].commodity": "hashish", "seizures[0].quantity": "12.5",
-    "seizures[0].unit": "kg", "seizures[0].concealment": "", "involvements[0].role": "suspect",
+    "distribution": "country",
+    "handling_code": "H1",
+    "source_reliability": "B",
+    "info_credibility": "2",
+    "seizures[0].commodity": "hashish",
+    "seizures[0].quantity": "12.5",
+    "seizures[0].unit": "kg",
+    "seizures[0].concealment": "",
+    "involvements[0].role": "suspect",
 }
 
 
 def _post(client: TestClient, path: str, data: dict[str, str]) -> httpx.Response:
     r: httpx.Response = client.post(
-        path, data={**data, "csrf_token": csrf(client, "/incidents/new")}, follow_redirects=False)
+        path, data={**data, "csrf_token": csrf(client, "/incidents/new")}, follow_redirects=False
+    )
     return r
 
 
 def test_record_an_incident_with_seizure_and_person(client: TestClient, world: World) -> None:
     person = create(client, world, "kz-officer", "persons", distribution="country")
     login(client, "kz-officer")
-    data = {**GOOD, "involvements[0].person_id": person, "involvements[0].role": "courier",
-            "involvements[0].person_label": "Нұрғалиев Ерлан"}
+    data = {
+        **GOOD,
+        "involvements[0].person_id": person,
+        "involvements[0].role": "courier",
+        "involvements[0].person_label": "Нұрғалиев Ерлан",
+    }
     r = _post(client, "/incidents/new", data)
     assert r.status_code == 303, r.text[:3000]
     page = client.get(r.headers["location"]).text
@@ -79,15 +91,17 @@ def test_live_validation_returns_messages_per_field_and_saves_nothing(
     assert after == before
 
 
-def test_rows_are_added_and_removed_without_losing_input(client: TestClient,
-                                                         world: World) -> None:
+def test_rows_are_added_and_removed_without_losing_input(client: TestClient, world: World) -> None:
     login(client, "kz-officer")
     r = _post(client, "/incidents/new", {**GOOD, "action": "add_seizure"})
     text = r.text
     assert r.status_code == 200 and 'name="seizures[1].commodity"' in text
     assert 'value="Hashish in tyres"' in text
-    r = _post(client, "/incidents/new", {**GOOD, "seizures[1].quantity": "3",
-                                         "action": "remove_seizure:0"})
+    r = _post(
+        client,
+        "/incidents/new",
+        {**GOOD, "seizures[1].quantity": "3", "action": "remove_seizure:0"},
+    )
     assert 'name="seizures[0].quantity" type="text" value="3"' in r.text
 
 
@@ -104,27 +118,71 @@ def test_person_picker_lists_only_visible_persons(client: TestClient, world: Wor
 def test_admin_adds_agency_user_and_term(client: TestClient, world: World) -> None:
     login(client, "admin")
     token = csrf(client, "/admin/agencies")
-    r = client.post("/admin/agencies", data={
-        "csrf_token": token, "code": "UZ-CUS", "name": "Customs of Uzbekistan", "country": "UZ",
-        "kind": "customs", "contact": "duty@uz-cus.example"}, follow_redirects=False)
+    r = client.post(
+        "/admin/agencies",
+        data={
+            "csrf_token": token,
+            "code": "UZ-CUS",
+            "name": "Customs of Uzbekistan",
+            "country": "UZ",
+            "kind": "customs",
+            "contact": "duty@uz-cus.example",
+        },
+        follow_redirects=False,
+    )
     assert r.status_code == 303, r.text[:2000]
     assert "UZ-CUS" in client.get("/admin/agencies").text
-    r = client.post("/admin/users", data={
-        "csrf_token": token, "username": "uz-officer", "agency": "UZ-CUS", "role": "officer",
-        "password": "short", "locale": "ru"}, follow_redirects=False)
+    r = client.post(
+        "/admin/users",
+        data={
+            "csrf_token": token,
+            "username": "uz-officer",
+            "agency": "UZ-CUS",
+            "role": "officer",
+            "password": "short",
+            "locale": "ru",
+        },
+        follow_redirects=False,
+    )
     assert r.status_code == 422 and 'value="uz-officer"' in r.text
-    r = client.post("/admin/users", data={
-        "csrf_token": token, "username": "uz-officer", "agency": "UZ-CUS", "role": "officer",
-        "password": "a-long-enough-password", "locale": "ru"}, follow_redirects=False)
+    r = client.post(
+        "/admin/users",
+        data={
+            "csrf_token": token,
+            "username": "uz-officer",
+            "agency": "UZ-CUS",
+            "role": "officer",
+            "password": "a-long-enough-password",
+            "locale": "ru",
+        },
+        follow_redirects=False,
+    )
     assert r.status_code == 303
-    r = client.post("/admin/vocabularies/commodity", data={
-        "csrf_token": token, "code": "saiga_horn", "name_en": "Saiga horn", "name_ru": "Рог сайги",
-        "name_kk": "Ақбөкен мүйізі", "quantity_kind": "count"}, follow_redirects=False)
+    r = client.post(
+        "/admin/vocabularies/commodity",
+        data={
+            "csrf_token": token,
+            "code": "saiga_horn",
+            "name_en": "Saiga horn",
+            "name_ru": "Рог сайги",
+            "name_kk": "Ақбөкен мүйізі",
+            "quantity_kind": "count",
+        },
+        follow_redirects=False,
+    )
     assert r.status_code == 303
     assert "Ақбөкен мүйізі" in client.get("/admin/vocabularies?v=commodity").text
-    r = client.post("/admin/vocabularies/commodity", data={
-        "csrf_token": token, "code": "saiga_horn", "name_en": "x", "name_ru": "x", "name_kk": "x"},
-        follow_redirects=False)
+    r = client.post(
+        "/admin/vocabularies/commodity",
+        data={
+            "csrf_token": token,
+            "code": "saiga_horn",
+            "name_en": "x",
+            "name_ru": "x",
+            "name_kk": "x",
+        },
+        follow_redirects=False,
+    )
     assert r.status_code == 422 and "Nothing was saved" in r.text
 
 
@@ -132,8 +190,9 @@ def test_admin_changes_a_role_and_locks_an_account(client: TestClient, world: Wo
     login(client, "admin")
     token = csrf(client, "/admin/users")
     uid = world.users["kz-officer2"]
-    r = client.post(f"/admin/users/{uid}", data={"csrf_token": token, "role": "analyst"},
-                    follow_redirects=False)
+    r = client.post(
+        f"/admin/users/{uid}", data={"csrf_token": token, "role": "analyst"}, follow_redirects=False
+    )
     assert r.status_code == 303
     users = client.get("/api/v1/users", headers=world.headers("admin")).json()
     row = next(u for u in users if u["username"] == "kz-officer2")
@@ -144,9 +203,16 @@ def test_admin_adds_a_checkpoint(client: TestClient, world: World) -> None:
     login(client, "admin")
     assert "Zhaisan" in client.get("/admin/places").text
     token = csrf(client, "/admin/places")
-    data = {"csrf_token": token, "code": "kz-kg-test", "name_en": "Test crossing",
-            "country": "KZ", "country2": "", "checkpoint_kind": "road", "lat": "43.1",
-            "lon": "74.5"}
+    data = {
+        "csrf_token": token,
+        "code": "kz-kg-test",
+        "name_en": "Test crossing",
+        "country": "KZ",
+        "country2": "",
+        "checkpoint_kind": "road",
+        "lat": "43.1",
+        "lon": "74.5",
+    }
     r = client.post("/admin/places", data=data, follow_redirects=False)
     assert r.status_code == 422 and 'value="Test crossing"' in r.text
     r = client.post("/admin/places", data={**data, "country2": "KG"}, follow_redirects=False)

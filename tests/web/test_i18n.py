@@ -41,7 +41,8 @@ def test_every_string_is_translated(locale: str) -> None:
     translated = {
         (m.id[0] if isinstance(m.id, tuple) else m.id)
         for m in catalog
-        if m.id and (all(m.string) if isinstance(m.string, tuple) else m.string)
+        if m.id
+        and (all(m.string) if isinstance(m.string, tuple) else m.string)
         and "fuzzy" not in m.flags
     }
     missing = sorted(extracted() - translated)

@@ -15,8 +15,17 @@ from tests.conftest import World
 from tests.records.factories import create
 from tests.web.helpers import csrf, login, post
 
-RESOURCES = ["persons", "documents", "phones", "vehicles", "organisations", "incidents",
-             "crossings", "cases", "sources"]
+RESOURCES = [
+    "persons",
+    "documents",
+    "phones",
+    "vehicles",
+    "organisations",
+    "incidents",
+    "crossings",
+    "cases",
+    "sources",
+]
 
 
 def test_anonymous_is_sent_to_login(client: TestClient) -> None:
@@ -46,15 +55,17 @@ def test_cookie_flags(client: TestClient) -> None:
 
 def test_wrong_password_says_what_to_do(client: TestClient) -> None:
     token = csrf(client)
-    r = client.post("/login", data={"username": "kz-officer", "password": "nope",
-                                    "csrf_token": token})
+    r = client.post(
+        "/login", data={"username": "kz-officer", "password": "nope", "csrf_token": token}
+    )
     assert r.status_code == 401
     assert "Wrong username or password" in r.text
     assert 'value="kz-officer"' in r.text
 
 
-@pytest.mark.parametrize("path", ["/login", "/logout", "/lang", "/purpose", "/incidents/new",
-                                  "/admin/agencies"])
+@pytest.mark.parametrize(
+    "path", ["/login", "/logout", "/lang", "/purpose", "/incidents/new", "/admin/agencies"]
+)
 def test_posts_without_csrf_token_are_refused(client: TestClient, path: str) -> None:
     login(client, "admin" if path.startswith("/admin") else "kz-officer")
     r = client.post(path, data={"username": "kz-officer", "lang": "ru"}, follow_redirects=False)
@@ -76,17 +87,30 @@ def test_idle_session_expires(client: TestClient, monkeypatch: pytest.MonkeyPatc
     assert "signed out after a period without activity" in client.get(r.headers["location"]).text
 
 
-@pytest.mark.parametrize(("user", "path"), [
-    ("kz-officer", "/search"), ("kz-officer", "/search?q=Нұр"), ("kz-officer", "/search?q=nur"),
-    ("kz-officer", "/records/incidents"), ("kz-officer", "/records/persons"),
-    ("kz-officer", "/incidents/new"), ("kz-officer", "/map"), ("kz-officer", "/dashboard"),
-    ("kz-officer", "/map/incidents.geojson"), ("kz-officer", "/map/basemap.geojson"),
-    ("kz-officer", "/map/places.geojson?kind=checkpoint"),
-    ("kz-supervisor", "/audit"), ("admin", "/admin/agencies"), ("admin", "/admin/users"),
-    ("admin", "/admin/vocabularies"), ("admin", "/admin/vocabularies?v=commodity"),
-    ("admin", "/admin/places"), ("admin", "/admin/places?kind=border_section"),
-    ("ru-analyst", "/dashboard?since=2024-01-01&until=2024-12-31&country=KZ"),
-])
+@pytest.mark.parametrize(
+    ("user", "path"),
+    [
+        ("kz-officer", "/search"),
+        ("kz-officer", "/search?q=Нұр"),
+        ("kz-officer", "/search?q=nur"),
+        ("kz-officer", "/records/incidents"),
+        ("kz-officer", "/records/persons"),
+        ("kz-officer", "/incidents/new"),
+        ("kz-officer", "/map"),
+        ("kz-officer", "/dashboard"),
+        ("kz-officer", "/map/incidents.geojson"),
+        ("kz-officer", "/map/basemap.geojson"),
+        ("kz-officer", "/map/places.geojson?kind=checkpoint"),
+        ("kz-supervisor", "/audit"),
+        ("admin", "/admin/agencies"),
+        ("admin", "/admin/users"),
+        ("admin", "/admin/vocabularies"),
+        ("admin", "/admin/vocabularies?v=commodity"),
+        ("admin", "/admin/places"),
+        ("admin", "/admin/places?kind=border_section"),
+        ("ru-analyst", "/dashboard?since=2024-01-01&until=2024-12-31&country=KZ"),
+    ],
+)
 def test_each_page_renders_for_an_authorised_user(
     client: TestClient, world: World, user: str, path: str
 ) -> None:
@@ -95,10 +119,15 @@ def test_each_page_renders_for_an_authorised_user(
     assert r.status_code == 200, r.text[:2000]
 
 
-@pytest.mark.parametrize(("user", "path"), [
-    ("kz-officer", "/audit"), ("kz-officer", "/admin/users"), ("ru-analyst", "/incidents/new"),
-    ("admin", "/search"),
-])
+@pytest.mark.parametrize(
+    ("user", "path"),
+    [
+        ("kz-officer", "/audit"),
+        ("kz-officer", "/admin/users"),
+        ("ru-analyst", "/incidents/new"),
+        ("admin", "/search"),
+    ],
+)
 def test_roles_without_the_permission_get_403(
     client: TestClient, world: World, user: str, path: str
 ) -> None:
@@ -121,10 +150,14 @@ def test_record_page_of_each_resource(client: TestClient, world: World, resource
 
 def test_incident_page_shows_linked_records_and_seizures(client: TestClient, world: World) -> None:
     person = create(client, world, "kz-officer", "persons", distribution="country")
-    payload = {"category": "drug_trafficking", "occurred_at": "2024-05-14T06:30:00Z",
-               "summary": "Heroin in a gas cylinder", "distribution": "country",
-               "seizures": [{"commodity": "heroin", "quantity": "4.2", "unit": "kg"}],
-               "involvements": [{"person_id": person, "role": "courier"}]}
+    payload = {
+        "category": "drug_trafficking",
+        "occurred_at": "2024-05-14T06:30:00Z",
+        "summary": "Heroin in a gas cylinder",
+        "distribution": "country",
+        "seizures": [{"commodity": "heroin", "quantity": "4.2", "unit": "kg"}],
+        "involvements": [{"person_id": person, "role": "courier"}],
+    }
     r = client.post("/api/v1/incidents", json=payload, headers=world.headers("kz-officer"))
     assert r.status_code == 201, r.text
     login(client, "kz-officer")
@@ -155,8 +188,9 @@ def test_foreign_user_gets_the_same_404_as_for_a_missing_record(
 
 
 def test_foreign_user_sees_the_record_nowhere(client: TestClient, world: World) -> None:
-    rid = create(client, world, "kz-officer", "incidents", distribution="country",
-                 lat=43.2, lon=76.9)
+    rid = create(
+        client, world, "kz-officer", "incidents", distribution="country", lat=43.2, lon=76.9
+    )
     login(client, "kz-police")  # same country: sees it everywhere
     assert "Heroin in a gas cylinder" in client.get("/search?q=gas cylinder").text
     assert rid in client.get("/map/incidents.geojson").text
@@ -179,8 +213,9 @@ def test_hit_only_record_shows_a_notice_naming_the_owner(client: TestClient, wor
     assert "duty@kz-bs.example" in page.text and "Ерлан" not in page.text
 
 
-def test_record_views_are_audited_and_listed_for_the_owner(client: TestClient,
-                                                           world: World) -> None:
+def test_record_views_are_audited_and_listed_for_the_owner(
+    client: TestClient, world: World
+) -> None:
     rid = create(client, world, "kz-officer", "incidents", distribution="country")
     login(client, "kz-police")
     client.get(f"/records/incidents/{rid}")
@@ -201,8 +236,7 @@ def test_language_switch_changes_strings(client: TestClient) -> None:
     assert 'lang="kk"' in page and "Іздеу" in page
 
 
-def test_dates_numbers_and_vocabulary_follow_the_language(client: TestClient,
-                                                          world: World) -> None:
+def test_dates_numbers_and_vocabulary_follow_the_language(client: TestClient, world: World) -> None:
     rid = create(client, world, "kz-officer", "incidents", distribution="country")
     login(client, "kz-officer")
     post(client, "/lang", {"lang": "ru", "next": "/"})
@@ -225,8 +259,10 @@ def test_purpose_is_written_into_the_audit_log(client: TestClient, world: World)
 def test_list_filters(client: TestClient, world: World) -> None:
     rid = create(client, world, "kz-officer", "incidents", distribution="country")
     login(client, "kz-officer")
-    page = client.get("/records/incidents?category=drug_trafficking&commodity=heroin"
-                      "&since=2024-05-01&until=2024-06-01").text
+    page = client.get(
+        "/records/incidents?category=drug_trafficking&commodity=heroin"
+        "&since=2024-05-01&until=2024-06-01"
+    ).text
     assert rid in page and '<option value="drug_trafficking" selected>' in page
     assert rid not in client.get("/records/incidents?category=weapons").text
     assert "Check this filter: since" in client.get("/records/incidents?since=May").text
@@ -237,26 +273,38 @@ def test_csrf_token_is_masked_per_page_and_bound_to_the_session(client: TestClie
     first, second = csrf(client, "/search"), csrf(client, "/search")
     assert first != second  # nothing constant for a compression side channel to find
     for token in (first, second):
-        r = client.post("/lang", data={"lang": "en", "next": "/", "csrf_token": token},
-                        follow_redirects=False)
+        r = client.post(
+            "/lang", data={"lang": "en", "next": "/", "csrf_token": token}, follow_redirects=False
+        )
         assert r.status_code == 303
     login(client, "kz-police")  # a new session: the old tokens are worthless
-    r = client.post("/lang", data={"lang": "en", "next": "/", "csrf_token": first},
-                    follow_redirects=False)
+    r = client.post(
+        "/lang", data={"lang": "en", "next": "/", "csrf_token": first}, follow_redirects=False
+    )
     assert r.status_code == 403
 
 
 def test_dashboard_counts_incidents_by_border_section(
     client: TestClient, world: World, session: Session
 ) -> None:
-    section = Place(code="kz-ru-test-section", kind=PlaceKind.border_section,
-                    name_en="Test section", name_ru="Тестовый участок", country="KZ",
-                    country2="RU", impact_level=ImpactLevel.high)
+    section = Place(
+        code="kz-ru-test-section",
+        kind=PlaceKind.border_section,
+        name_en="Test section",
+        name_ru="Тестовый участок",
+        country="KZ",
+        country2="RU",
+        impact_level=ImpactLevel.high,
+    )
     session.add(section)
     session.flush()
-    payload = {"category": "drug_trafficking", "occurred_at": "2024-05-14T06:30:00Z",
-               "summary": "At the green border", "distribution": "country",
-               "border_section_id": str(section.id)}
+    payload = {
+        "category": "drug_trafficking",
+        "occurred_at": "2024-05-14T06:30:00Z",
+        "summary": "At the green border",
+        "distribution": "country",
+        "border_section_id": str(section.id),
+    }
     r = client.post("/api/v1/incidents", json=payload, headers=world.headers("kz-officer"))
     assert r.status_code == 201, r.text
     login(client, "kz-police")

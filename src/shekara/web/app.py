@@ -49,8 +49,14 @@ def _unexpected_or(original: Handler | None) -> Handler:
     async def handler(request: Request, exc: Exception) -> Response:
         if is_web_path(request.url.path):
             log.exception("unhandled_error", path=request.url.path)
-            return error_page(request, 500, N_("Something went wrong on the server. Try again; "
-                              "if it happens again, tell your administrator the time."))
+            return error_page(
+                request,
+                500,
+                N_(
+                    "Something went wrong on the server. Try again; "
+                    "if it happens again, tell your administrator the time."
+                ),
+            )
         if original is None:  # pragma: no cover - the API installs one
             raise exc
         return await _call(original, request, exc)

@@ -73,8 +73,9 @@ def build(root: Path | None = None, *, force_install: bool = False) -> list[Path
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
-    parser.add_argument("--force-install", action="store_true", help="run npm ci even if "
-                        "node_modules is present")
+    parser.add_argument(
+        "--force-install", action="store_true", help="run npm ci even if node_modules is present"
+    )
     args = parser.parse_args(argv)
     try:
         copied = build(force_install=args.force_install)

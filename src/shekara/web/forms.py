@@ -17,8 +17,9 @@ from shekara.errors import AppError, ValidationFailed
 from shekara.web.i18n import N_, Translator
 
 _PART = re.compile(r"([^.\[\]]+)|\[(\d+)\]")
-LIST_FIELDS = frozenset({"partner_countries", "partner_agencies", "nationalities",
-                         "transit_countries"})
+LIST_FIELDS = frozenset(
+    {"partner_countries", "partner_agencies", "nationalities", "transit_countries"}
+)
 CONTROL_FIELDS = frozenset({"csrf_token", "action", "next"})
 
 
@@ -33,8 +34,11 @@ def _split(path: str) -> list[str | int]:
 
 def flat(form: FormData) -> dict[str, str]:
     """The posted values as typed (for re-displaying the form)."""
-    return {k: v for k, v in form.multi_items() if isinstance(v, str)
-            and k not in CONTROL_FIELDS and k.split("[")[0] not in LIST_FIELDS}
+    return {
+        k: v
+        for k, v in form.multi_items()
+        if isinstance(v, str) and k not in CONTROL_FIELDS and k.split("[")[0] not in LIST_FIELDS
+    }
 
 
 def nest(values: dict[str, str]) -> dict[str, Any]:
@@ -79,24 +83,44 @@ def loc_path(loc: tuple[int | str, ...]) -> str:
 
 
 FIELD_LABELS: dict[str, str] = {
-    "category": N_("Category"), "occurred_at": N_("Date and time (UTC)"),
-    "summary": N_("Summary"), "description": N_("Description"), "reference": N_("Your reference"),
-    "place_id": N_("Checkpoint"), "border_section_id": N_("Border section"),
-    "lat": N_("Latitude"), "lon": N_("Longitude"), "commodity": N_("Commodity"),
-    "quantity": N_("Quantity"), "unit": N_("Unit"), "concealment": N_("Concealment"),
-    "detection": N_("Detected by"), "person_id": N_("Person"), "role": N_("Role"),
-    "distribution": N_("Shared with"), "partner_countries": N_("Partner countries"),
-    "handling_code": N_("Handling code"), "handling_note": N_("Handling note"),
+    "category": N_("Category"),
+    "occurred_at": N_("Date and time (UTC)"),
+    "summary": N_("Summary"),
+    "description": N_("Description"),
+    "reference": N_("Your reference"),
+    "place_id": N_("Checkpoint"),
+    "border_section_id": N_("Border section"),
+    "lat": N_("Latitude"),
+    "lon": N_("Longitude"),
+    "commodity": N_("Commodity"),
+    "quantity": N_("Quantity"),
+    "unit": N_("Unit"),
+    "concealment": N_("Concealment"),
+    "detection": N_("Detected by"),
+    "person_id": N_("Person"),
+    "role": N_("Role"),
+    "distribution": N_("Shared with"),
+    "partner_countries": N_("Partner countries"),
+    "handling_code": N_("Handling code"),
+    "handling_note": N_("Handling note"),
     "source_reliability": N_("Source reliability"),
     "info_credibility": N_("Information credibility"),
-    "code": N_("Code"), "name": N_("Name"), "name_en": N_("Name (English)"),
-    "name_ru": N_("Name (Russian)"), "name_kk": N_("Name (Kazakh)"), "country": N_("Country"),
-    "kind": N_("Kind"), "contact": N_("Contact"), "username": N_("Username"),
-    "display_name": N_("Full name"), "agency": N_("Agency"), "password": N_("Initial password"),
-    "locale": N_("Language"), "quantity_kind": N_("Measured as"),
+    "code": N_("Code"),
+    "name": N_("Name"),
+    "name_en": N_("Name (English)"),
+    "name_ru": N_("Name (Russian)"),
+    "name_kk": N_("Name (Kazakh)"),
+    "country": N_("Country"),
+    "kind": N_("Kind"),
+    "contact": N_("Contact"),
+    "username": N_("Username"),
+    "display_name": N_("Full name"),
+    "agency": N_("Agency"),
+    "password": N_("Initial password"),
+    "locale": N_("Language"),
+    "quantity_kind": N_("Measured as"),
 }
-GROUP_LABELS: dict[str, str] = {"seizures": N_("Seizure %(n)s"),
-                                "involvements": N_("Person %(n)s")}
+GROUP_LABELS: dict[str, str] = {"seizures": N_("Seizure %(n)s"), "involvements": N_("Person %(n)s")}
 
 
 def field_label(path: str, t: Translator) -> str:
@@ -156,8 +180,11 @@ def pydantic_errors(exc: ValidationError, t: Translator) -> dict[str, str]:
 
 def service_errors(exc: AppError, t: Translator) -> dict[str, str]:
     """Errors raised by the service (vocabularies, references, conflicts), by field path."""
-    items = exc.errors if isinstance(exc, ValidationFailed) else [
-        {"field": exc.field or "", "message": exc.detail}]
+    items = (
+        exc.errors
+        if isinstance(exc, ValidationFailed)
+        else [{"field": exc.field or "", "message": exc.detail}]
+    )
     out: dict[str, str] = {}
     for e in items:
         field = str(e.get("field") or "")
@@ -165,11 +192,14 @@ def service_errors(exc: AppError, t: Translator) -> dict[str, str]:
         if raw.startswith("unknown") and "allowed" in raw:
             msg = t.gettext("Choose one of the listed values.")
         elif raw.startswith(("no such record", "no such place", "no such checkpoint")):
-            msg = t.gettext("Choose a record from the list; this one does not exist or you "
-                            "may not see it.")
+            msg = t.gettext(
+                "Choose a record from the list; this one does not exist or you may not see it."
+            )
         elif "named partners need" in raw:
-            msg = t.gettext("Named partner countries need the distribution “Own country and "
-                            "named partners”. Change one of the two.")
+            msg = t.gettext(
+                "Named partner countries need the distribution “Own country and "
+                "named partners”. Change one of the two."
+            )
         else:
             msg = t.gettext("Check this value: %(detail)s", detail=raw)
         out.setdefault(field, msg)

@@ -24,9 +24,15 @@ MAX_FEATURES = 5000
 
 
 def incidents_geojson(
-    session: Session, viewer: Viewer | None, *, since: datetime | None = None,
-    until: datetime | None = None, category: str | None = None, commodity: str | None = None,
-    country: str | None = None, limit: int = MAX_FEATURES,
+    session: Session,
+    viewer: Viewer | None,
+    *,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    category: str | None = None,
+    commodity: str | None = None,
+    country: str | None = None,
+    limit: int = MAX_FEATURES,
 ) -> dict[str, Any]:
     """Visible incidents with a position, newest first, as a FeatureCollection (audited)."""
     v = require(viewer, Perm.read)
@@ -38,26 +44,60 @@ def incidents_geojson(
     if category:
         conds.append(Incident.category == category)
     if commodity:
-        conds.append(Incident.id.in_(
-            select(Seizure.incident_id).where(Seizure.commodity == commodity)))
+        conds.append(
+            Incident.id.in_(select(Seizure.incident_id).where(Seizure.commodity == commodity))
+        )
     if country:
         conds.append(Incident.owner_country == country.upper())
     rows = session.execute(
-        select(Incident.id, Incident.owner_agency_id, Incident.lat, Incident.lon,
-               Incident.category, Incident.occurred_at, Incident.summary, Incident.owner_country)
-        .where(*conds).order_by(Incident.occurred_at.desc()).limit(limit)
+        select(
+            Incident.id,
+            Incident.owner_agency_id,
+            Incident.lat,
+            Incident.lon,
+            Incident.category,
+            Incident.occurred_at,
+            Incident.summary,
+            Incident.owner_country,
+        )
+        .where(*conds)
+        .order_by(Incident.occurred_at.desc())
+        .limit(limit)
     ).all()
-    audit.record(session, v, "list", "incidents",
-                 query={"since": since, "until": until, "category": category,
-                        "commodity": commodity, "country": country, "geojson": True},
-                 result_ids=[r.id for r in rows], owners=[r.owner_agency_id for r in rows])
-    return {"type": "FeatureCollection", "features": [
-        {"type": "Feature", "id": str(r.id),
-         "geometry": {"type": "Point", "coordinates": [r.lon, r.lat]},
-         "properties": {"category": r.category, "occurred_at": r.occurred_at.isoformat(),
-                        "summary": r.summary, "owner_country": r.owner_country,
-                        "url": f"/records/incidents/{r.id}"}}
-        for r in rows]}
+    audit.record(
+        session,
+        v,
+        "list",
+        "incidents",
+        query={
+            "since": since,
+            "until": until,
+            "category": category,
+            "commodity": commodity,
+            "country": country,
+            "geojson": True,
+        },
+        result_ids=[r.id for r in rows],
+        owners=[r.owner_agency_id for r in rows],
+    )
+    return {
+        "type": "FeatureCollection",
+        "features": [
+            {
+                "type": "Feature",
+                "id": str(r.id),
+                "geometry": {"type": "Point", "coordinates": [r.lon, r.lat]},
+                "properties": {
+                    "category": r.category,
+                    "occurred_at": r.occurred_at.isoformat(),
+                    "summary": r.summary,
+                    "owner_country": r.owner_country,
+                    "url": f"/records/incidents/{r.id}",
+                },
+            }
+            for r in rows
+        ],
+    }
 
 
 @lru_cache(maxsize=1)

@@ -102,8 +102,10 @@ class Translator:
             value = value.replace(tzinfo=UTC)
         if fmt == "medium":  # the date as written in the locale, then a 24-hour time
             value = value.astimezone(UTC)
-            return (f"{format_date(value, 'medium', locale=self.cldr)}, "
-                    f"{format_time(value, 'HH:mm', tzinfo=UTC, locale=self.cldr)}")
+            return (
+                f"{format_date(value, 'medium', locale=self.cldr)}, "
+                f"{format_time(value, 'HH:mm', tzinfo=UTC, locale=self.cldr)}"
+            )
         return format_datetime(value, fmt, tzinfo=UTC, locale=self.cldr)
 
     def date(self, value: date | None, fmt: str = "medium") -> str:

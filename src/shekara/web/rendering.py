@@ -112,8 +112,10 @@ def agency_names(request: Request, session: Session | None) -> Callable[[Any], s
 # Values of enumerations shown to users, by kind (translated where shown).
 ENUM_LABELS: dict[str, dict[str, str]] = {
     "distribution": {
-        "agency": N_("Own agency only"), "country": N_("Own country"),
-        "partners": N_("Own country and named partners"), "all": N_("All member countries"),
+        "agency": N_("Own agency only"),
+        "country": N_("Own country"),
+        "partners": N_("Own country and named partners"),
+        "all": N_("All member countries"),
     },
     "handling_code": {
         "H0": N_("H0 – law enforcement use only"),
@@ -122,35 +124,62 @@ ENUM_LABELS: dict[str, dict[str, str]] = {
         "H3": N_("H3 – other restrictions, see the note"),
     },
     "source_reliability": {
-        "A": N_("A – reliable"), "B": N_("B – usually reliable"),
-        "C": N_("C – not usually reliable"), "X": N_("X – cannot be judged"),
+        "A": N_("A – reliable"),
+        "B": N_("B – usually reliable"),
+        "C": N_("C – not usually reliable"),
+        "X": N_("X – cannot be judged"),
     },
     "info_credibility": {
-        "1": N_("1 – known to be true"), "2": N_("2 – known to the source personally"),
-        "3": N_("3 – corroborated"), "4": N_("4 – cannot be judged"),
+        "1": N_("1 – known to be true"),
+        "2": N_("2 – known to the source personally"),
+        "3": N_("3 – corroborated"),
+        "4": N_("4 – cannot be judged"),
     },
     "case_status": {
-        "opened": N_("Opened"), "investigation": N_("Under investigation"),
-        "suspended": N_("Suspended"), "referred_to_court": N_("Referred to court"),
-        "sentenced": N_("Sentenced"), "closed": N_("Closed"),
+        "opened": N_("Opened"),
+        "investigation": N_("Under investigation"),
+        "suspended": N_("Suspended"),
+        "referred_to_court": N_("Referred to court"),
+        "sentenced": N_("Sentenced"),
+        "closed": N_("Closed"),
     },
     "role": {
-        "officer": N_("Officer"), "inspector": N_("Inspector"), "analyst": N_("Analyst"),
-        "duty_officer": N_("Duty officer"), "liaison_officer": N_("Liaison officer"),
-        "supervisor": N_("Supervisor"), "administrator": N_("Administrator"),
+        "officer": N_("Officer"),
+        "inspector": N_("Inspector"),
+        "analyst": N_("Analyst"),
+        "duty_officer": N_("Duty officer"),
+        "liaison_officer": N_("Liaison officer"),
+        "supervisor": N_("Supervisor"),
+        "administrator": N_("Administrator"),
     },
     "resource": {
-        "persons": N_("Person"), "documents": N_("Document"), "phones": N_("Phone"),
-        "vehicles": N_("Vehicle"), "organisations": N_("Organisation"),
-        "incidents": N_("Incident"), "crossings": N_("Border crossing"), "cases": N_("Case"),
-        "sources": N_("Source"), "places": N_("Place"), "all": N_("All records"),
-        "users": N_("User"), "agencies": N_("Agency"), "vocab_terms": N_("Vocabulary term"),
+        "persons": N_("Person"),
+        "documents": N_("Document"),
+        "phones": N_("Phone"),
+        "vehicles": N_("Vehicle"),
+        "organisations": N_("Organisation"),
+        "incidents": N_("Incident"),
+        "crossings": N_("Border crossing"),
+        "cases": N_("Case"),
+        "sources": N_("Source"),
+        "places": N_("Place"),
+        "all": N_("All records"),
+        "users": N_("User"),
+        "agencies": N_("Agency"),
+        "vocab_terms": N_("Vocabulary term"),
     },
     "action": {
-        "read": N_("read"), "list": N_("listed"), "search": N_("searched"),
-        "hit_notice": N_("hit notice"), "read_denied": N_("read denied"), "create": N_("created"),
-        "update": N_("changed"), "delete": N_("deleted"), "export": N_("exported"),
-        "stats": N_("statistics"), "login": N_("signed in"),
+        "read": N_("read"),
+        "list": N_("listed"),
+        "search": N_("searched"),
+        "hit_notice": N_("hit notice"),
+        "read_denied": N_("read denied"),
+        "create": N_("created"),
+        "update": N_("changed"),
+        "delete": N_("deleted"),
+        "export": N_("exported"),
+        "stats": N_("statistics"),
+        "login": N_("signed in"),
     },
     **EXTRA_ENUMS,
 }
@@ -212,8 +241,7 @@ def render(
     }
     ctx.update(context or {})
     html = environment().get_template(template).render(ctx)
-    return HTMLResponse(html, status_code=status_code,
-                        headers=security_headers(settings.tile_url))
+    return HTMLResponse(html, status_code=status_code, headers=security_headers(settings.tile_url))
 
 
 def is_web_path(path: str) -> bool:
@@ -221,8 +249,7 @@ def is_web_path(path: str) -> bool:
 
 
 def error_page(request: Request, status: int, message: str) -> Response:
-    return render(request, "error.html", {"status": status, "message": message},
-                  status_code=status)
+    return render(request, "error.html", {"status": status, "message": message}, status_code=status)
 
 
 def html_error(request: Request, exc: Exception) -> Response:
@@ -233,18 +260,27 @@ def html_error(request: Request, exc: Exception) -> Response:
             return Response(status_code=204, headers={"HX-Redirect": target})
         return RedirectResponse(target, status_code=303)
     if isinstance(exc, CsrfFailed):
-        return error_page(request, 403, N_(
-            "This form has expired. Go back, reload the page and submit it again."))
+        return error_page(
+            request, 403, N_("This form has expired. Go back, reload the page and submit it again.")
+        )
     if isinstance(exc, NotFound | RequestValidationError) or (
         isinstance(exc, StarletteHTTPException) and exc.status_code == 404
     ):
         # The same page for a missing record and one the policy hides from this user.
-        return error_page(request, 404, N_(
-            "There is no such page or record, or you may not see it. Check the address or "
-            "search again."))
+        return error_page(
+            request,
+            404,
+            N_(
+                "There is no such page or record, or you may not see it. Check the address or "
+                "search again."
+            ),
+        )
     if isinstance(exc, AppError) and exc.status == 403:
-        return error_page(request, 403, N_(
-            "Your role does not allow this. Ask your administrator if you need it."))
+        return error_page(
+            request,
+            403,
+            N_("Your role does not allow this. Ask your administrator if you need it."),
+        )
     if isinstance(exc, StarletteHTTPException):
         return error_page(request, exc.status_code, N_("The request could not be handled."))
     return error_page(request, 400, N_("The request could not be handled."))

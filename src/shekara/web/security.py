@@ -18,7 +18,6 @@ from typing import Annotated
 from fastapi import Depends, Request
 from starlette.datastructures import FormData
 
-from shekara.accounts.constants import Perm
 from shekara.accounts.service import revoke
 from shekara.api.deps import SessionDep, SettingsDep, get_viewer
 from shekara.errors import Forbidden, NotAuthenticated
@@ -55,8 +54,9 @@ def csrf_token(request: Request) -> str:
     """
     secret = _session_secret(request)
     pad = secrets.token_bytes(len(secret))
-    return base64.urlsafe_b64encode(pad + bytes(a ^ b for a, b in zip(pad, secret, strict=True))
-                                    ).decode()
+    return base64.urlsafe_b64encode(
+        pad + bytes(a ^ b for a, b in zip(pad, secret, strict=True))
+    ).decode()
 
 
 def csrf_matches(request: Request, sent: str) -> bool:
@@ -107,8 +107,12 @@ def web_viewer(request: Request, session: SessionDep, settings: SettingsDep) -> 
         return None
     request.session[SEEN] = now
     purpose = request.session.get(PURPOSE)
-    return get_viewer(request, session, authorization=None,
-                      x_purpose=purpose if isinstance(purpose, str) else None)
+    return get_viewer(
+        request,
+        session,
+        authorization=None,
+        x_purpose=purpose if isinstance(purpose, str) else None,
+    )
 
 
 def signed_in(viewer: Annotated[Viewer | None, Depends(web_viewer)]) -> Viewer:
@@ -135,10 +139,6 @@ def end_session(request: Request, session: SessionDep) -> None:
     request.session.clear()
     if lang:
         request.session[LANG] = lang
-
-
-def has(viewer: Viewer | None, perm: Perm) -> bool:
-    return viewer is not None and viewer.can(perm)
 
 
 MaybeViewer = Annotated[Viewer | None, Depends(web_viewer)]

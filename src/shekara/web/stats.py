@@ -33,8 +33,13 @@ class SectionCount(BaseModel):
 
 
 def incidents_by_border_section(
-    session: Session, viewer: Viewer | None, *, since: datetime | None = None,
-    until: datetime | None = None, country: str | None = None, limit: int = 10,
+    session: Session,
+    viewer: Viewer | None,
+    *,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    country: str | None = None,
+    limit: int = 10,
 ) -> list[SectionCount]:
     """The border sections with the most visible incidents, most first."""
     v = require(viewer, Perm.read)
@@ -48,13 +53,27 @@ def incidents_by_border_section(
     n = func.count(Incident.id)
     rows = session.execute(
         select(Place.code, Place.name_en, Place.name_ru, Place.name_kk, Place.impact_level, n)
-        .join(Place, Place.id == Incident.border_section_id).where(*conds)
+        .join(Place, Place.id == Incident.border_section_id)
+        .where(*conds)
         .group_by(Place.code, Place.name_en, Place.name_ru, Place.name_kk, Place.impact_level)
-        .order_by(n.desc(), Place.code).limit(limit)
+        .order_by(n.desc(), Place.code)
+        .limit(limit)
     ).all()
-    audit.record(session, v, "stats", "incidents",
-                 query={"since": since, "until": until, "country": country,
-                        "by": "border_section"})
-    return [SectionCount(code=c, name_en=en, name_ru=ru or "", name_kk=kk or "",
-                         impact_level=getattr(lvl, "value", lvl), count=int(k))
-            for c, en, ru, kk, lvl, k in rows]
+    audit.record(
+        session,
+        v,
+        "stats",
+        "incidents",
+        query={"since": since, "until": until, "country": country, "by": "border_section"},
+    )
+    return [
+        SectionCount(
+            code=c,
+            name_en=en,
+            name_ru=ru or "",
+            name_kk=kk or "",
+            impact_level=getattr(lvl, "value", lvl),
+            count=int(k),
+        )
+        for c, en, ru, kk, lvl, k in rows
+    ]

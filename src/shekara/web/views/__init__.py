@@ -7,6 +7,12 @@ from fastapi import APIRouter
 from shekara.web.views import admin, audit, auth, dashboard, incidents, maps, records, search
 
 ROUTERS: tuple[APIRouter, ...] = (
-    auth.router, search.router, incidents.router, records.router, maps.router, dashboard.router,
-    audit.router, admin.router,
+    auth.router,
+    search.router,
+    incidents.router,
+    records.router,
+    maps.router,
+    dashboard.router,
+    audit.router,
+    admin.router,
 )

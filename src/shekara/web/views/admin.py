@@ -32,10 +32,14 @@ from shekara.web.security import CheckedForm, SignedIn, locale_of
 router = APIRouter(prefix="/admin")
 
 VOCABULARY_NAMES = {
-    "threat_category": N_("Threat categories"), "commodity": N_("Commodities"),
-    "concealment": N_("Concealment methods"), "detection": N_("Detection methods"),
-    "involvement_role": N_("Roles in incidents"), "crossing_result": N_("Crossing results"),
-    "vehicle_kind": N_("Vehicle kinds"), "source_kind": N_("Source kinds"),
+    "threat_category": N_("Threat categories"),
+    "commodity": N_("Commodities"),
+    "concealment": N_("Concealment methods"),
+    "detection": N_("Detection methods"),
+    "involvement_role": N_("Roles in incidents"),
+    "crossing_result": N_("Crossing results"),
+    "vehicle_kind": N_("Vehicle kinds"),
+    "source_kind": N_("Source kinds"),
 }
 
 
@@ -44,7 +48,10 @@ def _admin(viewer: Viewer) -> Viewer:
 
 
 def _save(
-    request: Request, session: Session, schema: type[BaseModel], values: dict[str, Any],
+    request: Request,
+    session: Session,
+    schema: type[BaseModel],
+    values: dict[str, Any],
     action: Any,
 ) -> dict[str, str]:
     """Validate with the API's schema and call the service; errors by field, else {}."""
@@ -67,13 +74,28 @@ def admin_home(viewer: SignedIn) -> Response:
     return RedirectResponse("/admin/agencies", status_code=303)
 
 
-def _agencies_page(request: Request, session: Session, viewer: Viewer, values: dict[str, str],
-                   errors: dict[str, str], status_code: int = 200) -> Response:
-    return render(request, "admin/agencies.html", {
-        "agencies": agencies.list_agencies(session, viewer),
-        "countries": [c for c in agencies.list_countries(session)],
-        "kinds": [k.value for k in AgencyKind], "v": values, "errors": errors,
-    }, viewer=viewer, session=session, status_code=status_code)
+def _agencies_page(
+    request: Request,
+    session: Session,
+    viewer: Viewer,
+    values: dict[str, str],
+    errors: dict[str, str],
+    status_code: int = 200,
+) -> Response:
+    return render(
+        request,
+        "admin/agencies.html",
+        {
+            "agencies": agencies.list_agencies(session, viewer),
+            "countries": [c for c in agencies.list_countries(session)],
+            "kinds": [k.value for k in AgencyKind],
+            "v": values,
+            "errors": errors,
+        },
+        viewer=viewer,
+        session=session,
+        status_code=status_code,
+    )
 
 
 @router.get("/agencies")
@@ -82,24 +104,45 @@ def agencies_page(request: Request, session: SessionDep, viewer: SignedIn) -> Re
 
 
 @router.post("/agencies")
-def add_agency(request: Request, form: CheckedForm, session: SessionDep,
-               viewer: SignedIn) -> Response:
+def add_agency(
+    request: Request, form: CheckedForm, session: SessionDep, viewer: SignedIn
+) -> Response:
     v = _admin(viewer)
     values = flat(form)
-    errors = _save(request, session, AgencyCreate, nest(values),
-                   lambda d: agencies.admin_create_agency(session, v, d))
+    errors = _save(
+        request,
+        session,
+        AgencyCreate,
+        nest(values),
+        lambda d: agencies.admin_create_agency(session, v, d),
+    )
     if errors:
         return _agencies_page(request, session, v, values, errors, 422)
     return RedirectResponse("/admin/agencies?added=1", status_code=303)
 
 
-def _users_page(request: Request, session: Session, viewer: Viewer, values: dict[str, str],
-                errors: dict[str, str], status_code: int = 200) -> Response:
-    return render(request, "admin/users.html", {
-        "users": accounts.list_users(session, viewer),
-        "agencies": agencies.list_agencies(session, viewer),
-        "roles": [r.value for r in Role], "v": values, "errors": errors,
-    }, viewer=viewer, session=session, status_code=status_code)
+def _users_page(
+    request: Request,
+    session: Session,
+    viewer: Viewer,
+    values: dict[str, str],
+    errors: dict[str, str],
+    status_code: int = 200,
+) -> Response:
+    return render(
+        request,
+        "admin/users.html",
+        {
+            "users": accounts.list_users(session, viewer),
+            "agencies": agencies.list_agencies(session, viewer),
+            "roles": [r.value for r in Role],
+            "v": values,
+            "errors": errors,
+        },
+        viewer=viewer,
+        session=session,
+        status_code=status_code,
+    )
 
 
 @router.get("/users")
@@ -108,69 +151,117 @@ def users_page(request: Request, session: SessionDep, viewer: SignedIn) -> Respo
 
 
 @router.post("/users")
-def add_user(request: Request, form: CheckedForm, session: SessionDep,
-             viewer: SignedIn) -> Response:
+def add_user(
+    request: Request, form: CheckedForm, session: SessionDep, viewer: SignedIn
+) -> Response:
     v = _admin(viewer)
     values = flat(form)
-    errors = _save(request, session, UserCreate, nest(values),
-                   lambda d: accounts.admin_create_user(session, v, d))
+    errors = _save(
+        request,
+        session,
+        UserCreate,
+        nest(values),
+        lambda d: accounts.admin_create_user(session, v, d),
+    )
     if errors:
         values.pop("password", None)
         return _users_page(request, session, v, values, errors, 422)
     return RedirectResponse("/admin/users?added=1", status_code=303)
 
 
-def _vocab_page(request: Request, session: Session, viewer: Viewer, vocabulary: str,
-                values: dict[str, str], errors: dict[str, str],
-                status_code: int = 200) -> Response:
-    return render(request, "admin/vocabularies.html", {
-        "vocabularies": [(v, VOCABULARY_NAMES[v]) for v in VOCABULARIES],
-        "current": vocabulary, "terms": vocab.list_terms(session, viewer, vocabulary),
-        "v": values, "errors": errors,
-    }, viewer=viewer, session=session, status_code=status_code)
+def _vocab_page(
+    request: Request,
+    session: Session,
+    viewer: Viewer,
+    vocabulary: str,
+    values: dict[str, str],
+    errors: dict[str, str],
+    status_code: int = 200,
+) -> Response:
+    return render(
+        request,
+        "admin/vocabularies.html",
+        {
+            "vocabularies": [(v, VOCABULARY_NAMES[v]) for v in VOCABULARIES],
+            "current": vocabulary,
+            "terms": vocab.list_terms(session, viewer, vocabulary),
+            "v": values,
+            "errors": errors,
+        },
+        viewer=viewer,
+        session=session,
+        status_code=status_code,
+    )
 
 
 @router.post("/users/{user_id}")
-def change_user(request: Request, user_id: uuid.UUID, form: CheckedForm, session: SessionDep,
-                viewer: SignedIn) -> Response:
+def change_user(
+    request: Request, user_id: uuid.UUID, form: CheckedForm, session: SessionDep, viewer: SignedIn
+) -> Response:
     """Change a user's role, or lock / unlock the account."""
     v = _admin(viewer)
     values = {"role": str(form.get("role") or ""), "active": form.get("active") == "on"}
-    errors = _save(request, session, UserUpdate, values,
-                   lambda d: accounts.admin_update_user(session, v, user_id, d))
+    errors = _save(
+        request,
+        session,
+        UserUpdate,
+        values,
+        lambda d: accounts.admin_update_user(session, v, user_id, d),
+    )
     if errors:
         return _users_page(request, session, v, {}, errors, 422)
     return RedirectResponse("/admin/users?added=1", status_code=303)
 
 
-def _places_page(request: Request, session: Session, viewer: Viewer, kind: str,
-                 values: dict[str, str], errors: dict[str, str],
-                 status_code: int = 200) -> Response:
-    return render(request, "admin/places.html", {
-        "kind": kind, "places": places.list_places(session, viewer, kind, None, 5000, 0),
-        "countries": [c.code for c in agencies.list_countries(session) if c.member]
-        or [c.code for c in agencies.list_countries(session)],
-        "checkpoint_kinds": [k.value for k in CheckpointKind],
-        "impact_levels": [k.value for k in ImpactLevel], "v": values, "errors": errors,
-    }, viewer=viewer, session=session, status_code=status_code)
+def _places_page(
+    request: Request,
+    session: Session,
+    viewer: Viewer,
+    kind: str,
+    values: dict[str, str],
+    errors: dict[str, str],
+    status_code: int = 200,
+) -> Response:
+    return render(
+        request,
+        "admin/places.html",
+        {
+            "kind": kind,
+            "places": places.list_places(session, viewer, kind, None, 5000, 0),
+            "countries": [c.code for c in agencies.list_countries(session) if c.member]
+            or [c.code for c in agencies.list_countries(session)],
+            "checkpoint_kinds": [k.value for k in CheckpointKind],
+            "impact_levels": [k.value for k in ImpactLevel],
+            "v": values,
+            "errors": errors,
+        },
+        viewer=viewer,
+        session=session,
+        status_code=status_code,
+    )
 
 
 @router.get("/places")
-def places_page(request: Request, session: SessionDep, viewer: SignedIn,
-                kind: Annotated[str, Query(pattern="^(checkpoint|border_section)$")]
-                = "checkpoint") -> Response:
+def places_page(
+    request: Request,
+    session: SessionDep,
+    viewer: SignedIn,
+    kind: Annotated[str, Query(pattern="^(checkpoint|border_section)$")] = "checkpoint",
+) -> Response:
     return _places_page(request, session, _admin(viewer), kind, {}, {})
 
 
 @router.post("/places")
-def add_place(request: Request, form: CheckedForm, session: SessionDep,
-              viewer: SignedIn) -> Response:
+def add_place(
+    request: Request, form: CheckedForm, session: SessionDep, viewer: SignedIn
+) -> Response:
     """Add a checkpoint (border sections come with their geometry from the reference data)."""
     v = _admin(viewer)
     values = flat(form)
     data: dict[str, Any] = {**nest(values), "kind": "checkpoint"}
-    errors = _save(request, session, places.PlaceIn, data,
-                   lambda d: places.create_place(session, v, d))
+    errors = _save(
+        request, session, places.PlaceIn, data, lambda d: places.create_place(session, v, d)
+    )
     if errors:
         return _places_page(request, session, v, "checkpoint", values, errors, 422)
     return RedirectResponse("/admin/places?added=1", status_code=303)
@@ -178,22 +269,31 @@ def add_place(request: Request, form: CheckedForm, session: SessionDep,
 
 @router.get("/vocabularies")
 def vocabularies_page(
-    request: Request, session: SessionDep, viewer: SignedIn,
+    request: Request,
+    session: SessionDep,
+    viewer: SignedIn,
     v: Annotated[str, Query()] = VOCABULARIES[0],
 ) -> Response:
-    return _vocab_page(request, session, _admin(viewer),
-                       v if v in VOCABULARIES else VOCABULARIES[0], {}, {})
+    return _vocab_page(
+        request, session, _admin(viewer), v if v in VOCABULARIES else VOCABULARIES[0], {}, {}
+    )
 
 
 @router.post("/vocabularies/{vocabulary}")
-def add_term(request: Request, vocabulary: str, form: CheckedForm, session: SessionDep,
-             viewer: SignedIn) -> Response:
+def add_term(
+    request: Request, vocabulary: str, form: CheckedForm, session: SessionDep, viewer: SignedIn
+) -> Response:
     v = _admin(viewer)
     if vocabulary not in VOCABULARIES:
         vocabulary = VOCABULARIES[0]
     values = flat(form)
-    errors = _save(request, session, vocab.TermIn, nest(values),
-                   lambda d: vocab.add_term(session, v, vocabulary, d))
+    errors = _save(
+        request,
+        session,
+        vocab.TermIn,
+        nest(values),
+        lambda d: vocab.add_term(session, v, vocabulary, d),
+    )
     if errors:
         return _vocab_page(request, session, v, vocabulary, values, errors, 422)
     return RedirectResponse(f"/admin/vocabularies?v={vocabulary}&added=1", status_code=303)

@@ -22,13 +22,26 @@ PAGE = 50
 
 @router.get("/audit")
 def access_log(
-    request: Request, session: SessionDep, viewer: SignedIn,
+    request: Request,
+    session: SessionDep,
+    viewer: SignedIn,
     page: Annotated[int, Query(ge=1, le=100_000)] = 1,
 ) -> Response:
     v = require(viewer, Perm.audit_own)
     rows, total = accesses_to_owner(session, v.agency_id, limit=PAGE, offset=(page - 1) * PAGE)
     agencies = {a.id: a for a in list_agencies(session, v)}
-    return render(request, "audit.html", {
-        "rows": rows, "total": total, "page_no": page, "page_size": PAGE,
-        "agencies": agencies, "own": agencies.get(v.agency_id), "record_types": set(RESOURCES),
-    }, viewer=viewer, session=session)
+    return render(
+        request,
+        "audit.html",
+        {
+            "rows": rows,
+            "total": total,
+            "page_no": page,
+            "page_size": PAGE,
+            "agencies": agencies,
+            "own": agencies.get(v.agency_id),
+            "record_types": set(RESOURCES),
+        },
+        viewer=viewer,
+        session=session,
+    )

@@ -49,32 +49,50 @@ def index(viewer: MaybeViewer) -> Response:
 
 
 @router.get("/login")
-def login_page(request: Request, viewer: MaybeViewer,
-               next: Annotated[str | None, Query()] = None) -> Response:
+def login_page(
+    request: Request, viewer: MaybeViewer, next: Annotated[str | None, Query()] = None
+) -> Response:
     if viewer is not None:
         return RedirectResponse(safe_next(next, home_for(viewer)), status_code=303)
     expired = bool(request.session.pop(EXPIRED, False))
-    return render(request, "login.html", {"next": safe_next(next, ""), "error": None,
-                                          "username": "", "expired": expired})
+    return render(
+        request,
+        "login.html",
+        {"next": safe_next(next, ""), "error": None, "username": "", "expired": expired},
+    )
 
 
 @router.post("/login")
 def login_submit(
-    request: Request, form: CheckedForm, session: SessionDep, settings: SettingsDep,
-    username: Annotated[str, Form()] = "", password: Annotated[str, Form()] = "",
+    request: Request,
+    form: CheckedForm,
+    session: SessionDep,
+    settings: SettingsDep,
+    username: Annotated[str, Form()] = "",
+    password: Annotated[str, Form()] = "",
     next: Annotated[str, Form()] = "",
 ) -> Response:
     ip = request.client.host if request.client else ""
     try:
         with session.begin_nested():
-            token = accounts.login(session, username.strip(), password,
-                                   settings.token_ttl_hours, ip)
+            token = accounts.login(
+                session, username.strip(), password, settings.token_ttl_hours, ip
+            )
     except NotAuthenticated:
-        return render(request, "login.html", {
-            "next": safe_next(next, ""), "username": username, "expired": False,
-            "error": N_("Wrong username or password. Check both (and the keyboard layout) "
-                        "and try again."),
-        }, status_code=401)
+        return render(
+            request,
+            "login.html",
+            {
+                "next": safe_next(next, ""),
+                "username": username,
+                "expired": False,
+                "error": N_(
+                    "Wrong username or password. Check both (and the keyboard layout) "
+                    "and try again."
+                ),
+            },
+            status_code=401,
+        )
     user = accounts.user_for_token(session, token.access_token)
     start_session(request, token.access_token, user.locale if user else None)
     return RedirectResponse(safe_next(next, "/"), status_code=303)
@@ -96,8 +114,9 @@ def set_purpose(request: Request, form: CheckedForm) -> Response:
     else:
         request.session.pop(PURPOSE, None)
     target = form.get("next")
-    return RedirectResponse(safe_next(target if isinstance(target, str) else None, "/search"),
-                            status_code=303)
+    return RedirectResponse(
+        safe_next(target if isinstance(target, str) else None, "/search"), status_code=303
+    )
 
 
 @router.post("/lang")
@@ -106,5 +125,6 @@ def set_language(request: Request, form: CheckedForm) -> Response:
     if isinstance(lang, str) and lang in LOCALES:
         request.session[LANG] = lang
     target = form.get("next")
-    return RedirectResponse(safe_next(target if isinstance(target, str) else None, "/"),
-                            status_code=303)
+    return RedirectResponse(
+        safe_next(target if isinstance(target, str) else None, "/"), status_code=303
+    )

@@ -68,8 +68,9 @@ def payload(values: dict[str, str], hit_only: bool) -> dict[str, Any]:
     for inv in data.get("involvements", []):
         for extra in ("person_q", "person_label"):
             inv.pop(extra, None)
-    data["involvements"] = [i for i in data.get("involvements", [])
-                            if set(i) - {"role"}]  # a role alone is an untouched row
+    data["involvements"] = [
+        i for i in data.get("involvements", []) if set(i) - {"role"}
+    ]  # a role alone is an untouched row
     return data
 
 
@@ -101,22 +102,36 @@ def validate(
 
 def _options(session: Session, viewer: Viewer, locale: str) -> dict[str, Any]:
     def terms(vocabulary: str) -> list[tuple[str, str]]:
-        rows = [(x.code, getattr(x, f"name_{locale}") or x.name_en)
-                for x in list_terms(session, viewer, vocabulary) if x.active]
+        rows = [
+            (x.code, getattr(x, f"name_{locale}") or x.name_en)
+            for x in list_terms(session, viewer, vocabulary)
+            if x.active
+        ]
         return sorted(rows, key=lambda r: r[1].casefold())
 
     def places(kind: str) -> list[tuple[str, str]]:
         rows = list_places(session, viewer, kind, None, 5000, 0)
-        return sorted(((str(p.id), f"{getattr(p, f'name_{locale}') or p.name_en} "
-                        f"({'–'.join(c for c in (p.country, p.country2) if c)})") for p in rows),
-                      key=lambda r: r[1].casefold())
+        return sorted(
+            (
+                (
+                    str(p.id),
+                    f"{getattr(p, f'name_{locale}') or p.name_en} "
+                    f"({'–'.join(c for c in (p.country, p.country2) if c)})",
+                )
+                for p in rows
+            ),
+            key=lambda r: r[1].casefold(),
+        )
 
     return {
-        "categories": terms("threat_category"), "commodities": terms("commodity"),
-        "concealments": terms("concealment"), "detections": terms("detection"),
+        "categories": terms("threat_category"),
+        "commodities": terms("commodity"),
+        "concealments": terms("concealment"),
+        "detections": terms("detection"),
         "roles": terms("involvement_role"),
         "units": list(UNITS) + sorted(CURRENCIES),
-        "checkpoints": places("checkpoint"), "sections": places("border_section"),
+        "checkpoints": places("checkpoint"),
+        "sections": places("border_section"),
         "distributions": [d.value for d in Distribution],
         "handling_codes": [h.value for h in HandlingCode],
         "reliabilities": [r.value for r in SourceReliability],
@@ -125,8 +140,12 @@ def _options(session: Session, viewer: Viewer, locale: str) -> dict[str, Any]:
 
 
 def _form_page(
-    request: Request, session: Session, viewer: Viewer, values: dict[str, str],
-    errors: dict[str, str], status_code: int = 200,
+    request: Request,
+    session: Session,
+    viewer: Viewer,
+    values: dict[str, str],
+    errors: dict[str, str],
+    status_code: int = 200,
     groups: dict[str, list[dict[str, str]]] | None = None,
 ) -> Response:
     top, found = split_rows(values)
@@ -135,25 +154,44 @@ def _form_page(
         groups["seizures"] = [{}]
     if not groups["involvements"]:
         groups["involvements"] = [{}]
-    return render(request, "incidents/form.html", {
-        "v": top, "seizures": groups["seizures"], "involvements": groups["involvements"],
-        "errors": errors, "slug": slug, "hit_only": top.get("hit_only") == "on",
-        **_options(session, viewer, locale_of(request)),
-    }, viewer=viewer, session=session, status_code=status_code)
+    return render(
+        request,
+        "incidents/form.html",
+        {
+            "v": top,
+            "seizures": groups["seizures"],
+            "involvements": groups["involvements"],
+            "errors": errors,
+            "slug": slug,
+            "hit_only": top.get("hit_only") == "on",
+            **_options(session, viewer, locale_of(request)),
+        },
+        viewer=viewer,
+        session=session,
+        status_code=status_code,
+    )
 
 
 @router.get("/new")
 def new_incident(request: Request, session: SessionDep, viewer: SignedIn) -> Response:
     _writer(viewer)
     now = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M")
-    values = {"occurred_at": now, "distribution": "country", "handling_code": "H0",
-              "source_reliability": "X", "info_credibility": "4"}
+    values = {
+        "occurred_at": now,
+        "distribution": "country",
+        "handling_code": "H0",
+        "source_reliability": "X",
+        "info_credibility": "4",
+    }
     return _form_page(request, session, viewer, values, {})
 
 
 @router.post("/new")
 def create_incident(
-    request: Request, form: CheckedForm, session: SessionDep, viewer: SignedIn,
+    request: Request,
+    form: CheckedForm,
+    session: SessionDep,
+    viewer: SignedIn,
 ) -> Response:
     _writer(viewer)
     values = flat(form)
@@ -180,7 +218,10 @@ def create_incident(
 
 @router.post("/new/validate")
 def validate_incident(
-    request: Request, form: CheckedForm, session: SessionDep, viewer: SignedIn,
+    request: Request,
+    form: CheckedForm,
+    session: SessionDep,
+    viewer: SignedIn,
 ) -> Response:
     """Live validation: a summary, and each field's message swapped in place (htmx OOB)."""
     _writer(viewer)
@@ -188,25 +229,49 @@ def validate_incident(
     data = payload(values, form.get("hit_only") == "on")
     errors, _ = validate(session, viewer, data, locale_of(request), save=False)
     shown = {k for k in values if not k.endswith(("person_q", "person_label", "hit_only"))}
-    slots = sorted(shown | set(errors) | {f"{g}[{i}]" for g in ("seizures", "involvements")
-                                                for i in range(MAX_ROWS)
-                                                if any(k.startswith(f"{g}[{i}]") for k in values)})
-    return render(request, "incidents/validation.html", {
-        "errors": errors, "slots": slots, "slug": slug,
-    }, viewer=viewer, session=session)
+    slots = sorted(
+        shown
+        | set(errors)
+        | {
+            f"{g}[{i}]"
+            for g in ("seizures", "involvements")
+            for i in range(MAX_ROWS)
+            if any(k.startswith(f"{g}[{i}]") for k in values)
+        }
+    )
+    return render(
+        request,
+        "incidents/validation.html",
+        {
+            "errors": errors,
+            "slots": slots,
+            "slug": slug,
+        },
+        viewer=viewer,
+        session=session,
+    )
 
 
 @router.get("/new/persons")
 def person_options(
-    request: Request, session: SessionDep, viewer: SignedIn,
+    request: Request,
+    session: SessionDep,
+    viewer: SignedIn,
 ) -> Response:
     """Options for a person field: visible persons whose names match what was typed."""
     q = next((v for k, v in request.query_params.items() if k.endswith("person_q")), "").strip()
-    selected = next(
-        (v for k, v in request.query_params.items() if k.endswith("person_id")), "")
+    selected = next((v for k, v in request.query_params.items() if k.endswith("person_id")), "")
     items: list[dict[str, Any]] = []
     if len(q) >= 2:
         items = list_records(session, viewer, PERSONS, filters={}, q=q, limit=20).items
-    return render(request, "incidents/person_options.html", {
-        "items": items, "q": q, "selected": selected,
-    }, viewer=viewer, session=session)
+    return render(
+        request,
+        "incidents/person_options.html",
+        {
+            "items": items,
+            "q": q,
+            "selected": selected,
+        },
+        viewer=viewer,
+        session=session,
+    )

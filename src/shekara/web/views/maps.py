@@ -28,28 +28,44 @@ def day_start(d: date | None, *, end: bool = False) -> datetime | None:
 
 
 @router.get("")
-def map_page(request: Request, session: SessionDep, viewer: SignedIn,
-             settings: SettingsDep) -> Response:
+def map_page(
+    request: Request, session: SessionDep, viewer: SignedIn, settings: SettingsDep
+) -> Response:
     require(viewer, Perm.read)
     locale = locale_of(request)
 
     def terms(vocabulary: str) -> list[tuple[str, str]]:
-        rows = [(x.code, getattr(x, f"name_{locale}") or x.name_en)
-                for x in list_terms(session, viewer, vocabulary) if x.active]
+        rows = [
+            (x.code, getattr(x, f"name_{locale}") or x.name_en)
+            for x in list_terms(session, viewer, vocabulary)
+            if x.active
+        ]
         return sorted(rows, key=lambda r: r[1].casefold())
 
-    countries = [(c.code, getattr(c, f"name_{locale}") or c.name_en)
-                 for c in list_countries(session) if c.member]
-    return render(request, "map.html", {
-        "categories": terms("threat_category"), "commodities": terms("commodity"),
-        "countries": countries, "tile_url": settings.tile_url,
-        "category_names": dict(terms("threat_category")),
-    }, viewer=viewer, session=session)
+    countries = [
+        (c.code, getattr(c, f"name_{locale}") or c.name_en)
+        for c in list_countries(session)
+        if c.member
+    ]
+    return render(
+        request,
+        "map.html",
+        {
+            "categories": terms("threat_category"),
+            "commodities": terms("commodity"),
+            "countries": countries,
+            "tile_url": settings.tile_url,
+            "category_names": dict(terms("threat_category")),
+        },
+        viewer=viewer,
+        session=session,
+    )
 
 
 @router.get("/incidents.geojson")
 def map_incidents(
-    session: SessionDep, viewer: SignedIn,
+    session: SessionDep,
+    viewer: SignedIn,
     since: Annotated[date | None, Query()] = None,
     until: Annotated[date | None, Query(description="Last day included")] = None,
     category: Annotated[str | None, Query(max_length=60)] = None,
@@ -57,19 +73,34 @@ def map_incidents(
     country: Annotated[str | None, Query(max_length=2)] = None,
 ) -> Any:
     # JSONResponse serialises directly (no jsonable_encoder walk over thousands of features).
-    return JSONResponse(incidents_geojson(
-        session, viewer, since=day_start(since), until=day_start(until, end=True),
-        category=category or None, commodity=commodity or None, country=country or None))
+    return JSONResponse(
+        incidents_geojson(
+            session,
+            viewer,
+            since=day_start(since),
+            until=day_start(until, end=True),
+            category=category or None,
+            commodity=commodity or None,
+            country=country or None,
+        )
+    )
 
 
 @router.get("/places.geojson")
-def map_places(session: SessionDep, viewer: SignedIn,
-               kind: Annotated[str, Query(pattern="^(checkpoint|border_section)$")]) -> Any:
-    return JSONResponse(places_geojson(session, viewer, kind),
-                        headers={"Cache-Control": "private, max-age=300"})
+def map_places(
+    session: SessionDep,
+    viewer: SignedIn,
+    kind: Annotated[str, Query(pattern="^(checkpoint|border_section)$")],
+) -> Any:
+    return JSONResponse(
+        places_geojson(session, viewer, kind), headers={"Cache-Control": "private, max-age=300"}
+    )
 
 
 @router.get("/basemap.geojson")
 def basemap(viewer: SignedIn) -> Response:
-    return Response(basemap_bytes(), media_type="application/geo+json",
-                    headers={"Cache-Control": "private, max-age=86400"})
+    return Response(
+        basemap_bytes(),
+        media_type="application/geo+json",
+        headers={"Cache-Control": "private, max-age=86400"},
+    )

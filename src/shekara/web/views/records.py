@@ -52,7 +52,10 @@ def _filter_value(kind: type, raw: str) -> Any:
 
 @router.get("/{resource}")
 def list_page(
-    request: Request, resource: str, session: SessionDep, viewer: SignedIn,
+    request: Request,
+    resource: str,
+    session: SessionDep,
+    viewer: SignedIn,
     page: Annotated[int, Query(ge=1, le=10_000)] = 1,
 ) -> Response:
     spec = spec_for(resource)
@@ -68,24 +71,51 @@ def list_page(
             filters[name] = _filter_value(kind, raw)
         except (ValueError, ValidationError):
             errors.append(name)
-    result = list_records(session, viewer, spec, filters=filters, limit=PAGE,
-                          offset=(page - 1) * PAGE)
+    result = list_records(
+        session, viewer, spec, filters=filters, limit=PAGE, offset=(page - 1) * PAGE
+    )
     locale = locale_of(request)
-    return render(request, "records/list.html", {
-        "resource": resource, "title": RESOURCE_PLURAL[resource], "page": result,
-        "page_no": page, "page_size": PAGE, "title_field": TITLE_FIELD[resource],
-        "columns": [f for f in FIELDS[resource] if f.key in COLUMNS[resource]],
-        "filters": raw_filters, "filter_labels": FILTER_LABELS, "filter_errors": errors,
-        "filter_names": [n for n in ("category", "commodity", "since", "until", "owner_country",
-                                     "status", "kind", "country") if n in spec.filters],
-        "bad_filter": N_("Check this filter: %(name)s. Dates look like 2024-05-31."),
-        "filter_options": filter_options(session, viewer, resource, locale),
-    }, viewer=viewer, session=session)
+    return render(
+        request,
+        "records/list.html",
+        {
+            "resource": resource,
+            "title": RESOURCE_PLURAL[resource],
+            "page": result,
+            "page_no": page,
+            "page_size": PAGE,
+            "title_field": TITLE_FIELD[resource],
+            "columns": [f for f in FIELDS[resource] if f.key in COLUMNS[resource]],
+            "filters": raw_filters,
+            "filter_labels": FILTER_LABELS,
+            "filter_errors": errors,
+            "filter_names": [
+                n
+                for n in (
+                    "category",
+                    "commodity",
+                    "since",
+                    "until",
+                    "owner_country",
+                    "status",
+                    "kind",
+                    "country",
+                )
+                if n in spec.filters
+            ],
+            "bad_filter": N_("Check this filter: %(name)s. Dates look like 2024-05-31."),
+            "filter_options": filter_options(session, viewer, resource, locale),
+        },
+        viewer=viewer,
+        session=session,
+    )
 
 
 FILTER_VOCABULARIES: dict[tuple[str, str], str] = {
-    ("incidents", "category"): "threat_category", ("incidents", "commodity"): "commodity",
-    ("vehicles", "kind"): "vehicle_kind", ("sources", "kind"): "source_kind",
+    ("incidents", "category"): "threat_category",
+    ("incidents", "commodity"): "commodity",
+    ("vehicles", "kind"): "vehicle_kind",
+    ("sources", "kind"): "source_kind",
 }
 
 
@@ -96,11 +126,19 @@ def filter_options(
     out: dict[str, list[tuple[str, str]]] = {}
     for (res, name), vocabulary in FILTER_VOCABULARIES.items():
         if res == resource:
-            out[name] = sorted(((x.code, getattr(x, f"name_{locale}") or x.name_en)
-                                for x in list_terms(session, viewer, vocabulary) if x.active),
-                               key=lambda r: r[1].casefold())
-    countries = [(c.code, f"{c.code} – {getattr(c, f'name_{locale}') or c.name_en}")
-                 for c in list_countries(session) if c.member]
+            out[name] = sorted(
+                (
+                    (x.code, getattr(x, f"name_{locale}") or x.name_en)
+                    for x in list_terms(session, viewer, vocabulary)
+                    if x.active
+                ),
+                key=lambda r: r[1].casefold(),
+            )
+    countries = [
+        (c.code, f"{c.code} – {getattr(c, f'name_{locale}') or c.name_en}")
+        for c in list_countries(session)
+        if c.member
+    ]
     out["owner_country"] = countries
     if resource == "cases":
         out["status"] = [(c.value, c.value) for c in CaseStatus]
@@ -109,15 +147,22 @@ def filter_options(
 
 @router.get("/{resource}/{record_id}")
 def record_page(
-    request: Request, resource: str, record_id: uuid.UUID, session: SessionDep,
+    request: Request,
+    resource: str,
+    record_id: uuid.UUID,
+    session: SessionDep,
     viewer: SignedIn,
 ) -> Response:
     spec = spec_for(resource)
     record = get_record(session, viewer, spec, record_id)  # audited; NotFound when invisible
     if record.get("hit_only") and "sharing" not in record:
-        return render(request, "records/hit_notice.html", {"resource": resource,
-                                                           "record": record},
-                      viewer=viewer, session=session)
+        return render(
+            request,
+            "records/hit_notice.html",
+            {"resource": resource, "record": record},
+            viewer=viewer,
+            session=session,
+        )
     locale = locale_of(request)
     for key in ("place", "checkpoint"):  # reference places: their name in the user's language
         link = record.get(key)
@@ -126,8 +171,18 @@ def record_page(
             if place is not None:
                 link["label"] = place.name(locale)
     agencies = {str(a.id): a for a in list_agencies(session, viewer)}
-    return render(request, "records/detail.html", {
-        "resource": resource, "record": record, "fields": FIELDS[resource],
-        "links": LINKS.get(resource, ()), "title_field": TITLE_FIELD[resource],
-        "agencies": agencies, "plural": RESOURCE_PLURAL[resource],
-    }, viewer=viewer, session=session)
+    return render(
+        request,
+        "records/detail.html",
+        {
+            "resource": resource,
+            "record": record,
+            "fields": FIELDS[resource],
+            "links": LINKS.get(resource, ()),
+            "title_field": TITLE_FIELD[resource],
+            "agencies": agencies,
+            "plural": RESOURCE_PLURAL[resource],
+        },
+        viewer=viewer,
+        session=session,
+    )

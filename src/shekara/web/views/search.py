@@ -21,7 +21,9 @@ MIN_QUERY = 2
 
 @router.get("/search")
 def search_page(
-    request: Request, session: SessionDep, viewer: SignedIn,
+    request: Request,
+    session: SessionDep,
+    viewer: SignedIn,
     q: Annotated[str, Query(max_length=200)] = "",
     type: Annotated[str, Query(max_length=40)] = "",
 ) -> Response:
@@ -32,10 +34,14 @@ def search_page(
     if len(q) >= MIN_QUERY:
         result = search(session, viewer, q, types=types, limit=20)
     ctx = {
-        "q": q, "type": type if types else "", "result": result, "min_query": MIN_QUERY,
+        "q": q,
+        "type": type if types else "",
+        "result": result,
+        "min_query": MIN_QUERY,
         "types": [name for name, spec in RESOURCES.items() if spec.text_search is not None],
     }
     fragment = request.headers.get("hx-request") == "true" and request.headers.get(
-        "hx-target", "").endswith("results")
+        "hx-target", ""
+    ).endswith("results")
     template = "search_results.html" if fragment else "search.html"
     return render(request, template, ctx, viewer=viewer, session=session)
