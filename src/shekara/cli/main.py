@@ -237,21 +237,37 @@ def audit_verify() -> None:
     )
 
 
+SUB_APPS = {"shekara.cli.screening_cmds": "screen", "shekara.cli.tracking_cmds": "tracking"}
+
+
+def _optional(module_name: str) -> object | None:
+    """Import an area's CLI module; None only when that module itself is absent."""
+    import importlib
+
+    try:
+        return importlib.import_module(module_name)
+    except ModuleNotFoundError as e:
+        if not (e.name and module_name.startswith(e.name)):
+            raise
+        return None
+
+
 def _register_optional() -> None:
-    """Commands built in other packages: demo, import/export."""
-    try:
-        from shekara.cli.demo_cmds import demo_cmd
-
-        app.command("demo")(demo_cmd)
-    except ImportError:
-        pass
-    try:
-        from shekara.cli.io_cmds import export_cmd, import_cmd
-
-        app.command("import")(import_cmd)
-        app.command("export")(export_cmd)
-    except ImportError:
-        pass
+    """Commands built in other packages: demo, import/export, screening, tracking."""
+    demo = _optional("shekara.cli.demo_cmds")
+    if demo is not None:
+        app.command("demo")(demo.demo_cmd)  # type: ignore[attr-defined]
+    io = _optional("shekara.cli.io_cmds")
+    if io is not None:
+        app.command("import")(io.import_cmd)  # type: ignore[attr-defined]
+        app.command("export")(io.export_cmd)  # type: ignore[attr-defined]
+    for module_name, name in SUB_APPS.items():
+        module = _optional(module_name)
+        if module is None:
+            continue
+        app.add_typer(module.app, name=name)  # type: ignore[attr-defined]
+        for cmd_name, fn in getattr(module, "TOP_LEVEL", {}).items():
+            app.command(cmd_name)(fn)
 
 
 _register_optional()
