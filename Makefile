@@ -23,6 +23,7 @@ demo: install assets
 test: install assets
 	sh scripts/install_browser.sh
 	$(MAKE) lint
+	$(MAKE) typecheck
 	$(MAKE) test-sqlite
 	@$(PY) scripts/pg_available.py; rc=$$?; \
 	if [ $$rc -eq 0 ]; then $(MAKE) test-postgres; \
