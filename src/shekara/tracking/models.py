@@ -30,7 +30,10 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
-import shekara.db.models  # noqa: F401 - the tables these reference (agencies, users, places…)
+import shekara.accounts.models  # noqa: F401 - the tables referenced below: users,
+import shekara.agencies.models  # noqa: F401 - agencies,
+import shekara.places.models  # noqa: F401 - places,
+import shekara.vehicles.models  # noqa: F401 - vehicles
 from shekara.db.base import Base, UTCDateTime, str_enum, utcnow
 from shekara.policy.models import SharedRecord
 from shekara.tracking.constants import AlertKind, AlertStatus, DeviceKind, Severity, TripStatus
