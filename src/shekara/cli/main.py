@@ -76,8 +76,8 @@ def db_check() -> None:
 def init(
     members: Annotated[str, typer.Option(help="Member countries, comma-separated ISO codes")] = "",
 ) -> None:
-    """Create or upgrade the database and load countries and vocabularies (idempotent)."""
-    from shekara.vocab.seed import seed_countries, seed_vocabularies
+    """Create or upgrade the database; load countries, vocabularies and places (idempotent)."""
+    from shekara.demo import load_reference
 
     db_upgrade("head")
     settings = load_settings()
@@ -87,9 +87,11 @@ def init(
         if c.strip()
     ]
     with cli_session() as s:
-        n_c = seed_countries(s, codes)
-        n_v = seed_vocabularies(s)
-    console.print(f"loaded {n_c} countries, {n_v} vocabulary terms; members: {codes or 'none'}")
+        n = load_reference(s, codes)
+    console.print(
+        f"loaded {n['countries']} countries, {n['vocab_terms']} vocabulary terms, "
+        f"{n['places']} places; members: {codes or 'none'}"
+    )
 
 
 @app.command()
