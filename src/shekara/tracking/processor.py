@@ -369,7 +369,7 @@ class BatchResult:
 
 
 def evaluate_fixes(
-    session: Session,
+    session: Session | None,
     world: RuleWorld,
     fixes: Sequence[Fix],
     *,
@@ -388,7 +388,7 @@ def evaluate_fixes(
     cache = states if states is not None else {}
     missing = [d for d in by_device if d not in cache]
     if missing:
-        loaded = load_states(session, missing)
+        loaded = load_states(session, missing) if session is not None else {}
         for d in missing:
             cache[d] = loaded.get(d, DeviceState())
     events: list[tuple[str, AlertEvent]] = []
@@ -571,11 +571,18 @@ class RuleProcessor:
         """Evaluate in memory (a read transaction), then write states and alerts in a short
         write transaction: on SQLite the fix writer waits for the lock only that long."""
         result = BatchResult()
-        with session_scope(self.factory) as s:
+        with session_scope(self.factory) as s:  # reads only, then the lock is released
             world = self.world.get(s)
-            events, changed = evaluate_fixes(
-                s, world, fixes, now=now, config=self.config, states=self.states
+            missing = list(
+                {f.device_id for f in fixes if f.device_id in world.contexts} - set(self.states)
             )
+            if missing:
+                loaded = load_states(s, missing)
+                for d in missing:
+                    self.states[d] = loaded.get(d, DeviceState())
+        events, changed = evaluate_fixes(  # in memory, no transaction open
+            None, world, fixes, now=now, config=self.config, states=self.states
+        )
         with session_scope(self.factory) as s:
             claim_writer(s)
             save_states(s, changed)
