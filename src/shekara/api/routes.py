@@ -20,10 +20,10 @@ from shekara.audit import service as audit
 from shekara.cases import service as cases
 from shekara.cases.schemas import CasePublic, Handover, StatusChange
 from shekara.errors import NotAuthenticated
-from shekara.incidents.models import Incident
+from shekara.incidents import geo as incidents_geo
+from shekara.incidents.geo import MAX_FEATURES
 from shekara.places import service as places
 from shekara.places.service import PlaceIn, PlacePublic
-from shekara.policy.sharing import visible
 from shekara.records.service import require
 from shekara.search.service import SearchResult, search
 from shekara.stats.service import Summary, summary
@@ -217,49 +217,20 @@ def incidents_geojson(
     since: datetime | None = None,
     until: datetime | None = None,
     category: str | None = None,
-    limit: Annotated[int, Query(ge=1, le=20000)] = 5000,
+    commodity: str | None = None,
+    country: Annotated[str | None, Query(description="Owner country")] = None,
+    limit: Annotated[int, Query(ge=1, le=MAX_FEATURES)] = MAX_FEATURES,
 ) -> Any:
-    v = require(viewer, Perm.read)
-    conds = [visible(v, Incident), Incident.lat.isnot(None)]
-    if since:
-        conds.append(Incident.occurred_at >= since)
-    if until:
-        conds.append(Incident.occurred_at < until)
-    if category:
-        conds.append(Incident.category == category)
-    rows = (
-        session.execute(
-            select(Incident).where(*conds).order_by(Incident.occurred_at.desc()).limit(limit)
-        )
-        .scalars()
-        .all()
-    )
-    audit.record(
+    return incidents_geo.incidents_geojson(
         session,
-        v,
-        "list",
-        "incidents",
-        query={"since": since, "until": until, "category": category, "geojson": True},
-        result_ids=[r.id for r in rows],
-        owners=[r.owner_agency_id for r in rows],
+        viewer,
+        since=since,
+        until=until,
+        category=category,
+        commodity=commodity,
+        country=country,
+        limit=limit,
     )
-    return {
-        "type": "FeatureCollection",
-        "features": [
-            {
-                "type": "Feature",
-                "id": str(r.id),
-                "geometry": {"type": "Point", "coordinates": [r.lon, r.lat]},
-                "properties": {
-                    "category": r.category,
-                    "occurred_at": r.occurred_at.isoformat(),
-                    "summary": r.summary,
-                    "owner_country": r.owner_country,
-                },
-            }
-            for r in rows
-        ],
-    }
 
 
 stats_router = APIRouter(prefix="/stats", tags=["Statistics"])

@@ -11,10 +11,11 @@ from fastapi.responses import JSONResponse, Response
 from shekara.accounts.constants import Perm
 from shekara.agencies.service import list_countries
 from shekara.api.deps import SessionDep, SettingsDep
+from shekara.incidents.geo import incidents_geojson
 from shekara.places.service import geojson as places_geojson
 from shekara.records.service import require
 from shekara.vocab.admin import list_terms
-from shekara.web.geo import basemap_bytes, incidents_geojson
+from shekara.web.geo import basemap_bytes
 from shekara.web.rendering import render
 from shekara.web.security import SignedIn, locale_of
 
