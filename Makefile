@@ -18,7 +18,11 @@ assets: install
 	@if [ -f package.json ]; then $(PY) -m shekara.web.assets; fi
 
 demo: install assets
-	$(VENV)/bin/shekara demo
+	$(VENV)/bin/shekara demo --no-serve
+	@echo "starting a small tracking simulation in the background (log: var/simulate.log)"
+	@($(VENV)/bin/shekara simulate --trucks 6 --seals 3 --patrols 2 --uavs 1 --duration 600 \
+		> var/simulate.log 2>&1 &)
+	$(VENV)/bin/shekara serve
 
 test: install assets
 	sh scripts/install_browser.sh
