@@ -20,7 +20,7 @@ assets: install
 demo: install assets
 	$(VENV)/bin/shekara demo --no-serve
 	@echo "starting a small tracking simulation in the background (log: var/simulate.log)"
-	@($(VENV)/bin/shekara simulate --trucks 6 --seals 3 --patrols 2 --uavs 1 --duration 600 \
+	@($(VENV)/bin/shekara simulate --trucks 6 --seals 3 --patrols 2 --uavs 1 --duration 600 --agency KZ-PS-KNB \
 		> var/simulate.log 2>&1 &)
 	$(VENV)/bin/shekara serve
 
