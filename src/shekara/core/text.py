@@ -1,9 +1,5 @@
-"""Script-independent normalisation for search keys.
-
-A deliberately simple fold (Cyrillic, Kazakh and Latin to one lowercase Latin skeleton) so that a
-name typed in any script finds the record. Full cross-script screening, with the real
-transliteration standards, lives in :mod:`shekara.screening`.
-"""
+"""Script-independent keys for search: each word folded to the screening skeleton, so that a
+name typed in any script (Нұрғалиев, Нургалиев, NURGALIEV, Nurgaliyev) finds the record."""
 
 from __future__ import annotations
 
@@ -11,90 +7,18 @@ import re
 import unicodedata
 from functools import lru_cache
 
-_CYR = {
-    "а": "a",
-    "ә": "a",
-    "б": "b",
-    "в": "v",
-    "г": "g",
-    "ғ": "g",
-    "д": "d",
-    "е": "e",
-    "ё": "e",
-    "ж": "zh",
-    "з": "z",
-    "и": "i",
-    "й": "i",
-    "і": "i",
-    "к": "k",
-    "қ": "k",
-    "л": "l",
-    "м": "m",
-    "н": "n",
-    "ң": "n",
-    "о": "o",
-    "ө": "o",
-    "п": "p",
-    "р": "r",
-    "с": "s",
-    "т": "t",
-    "у": "u",
-    "ұ": "u",
-    "ү": "u",
-    "ў": "u",
-    "ф": "f",
-    "х": "kh",
-    "һ": "h",
-    "ц": "ts",
-    "ч": "ch",
-    "ш": "sh",
-    "щ": "shch",
-    "ъ": "",
-    "ы": "y",
-    "ь": "",
-    "э": "e",
-    "ю": "iu",
-    "я": "ia",
-    "ҳ": "h",
-    "ҷ": "j",
-    "ӣ": "i",
-    "ӯ": "u",
-    "қ̆": "k",
-}
-_LATIN_FOLDS = (
-    ("shch", "sh"),
-    ("kh", "h"),
-    ("zh", "j"),
-    ("ts", "c"),
-    ("ch", "c"),
-    ("sh", "s"),
-    ("iu", "u"),
-    ("yu", "u"),
-    ("ia", "a"),
-    ("ya", "a"),
-    ("ye", "e"),
-    ("yo", "o"),
-    ("y", "i"),
-    ("j", "i"),
-    ("x", "ks"),
-    ("w", "v"),
-    ("q", "k"),
-)
-_NON_WORD = re.compile(r"[^a-z0-9 ]+")
-_DOUBLE = re.compile(r"(.)\1+")
+from shekara.screening.translit import skeleton
+
+_NON_WORD = re.compile(r"[^a-z0-9]+")
 
 
 @lru_cache(maxsize=65536)
 def fold_token(token: str) -> str:
-    """Fold one word of any script to its Latin skeleton (lowercase, no doubles)."""
-    t = token.casefold()
-    out = "".join(_CYR.get(ch, ch) for ch in t)
-    out = unicodedata.normalize("NFKD", out)
-    out = "".join(ch for ch in out if not unicodedata.combining(ch))
-    for a, b in _LATIN_FOLDS:
-        out = out.replace(a, b)
-    out = _NON_WORD.sub("", out)
-    return _DOUBLE.sub(r"\1", out)
+    """One word of any script as its script-independent skeleton (see screening.translit)."""
+    key = skeleton(token)
+    if key:
+        return key
+    return _NON_WORD.sub("", unicodedata.normalize("NFKD", token.casefold()))
 
 
 def name_tokens(text: str) -> list[str]:
