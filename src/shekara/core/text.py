@@ -7,6 +7,7 @@ import re
 import unicodedata
 from functools import lru_cache
 
+from shekara.screening.identifiers import document_match_key
 from shekara.screening.translit import skeleton
 
 _NON_WORD = re.compile(r"[^a-z0-9]+")
@@ -30,29 +31,7 @@ def search_key(text: str) -> str:
     return " ".join(sorted(name_tokens(text)))
 
 
-_LOOKALIKE = str.maketrans(
-    {
-        "А": "A",
-        "В": "B",
-        "Е": "E",
-        "К": "K",
-        "М": "M",
-        "Н": "H",
-        "О": "0",
-        "O": "0",
-        "Р": "P",
-        "С": "C",
-        "Т": "T",
-        "У": "Y",
-        "Х": "X",
-        "І": "1",
-        "I": "1",
-        "Ё": "E",
-    }
-)
-
-
 def identifier_key(value: str) -> str:
-    """Key for document numbers, plates and phones: upper case, look-alikes folded, no spaces."""
-    up = value.upper().translate(_LOOKALIKE)
-    return "".join(ch for ch in up if ch.isalnum())
+    """Key for document numbers, plates and phones: the screening match key, letters and digits
+    only (Cyrillic/Latin look-alikes and O/0, I/1 folded; spaces and punctuation dropped)."""
+    return "".join(ch for ch in document_match_key(value) if ch.isalnum())
