@@ -147,16 +147,24 @@ def screen_manifest(
     *,
     lang: str = "en",
     progress: Progress | None = None,
+    rows: list[dict[str, str]] | None = None,
+    first: int = 1,
 ) -> ManifestOut:
-    """Screen every row; one audit entry for the manifest."""
+    """Screen every row; one audit entry for the manifest.
+
+    ``rows`` (from :func:`parse_manifest`, ``data`` then unused) screens one part of a manifest,
+    numbered from ``first``, with one audit entry for that part: the console screens a long
+    manifest part by part, each in its own short transaction, so that no transaction holds the
+    database (SQLite's single writer) for the whole list.
+    """
     v = require(viewer, Perm.read)
     start = time.perf_counter()
-    rows = parse_manifest(data, filename)
+    rows = parse_manifest(data, filename) if rows is None else rows
     service.ensure_current(session)
     cfg = service.get_config(session)
     results: list[ManifestRow] = []
     all_hits: list[Hit] = []
-    for i, row in enumerate(rows, start=1):
+    for i, row in enumerate(rows, start=first):
         try:
             q = row_input(row)
         except AppError as e:
@@ -177,7 +185,7 @@ def screen_manifest(
         v,
         "screen",
         "manifest",
-        query={"file": filename, "rows": len(rows)},
+        query={"file": filename, "rows": len(rows), **({"first": first} if first > 1 else {})},
         result_ids=[h.id for h in all_hits],
         owners=[h.owner_agency.id for h in all_hits],
     )
