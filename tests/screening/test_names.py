@@ -48,6 +48,21 @@ def roles(full: str) -> list[tuple[str, str]]:
          [("Иванова", "surname"), ("Анна", "given"), ("Сергеевна", "patronymic")]),
         ("Жапар уулу Садыр", [("Жапар уулу", "patronymic"), ("Садыр", "unknown")]),
         ("Айгерим Серікқызы", [("Айгерим", "given"), ("Серікқызы", "surname")]),
+        # surnames formed like patronymics (names.md, decree 2923), written as surnames
+        ("Тоқтарұлы Арман Серікұлы",
+         [("Тоқтарұлы", "surname"), ("Арман", "given"), ("Серікұлы", "patronymic")]),
+        ("TOKTARULY ARMAN SERIKULY",
+         [("TOKTARULY", "surname"), ("ARMAN", "given"), ("SERIKULY", "patronymic")]),
+        ("TOKTARULY<<ARMAN", [("TOKTARULY", "surname"), ("ARMAN", "given")]),
+        ("Тоқтарұлы, Арман", [("Тоқтарұлы", "surname"), ("Арман", "given")]),
+        ("Тоқтарұлы Арман Маратович",
+         [("Тоқтарұлы", "surname"), ("Арман", "given"), ("Маратович", "patronymic")]),
+        ("Тоқтарұлы Арман Марат ұлы",
+         [("Тоқтарұлы", "surname"), ("Арман", "given"), ("Марат ұлы", "patronymic")]),
+        ("Арман Серікұлы Тоқтарұлы",
+         [("Арман", "given"), ("Серікұлы", "patronymic"), ("Тоқтарұлы", "surname")]),
+        ("Сейітқызы Әйгерім Маратқызы",
+         [("Сейітқызы", "surname"), ("Әйгерім", "given"), ("Маратқызы", "patronymic")]),
     ],
 )  # fmt: skip
 def test_parse_name(full: str, expected: list[tuple[str, str]]) -> None:
@@ -176,3 +191,13 @@ def test_index_keys_find_the_same_person(a: str, b: str) -> None:
 def test_index_keys_leave_out_patronymic_and_initials() -> None:
     assert index_keys("Нургалиев Е. М.") == {"nurgalev", "nurgali"}
     assert "marat" not in index_keys("Нургалиев Ерлан Маратович")
+
+
+def test_uly_surname_scores_as_surname_not_as_patronymic() -> None:
+    """Тоқтарұлы as a surname must meet TOKTARULY from the passport, not be set aside."""
+    from shekara.screening.scoring import score_name
+
+    same = score_name("Тоқтарұлы Арман Серікұлы", "TOKTARULY<<ARMAN")
+    assert same.value >= 0.9
+    other = score_name("Тоқтарұлы Арман Серікұлы", "Жумабаев Арман Серікұлы")
+    assert other.value < 0.8

@@ -299,10 +299,12 @@ def parse_name(full_name: str) -> ParsedName:
             parts.append(NamePart(joined, patronymic_key(joined), "patronymic"))
             i += 2
             continue
-        if _is_patronymic_word(word) and len(words) > 1:
-            parts.append(NamePart(word, patronymic_key(word), "patronymic"))
-        elif word in surname_words:
+        if word in surname_words:
+            # written in the surname position (MRZ "TOKTARULY<<ARMAN", "Тоқтарұлы, Арман"):
+            # a surname, even when formed like a patronymic (Kazakhstan decree 2923)
             parts.append(NamePart(word, skeleton_word(word), "surname"))
+        elif _is_patronymic_word(word) and len(words) > 1:
+            parts.append(NamePart(word, patronymic_key(word), "patronymic"))
         else:
             parts.append(NamePart(word, skeleton_word(word), "unknown"))
         i += 1
@@ -314,16 +316,53 @@ def parse_name(full_name: str) -> ParsedName:
         parts[k] = NamePart(parts[k].text, parts[k].key, "patronymic")
     core = [p for p in parts if p.role != "patronymic"]
     patronymics = [p for p in parts if p.role == "patronymic"]
-    if len(core) == 1 and len(patronymics) == 1 and " " not in patronymics[0].text:
-        # "Ерлан Нұрғалиұлы": the father's name with ұлы/қызы serves as the surname
-        # (Kazakhstan decree 2923), not as an extra patronymic
-        p = patronymics[0]
+    surname_like = _surname_formed_like_patronymic(parts, core, patronymics, surname_words)
+    if surname_like is not None:
+        # "Ерлан Нұрғалиұлы", "Тоқтарұлы Арман Серікұлы": the father's name with ұлы/қызы
+        # serves as the surname (Kazakhstan decree 2923), not as an extra patronymic
+        p = surname_like
         parts = [NamePart(p.text, skeleton_word(p.text), "surname") if x is p else x for x in parts]
     if not surname_words:
         parts = _guess_roles(parts)
     else:
         parts = [p if p.role != "unknown" else NamePart(p.text, p.key, "given") for p in parts]
     return ParsedName(full_name, tuple(p for p in parts if p.key))
+
+
+def _surname_formed_like_patronymic(
+    parts: list[NamePart],
+    core: list[NamePart],
+    patronymics: list[NamePart],
+    surname_words: list[str],
+) -> NamePart | None:
+    """The attached -ұлы/-қызы word (Тоқтарұлы, TOKTARULY) that is the surname, if any.
+
+    Kazakhstan's decree 2923 lets a citizen take the father's name with ұлы/қызы as the
+    surname (Нұрғалиұлы). Such a word is the surname when the name has no other surname
+    candidate: it is the only part besides the given name (Ерлан Нұрғалиұлы), or there are
+    two patronymic-like words, and then the surname is the Turkic attached one when the other
+    is a Russian-form patronymic (Тоқтарұлы Арман Маратович), else the first word when it
+    leads the name (surname-first order of Kazakh documents: Тоқтарұлы Арман Серікұлы),
+    else the last (given-first order: Арман Серікұлы Тоқтарұлы).
+    A detached "Марат ұлы" is always a patronymic.
+    """
+    if surname_words and any(p.role == "surname" for p in parts):
+        return None
+    attached = [p for p in patronymics if " " not in p.text]
+    if not attached:
+        return None
+    if len(core) == 1 and len(patronymics) == 1:
+        return attached[0]
+    if len(patronymics) < 2 or any(p.role == "surname" for p in core):
+        return None
+    turkic = [p for p in attached if p.text.lower().endswith(_ATTACHED_PATRONYMIC)]
+    if not turkic:
+        return None
+    if len(turkic) < len(patronymics):  # the other one is Russian-form or detached
+        return turkic[0]
+    if parts[0] in turkic:
+        return parts[0]
+    return turkic[-1] if parts[-1] is turkic[-1] else None
 
 
 def _guess_roles(parts: list[NamePart]) -> list[NamePart]:
