@@ -253,6 +253,8 @@ def _seed(session: Session) -> dict[str, str]:
             ),
         )
         ids.setdefault("incident", str(rec["id"]))
+        if cat == "weapons":
+            ids["weapons"] = str(rec["id"])
     secret = create_record(
         session,
         kz,
@@ -448,6 +450,40 @@ def test_record_an_incident_with_live_validation(page: Any) -> None:
     text = page.inner_text("main")
     assert "Opium in a thermos" in text and "Нұрғалиев Ерлан Серікұлы" in text
     assert "2.5" in text
+
+
+def test_edit_an_incident_and_a_foreign_user_cannot(page: Any, server: Seeded) -> None:
+    rid = server.ids["weapons"]
+    sign_in(page, "kz-officer")
+    page.goto(f"/records/incidents/{rid}")
+    page.click("a:has-text('Edit')")
+    page.wait_for_url(re.compile(rf".*/incidents/{rid}/edit$"))
+    assert page.input_value("#f-summary") == "Pistol and cartridges in luggage"
+    assert page.input_value("#f-seizures-0-quantity") == "1"
+    page.fill("#f-summary", "")
+    page.wait_for_selector("#err-summary:has-text('Fill this in.')")
+    page.fill("#f-summary", "Pistol, cartridges and a silencer in luggage")
+    page.fill("#f-seizures-0-quantity", "3")
+    page.select_option("#f-handling_code", "H2")
+    page.wait_for_selector("#live-errors .ok")
+    shot(page, "incident-edit")
+    page.click("button[value=save]")
+    page.wait_for_url(re.compile(rf".*/records/incidents/{rid}$"))
+    text = page.inner_text("main")
+    assert "Pistol, cartridges and a silencer in luggage" in text and "H2" in text
+    assert "Нұрғалиев Ерлан Серікұлы" in text  # the involved person was kept
+    # a user of another agency sees the incident (shared with all) but no Edit, and is refused
+    sign_in(page, "ru-officer")
+    page.goto(f"/records/incidents/{rid}")
+    assert "silencer" in page.inner_text("h1")
+    assert page.locator("a:has-text('Edit')").count() == 0
+    response = page.goto(f"/incidents/{rid}/edit")
+    assert response is not None and response.status == 403
+    # and the incident it may not see stays invisible, on the edit page too
+    response = page.goto(f"/incidents/{server.ids['secret']}/edit")
+    assert response is not None and response.status == 404
+    assert SECRET not in page.content()
+    assert page.inner_text("h1") == "Not available"
 
 
 def test_filter_the_map(page: Any) -> None:

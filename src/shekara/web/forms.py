@@ -34,11 +34,7 @@ def _split(path: str) -> list[str | int]:
 
 def flat(form: FormData) -> dict[str, str]:
     """The posted values as typed (for re-displaying the form)."""
-    return {
-        k: v
-        for k, v in form.multi_items()
-        if isinstance(v, str) and k not in CONTROL_FIELDS and k.split("[")[0] not in LIST_FIELDS
-    }
+    return {k: v for k, v in form.multi_items() if isinstance(v, str) and k not in CONTROL_FIELDS}
 
 
 def nest(values: dict[str, str]) -> dict[str, Any]:
@@ -119,8 +115,40 @@ FIELD_LABELS: dict[str, str] = {
     "password": N_("Initial password"),
     "locale": N_("Language"),
     "quantity_kind": N_("Measured as"),
+    "partner_agencies": N_("Partner agencies"),
+    "names": N_("Names"),
+    "full_name": N_("Name"),
+    "sex": N_("Sex"),
+    "birth_year": N_("Year of birth"),
+    "birth_month": N_("Month of birth"),
+    "birth_day": N_("Day of birth"),
+    "birth_place": N_("Place of birth"),
+    "nationalities": N_("Nationalities"),
+    "notes": N_("Notes"),
+    "plate": N_("Plate"),
+    "vin": N_("VIN"),
+    "make": N_("Make"),
+    "model": N_("Model"),
+    "colour": N_("Colour"),
+    "tracker_id": N_("Tracker"),
+    "seal_id": N_("Seal"),
+    "number": N_("Number"),
+    "issuing_country": N_("Issuing country"),
+    "issued_on": N_("Issued on"),
+    "expires_on": N_("Expires on"),
+    "origin_country": N_("From (country)"),
+    "destination_country": N_("To (country)"),
+    "transit_countries": N_("Through"),
+    "status": N_("Status"),
+    "to_agency": N_("New owner agency"),
+    "geometry": N_("Geometry (GeoJSON)"),
+    "impact_level": N_("Impact level"),
 }
-GROUP_LABELS: dict[str, str] = {"seizures": N_("Seizure %(n)s"), "involvements": N_("Person %(n)s")}
+GROUP_LABELS: dict[str, str] = {
+    "seizures": N_("Seizure %(n)s"),
+    "involvements": N_("Person %(n)s"),
+    "names": N_("Name %(n)s"),
+}
 
 
 def field_label(path: str, t: Translator) -> str:

@@ -4,14 +4,29 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from shekara.web.views import admin, audit, auth, dashboard, incidents, maps, records, search
+from shekara.web.views import (
+    admin,
+    audit,
+    auth,
+    dashboard,
+    editing,
+    incidents,
+    maps,
+    records,
+    screening,
+    search,
+    tracking,
+)
 
 ROUTERS: tuple[APIRouter, ...] = (
     auth.router,
     search.router,
+    screening.router,
     incidents.router,
+    editing.router,  # before records: /records/<resource>/new is not a record id
     records.router,
     maps.router,
+    tracking.router,
     dashboard.router,
     audit.router,
     admin.router,

@@ -11,6 +11,7 @@ from fastapi.responses import Response
 from pydantic import TypeAdapter, ValidationError
 from sqlalchemy.orm import Session
 
+from shekara.accounts.constants import Perm
 from shekara.agencies.service import list_agencies, list_countries
 from shekara.api.deps import SessionDep
 from shekara.cases.constants import CaseStatus
@@ -21,6 +22,7 @@ from shekara.records.registry import RESOURCES
 from shekara.records.service import get_record, list_records
 from shekara.records.spec import ResourceSpec
 from shekara.vocab.admin import list_terms
+from shekara.web.editing import CREATABLE, EDITABLE, NEW_TITLES
 from shekara.web.i18n import N_
 from shekara.web.presenters import (
     COLUMNS,
@@ -105,6 +107,10 @@ def list_page(
             ],
             "bad_filter": N_("Check this filter: %(name)s. Dates look like 2024-05-31."),
             "filter_options": filter_options(session, viewer, resource, locale),
+            "new_url": f"/records/{resource}/new"
+            if resource in CREATABLE and viewer.can(Perm.write)
+            else ("/incidents/new" if resource == "incidents" and viewer.can(Perm.write) else ""),
+            "new_label": NEW_TITLES.get(resource, N_("New incident")),
         },
         viewer=viewer,
         session=session,
@@ -145,6 +151,15 @@ def filter_options(
     return out
 
 
+def edit_url(resource: str, record_id: uuid.UUID) -> str:
+    """Where the owner edits the record ("" when the console has no form for it)."""
+    if resource == "incidents":
+        return f"/incidents/{record_id}/edit"
+    if resource in EDITABLE:
+        return f"/records/{resource}/{record_id}/edit"
+    return ""
+
+
 @router.get("/{resource}/{record_id}")
 def record_page(
     request: Request,
@@ -182,6 +197,7 @@ def record_page(
             "title_field": TITLE_FIELD[resource],
             "agencies": agencies,
             "plural": RESOURCE_PLURAL[resource],
+            "edit_url": edit_url(resource, record_id),
         },
         viewer=viewer,
         session=session,
