@@ -191,10 +191,12 @@ def nav_items(viewer: Viewer | None) -> list[tuple[str, str]]:
     items: list[tuple[str, str]] = []
     if viewer.can(Perm.read):
         items += [("/search", N_("Search")), ("/records/incidents", N_("Incidents"))]
+        items.append(("/screening", N_("Screening")))
     if viewer.can(Perm.write):
         items.append(("/incidents/new", N_("New incident")))
     if viewer.can(Perm.read):
-        items += [("/map", N_("Map")), ("/dashboard", N_("Dashboard"))]
+        items += [("/map", N_("Map")), ("/tracking", N_("Live map"))]
+        items.append(("/dashboard", N_("Dashboard")))
     if viewer.can(Perm.audit_own):
         items.append(("/audit", N_("Access log")))
     if viewer.can(Perm.admin):
