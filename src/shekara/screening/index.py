@@ -35,6 +35,7 @@ import time
 import uuid
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass
 from functools import lru_cache
 from itertools import combinations
 from typing import Any
@@ -52,7 +53,7 @@ from shekara.screening.models import (
     ScreeningKey,
     ScreeningState,
 )
-from shekara.screening.names import index_keys, parse_name
+from shekara.screening.names import common_name_frequency, index_keys, parse_name
 from shekara.screening.translit import skeleton_keys
 from shekara.vehicles.models import Vehicle
 
@@ -338,7 +339,9 @@ def rebuild(session: Session, progress: Progress | None = None) -> dict[str, int
     state = session.get(ScreeningState, "rebuilt_at") or ScreeningState(name="rebuilt_at")
     state.value = utcnow().isoformat()
     session.merge(state)
+    session.merge(ScreeningState(name="persons", value=str(counts["persons"])))
     session.flush()
+    _PERSONS.clear()
     return counts
 
 
@@ -454,9 +457,35 @@ def person_candidates_and_frequency(
     limit: int = CANDIDATE_LIMIT,
 ) -> tuple[dict[uuid.UUID, float], int]:
     """Candidates with their weight, and how many records of the index carry the query's
-    full name (two parts together, any spelling; at most ``KEY_CAP + 1``): the frequency of
-    the name in this deployment, which the service uses like Splink's term-frequency
-    adjustment."""
+    full name (see :func:`person_candidate_stats`)."""
+    st = person_candidate_stats(session, names, documents, birth_year, limit)
+    return st.weights, st.namesakes
+
+
+@dataclass
+class CandidateStats:
+    """Stage 1's answer: the candidates and what the index says about the query's name.
+
+    ``namesakes``: records carrying the query's full name (two parts together, any spelling),
+    at most ``KEY_CAP + 1``: the frequency of the name in this deployment. ``name_rarity``: the
+    number of records expected to carry the name by chance, from the frequencies of its two
+    rarest parts (``count(a) x count(b) / persons``), None when a part is too common to count
+    (more than ``SINGLE_CAP`` records) or the name has a single part."""
+
+    weights: dict[uuid.UUID, float]
+    namesakes: int
+    name_rarity: float | None
+
+
+def person_candidate_stats(
+    session: Session,
+    names: Sequence[str],
+    documents: Sequence[str] = (),
+    birth_year: int | None = None,
+    limit: int = CANDIDATE_LIMIT,
+) -> CandidateStats:
+    """Candidates with their weight and the frequency of the query's name (term-frequency
+    evidence from the deployment's own data, like Splink's TF adjustment)."""
     keys = sorted(name_keys(names, birth_year) | {k for d in documents for k in document_keys(d)})
     hits = lookup(session, keys)
     doc_hits = [
@@ -471,6 +500,7 @@ def person_candidates_and_frequency(
         (len(ids) for (kind, key), ids in hits.items() if kind == KeyKind.pair and key[0] == "="),
         default=0,
     )
+    rarity = _name_rarity(session, names, hits)
     scores = rank(hits)
     if not scores:
         # only too common keys (a frequent name without date of birth): take the first
@@ -492,7 +522,59 @@ def person_candidates_and_frequency(
         ).scalars():
             if pid is not None:
                 out[pid] = out.get(pid, 0.0) + WEIGHTS[KeyKind.doc.value]
-    return out, frequency
+    return CandidateStats(out, frequency, rarity)
+
+
+#: below this many persons, counts in the index say little about how frequent a name is:
+#: frequencies are counted against this reference population instead
+REFERENCE_POPULATION = 100_000
+
+
+def _name_rarity(
+    session: Session, names: Sequence[str], hits: dict[Key, list[Any]]
+) -> float | None:
+    """Records expected to carry the name by chance: persons x the frequencies of its two
+    rarest parts, each counted in the index (at least the built-in frequency of the region's
+    common names); None when a part is too common to count."""
+    best: float | None = None
+    for n in names:
+        freqs = []
+        persons = max(1, persons_indexed(session))
+        for part in parse_name(n).core:
+            ids = hits.get((KeyKind.name.value, part.key[:KEY_LENGTH]))
+            if len(part.key) < 2 or ids is None:
+                continue
+            if len(ids) > key_cap(KeyKind.name.value):
+                freqs.append(1.0)  # too common to count
+                continue
+            share = max(1, len(ids)) / max(persons, REFERENCE_POPULATION)
+            freqs.append(max(share, common_name_frequency(part.text)))
+        if len(freqs) < 2:
+            continue
+        a, b = sorted(freqs)[:2]
+        if b >= 1.0:
+            continue
+        value = persons * a * b
+        best = value if best is None else min(best, value)
+    return best
+
+
+_PERSONS: dict[str, tuple[float, int]] = {}
+
+
+def persons_indexed(session: Session) -> int:
+    """Persons in the index (stored by :func:`rebuild`, counted when missing; cached 10 min)."""
+    now = time.monotonic()
+    hit = _PERSONS.get("n")
+    if hit is not None and now - hit[0] < COMMON_TTL:
+        return hit[1]
+    state = session.get(ScreeningState, "persons")
+    if state is not None and state.value.isdigit():
+        n = int(state.value)
+    else:
+        n = session.execute(select(func.count()).select_from(Person)).scalar_one()
+    _PERSONS["n"] = (now, n)
+    return n
 
 
 def record_candidates(session: Session, keys: Sequence[Key]) -> list[uuid.UUID]:

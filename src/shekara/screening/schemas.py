@@ -77,6 +77,9 @@ class Hit(BaseModel):
     message: str | None = None
     score: float | None = None
     match: bool | None = None
+    #: "alert" (very likely this person: ``match`` is true), "possible" (the name matches but
+    #: nothing rules out a namesake: check further), "no_match"; None for notices
+    grade: str | None = None
     label: str | None = None
     birth_date: str | None = None
     nationalities: list[str] = Field(default_factory=list)

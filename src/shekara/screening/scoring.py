@@ -11,7 +11,7 @@ Scores are symmetric: ``score(a, b).value == score(b, a).value``.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field, fields, replace
 from functools import lru_cache
 from itertools import permutations
 from types import MappingProxyType
@@ -48,6 +48,7 @@ __all__ = [
     "Reason",
     "Score",
     "ScoringConfig",
+    "grade_person",
     "render_reason",
     "score_birth_date",
     "score_documents",
@@ -81,8 +82,12 @@ class Reason:
 class Score:
     value: float
     reasons: tuple[Reason, ...] = ()
-    #: set by :func:`score_person` only: value >= config.threshold
+    #: set by :func:`score_person` only: value >= config.threshold (and, after
+    #: :func:`grade_person`, corroborated enough to alert)
     match: bool | None = None
+    #: set by :func:`grade_person`: "alert" (very likely this person), "possible" (the name
+    #: matches but nothing rules out a namesake), "no_match"
+    grade: str | None = None
 
     def explain(self, lang: str = "en") -> list[str]:
         return [r.render(lang) for r in self.reasons]
@@ -118,6 +123,13 @@ class ScoringConfig:
     nationality_conflict_penalty: float = 0.05
     document_match_bonus: float = 0.30
     document_similar_bonus: float = 0.15  # equal after O/0, I/1 folding
+    # --- alert grade (:func:`grade_person`): a match alerts only when a coincidence with a
+    # namesake is unlikely. Expected coincidences = records carrying the name x the chance
+    # that a namesake's evidence agrees this well by accident; at most this many alert.
+    max_expected_namesakes: float = 0.1
+    chance_same_date: float = 0.00005  # full date equal: about 1 in 55 years x 365 days
+    chance_same_month: float = 0.0015  # year and month equal, a day missing on one side
+    chance_same_year: float = 0.018  # year equal, month missing: about 1 in 55 years
 
     def __hash__(self) -> int:  # configs key the caches below: hash once, not per call
         cached: int | None = self.__dict__.get("_hash")
@@ -469,6 +481,77 @@ def score_person(query: Person, candidate: Person, config: ScoringConfig = DEFAU
     return Score(value, reasons, value >= config.threshold)
 
 
+#: name-part reasons of a name that matches as written or transliterated (no typo, no
+#: fuzzy similarity): the namesake count of the query's name is then the candidate's too
+_SAME_NAME_HOWS: Final = ("exact", "translit", "cyrillic_form", "spelling")
+
+
+def _same_name(reasons: Sequence[Reason]) -> bool:
+    parts = [r for r in reasons if r.code.startswith(("surname_", "given_name_", "name_"))]
+    return bool(parts) and all(
+        r.code.endswith(_SAME_NAME_HOWS)
+        or r.code in ("surname_suffix", "surname_gender_form", "name_order_swapped")
+        for r in parts
+    )
+
+
+def _chance(reasons: Sequence[Reason], config: ScoringConfig) -> tuple[float, str]:
+    """Chance that a namesake's date of birth or document agrees this well by accident, and
+    the evidence it rests on."""
+    codes = {r.code for r in reasons}
+    if "document_match" in codes:
+        return 0.0, "document"
+    if "dob_exact" in codes:
+        return config.chance_same_date, "date"
+    if "dob_compatible" in codes:
+        dob = next(r for r in reasons if r.code == "dob_compatible")
+        dates = [parse_partial_date(str(dob.params.get(k) or "")) for k in ("query", "candidate")]
+        if all(d is not None and d.month is not None for d in dates):
+            return config.chance_same_month, "year_month"
+        return config.chance_same_year, "year"
+    return 1.0, "name"
+
+
+def grade_person(
+    score: Score,
+    namesakes: int,
+    config: ScoringConfig = DEFAULT_CONFIG,
+    name_rarity: float | None = None,
+) -> Score:
+    """Whether a match is an alert ("very likely this person") or only a possible match.
+
+    A name agrees with many people. The score says how well the name and the other evidence
+    agree; the grade asks how likely that agreement is a coincidence with a namesake. With
+    ``namesakes`` records of the index carrying the name (any spelling; the deployment's own
+    frequency), the expected number of records that agree by accident is ``namesakes`` times
+    the chance that a namesake's evidence agrees: a document number almost never, a full date
+    of birth 1 in 20,000, a year and month 1 in 670, a year alone 1 in 55. A name with nothing
+    to confirm it (no date of birth or document on one side, a date one digit off or with day
+    and month swapped: weak evidence) alerts only when the name is rare: ``name_rarity``, the
+    number of records expected to carry it by chance given how frequent each of its parts is
+    in the index, stays at or below ``max_expected_namesakes``. A name that matches only with a
+    typo or loosely is never rare (its frequency is not known). Otherwise a match is shown as
+    a possible match and the officer checks further.
+    """
+    if not score.match:
+        return replace(score, grade="no_match" if score.value < config.threshold else "possible")
+    chance, evidence = _chance(score.reasons, config)
+    count = max(1, namesakes)
+    if evidence == "name":
+        rare = name_rarity is not None and _same_name(score.reasons)
+        expected = name_rarity if rare and name_rarity is not None else float(count)
+    else:
+        expected = count * chance
+    if expected <= config.max_expected_namesakes:
+        return replace(score, grade="alert")
+    params: dict[str, Param] = {
+        "count": count,
+        "expected": round(expected, 2),
+    }
+    reasons = (*score.reasons, Reason(f"namesake_{evidence}", params))
+    return Score(score.value, reasons, False, "possible")
+
+
 # --------------------------------------------------------------------------------------------
 # Messages (English, Russian, Kazakh). Keys: reason codes; name-part codes are
 # "<kind>_<how>" with kind in surname / given_name / name, rendered with PART_LABELS.
@@ -537,6 +620,14 @@ MESSAGES: Final[Mapping[str, Mapping[str, str]]] = {
         "document_similar": "Document number: {query} ~ {candidate}, O/0 or I/1 confusion",
         "document_different": "Document numbers differ",
         "document_missing": "Document number missing in one record",
+        "namesake_name": "Possible match only: a name alone ({count} records carry it), "
+        "no date of birth or document confirms this one",
+        "namesake_year": "Possible match only: {count} records carry this name; "
+        "a year of birth alone leaves about {expected} by coincidence",
+        "namesake_year_month": "Possible match only: {count} records carry this name; "
+        "the year and month of birth leave about {expected} by coincidence",
+        "namesake_date": "Possible match only: {count} records carry this name; "
+        "even the date of birth leaves about {expected} by coincidence",
     },
     "ru": {
         "surname_suffix": "Фамилия: {query} ~ {candidate}, с окончанием -ов/-ев и без него",
@@ -561,6 +652,14 @@ MESSAGES: Final[Mapping[str, Mapping[str, str]]] = {
         "document_similar": "Номер документа: {query} ~ {candidate}, путаница O/0 или I/1",
         "document_different": "Номера документов различаются",
         "document_missing": "Номер документа отсутствует в одной записи",
+        "namesake_name": "Только возможное совпадение: одно имя (в {count} записях), "
+        "дата рождения или документ не подтверждают",
+        "namesake_year": "Только возможное совпадение: такое имя в {count} записях; "
+        "один год рождения даёт около {expected} случайных совпадений",
+        "namesake_year_month": "Только возможное совпадение: такое имя в {count} записях; "
+        "год и месяц рождения дают около {expected} случайных совпадений",
+        "namesake_date": "Только возможное совпадение: такое имя в {count} записях; "
+        "даже дата рождения даёт около {expected} случайных совпадений",
     },
     "kk": {
         "surname_suffix": "Тегі: {query} ~ {candidate}, -ов/-ев жалғауымен және онсыз",
@@ -585,6 +684,14 @@ MESSAGES: Final[Mapping[str, Mapping[str, str]]] = {
         "document_similar": "Құжат нөмірі: {query} ~ {candidate}, O/0 немесе I/1 шатасуы",
         "document_different": "Құжат нөмірлері әртүрлі",
         "document_missing": "Құжат нөмірі бір жазбада жоқ",
+        "namesake_name": "Тек ықтимал сәйкестік: тек есім ({count} жазбада бар), "
+        "туған күні немесе құжат растамайды",
+        "namesake_year": "Тек ықтимал сәйкестік: бұл есім {count} жазбада бар; "
+        "тек туған жылы бойынша шамамен {expected} кездейсоқ сәйкестік",
+        "namesake_year_month": "Тек ықтимал сәйкестік: бұл есім {count} жазбада бар; "
+        "туған жылы мен айы бойынша шамамен {expected} кездейсоқ сәйкестік",
+        "namesake_date": "Тек ықтимал сәйкестік: бұл есім {count} жазбада бар; "
+        "туған күні бойынша да шамамен {expected} кездейсоқ сәйкестік",
     },
 }
 

@@ -43,13 +43,12 @@ from shekara.screening.names import PartialDate, compare_dates, name_key, parse_
 from shekara.screening.schemas import Hit, Reason, ScreeningOut
 from shekara.screening.scoring import (
     DEFAULT_CONFIG,
-    Score,
     ScoringConfig,
+    grade_person,
     render_reason,
     score_person,
 )
 from shekara.screening.scoring import Person as ScoredPerson
-from shekara.screening.scoring import Reason as ScoreReason
 from shekara.vehicles.models import Vehicle
 
 LANGS = ("en", "ru", "kk")
@@ -57,9 +56,6 @@ LANGS = ("en", "ru", "kk")
 REPORT_FLOOR = 0.6
 #: candidates fully scored per query, after the cheap pre-ranking
 SCORE_LIMIT = 12
-#: a name carried by at least this many records of the index counts as frequent
-FREQUENT_NAME_RECORDS = 5
-FREQUENT_NAME_PENALTY = 0.15
 NOTICE_TEXT = {
     "en": "The owner agency holds information on this record; contact it to learn more.",
     "ru": "Ведомство-владелец располагает сведениями по этой записи; обратитесь к нему.",
@@ -73,8 +69,6 @@ MESSAGES: Mapping[str, Mapping[str, str]] = {
         "country_match": "Country: same ({country})",
         "country_conflict": "Country differs: {query} / {candidate}",
         "holder": "Holder: {name}",
-        "name_frequent": "Name carried by {count} records; nothing confirms this one "
-        "(no date of birth or document on one side)",
     },
     "ru": {
         "plate_match": "Госномер совпадает ({plate})",
@@ -83,8 +77,6 @@ MESSAGES: Mapping[str, Mapping[str, str]] = {
         "country_match": "Страна совпадает ({country})",
         "country_conflict": "Страна различается: {query} / {candidate}",
         "holder": "Владелец документа: {name}",
-        "name_frequent": "Такое имя в {count} записях; эту ничто не подтверждает "
-        "(нет даты рождения или документа)",
     },
     "kk": {
         "plate_match": "Мемлекеттік нөмірі бірдей ({plate})",
@@ -93,8 +85,6 @@ MESSAGES: Mapping[str, Mapping[str, str]] = {
         "country_match": "Елі бірдей ({country})",
         "country_conflict": "Елі әртүрлі: {query} / {candidate}",
         "holder": "Құжат иесі: {name}",
-        "name_frequent": "Бұл есім {count} жазбада бар; бұл жазбаны ештеңе растамайды "
-        "(туған күні немесе құжаты жоқ)",
     },
 }
 
@@ -293,19 +283,47 @@ def _dob_bonus(q: PartialDate | None, y: int | None, m: int | None, d: int | Non
     return {"exact": 6.0, "compatible": 3.0, "conflict": -3.0}.get(outcome, 0.0)
 
 
-def _frequent_name(s: Score, namesakes: int, cfg: ScoringConfig) -> Score:
-    """A name shared by many records of the index, with nothing to confirm this one (no date
-    of birth on one side, no document), is a possible match, not an alert: the score drops by
-    :data:`FREQUENT_NAME_PENALTY` (term-frequency adjustment from the deployment's own data)."""
-    if namesakes < FREQUENT_NAME_RECORDS:
-        return s
-    codes = {r.code for r in s.reasons}
-    if "dob_missing" not in codes or codes & {"document_match", "document_similar"}:
-        return s
-    value = round(max(0.0, s.value - FREQUENT_NAME_PENALTY), 6)
-    shared = f"{index.KEY_CAP}+" if namesakes > index.KEY_CAP else str(namesakes)
-    reasons = (*s.reasons, ScoreReason("name_frequent", {"count": shared}))
-    return Score(value, reasons, value >= cfg.threshold)
+def _person_rows(
+    session: Session, viewer: Viewer, ids: Sequence[uuid.UUID]
+) -> dict[uuid.UUID, _Candidate]:
+    """The candidates the viewer may know of, with their names: one statement (persons joined
+    to their names, filtered by the sharing policy)."""
+    out: dict[uuid.UUID, _Candidate] = {}
+    stmt = (
+        select(
+            Person.id, Person.display_name, Person.birth_year, Person.birth_month,
+            Person.birth_day, Person.nationalities, Person.hit_only, Person.owner_agency_id,
+            PersonName.full_name,
+        )
+        .outerjoin(PersonName, PersonName.person_id == Person.id)
+        .where(Person.id.in_(list(ids)), visible(viewer, Person, include_hit_only=True))
+        .order_by(Person.id, PersonName.position)
+    )  # fmt: skip
+    for pid, label, y, m, d, nats, hit_only, owner, full_name in session.execute(stmt):
+        c = out.get(pid)
+        if c is None:
+            c = out[pid] = _Candidate(pid, label, y, m, d, tuple(nats or ()), hit_only, owner)
+        if full_name:
+            c.names.append(full_name)
+    return out
+
+
+@dataclass
+class _Candidate:
+    """What scoring needs of a candidate person (and what a hit shows)."""
+
+    id: uuid.UUID
+    display_name: str
+    birth_year: int | None
+    birth_month: int | None
+    birth_day: int | None
+    nationalities: tuple[str, ...]
+    hit_only: bool
+    owner_agency_id: uuid.UUID
+    names: list[str] = field(default_factory=list)
+
+    def birth(self) -> str | None:
+        return _birth_of(self.birth_year, self.birth_month, self.birth_day)
 
 
 def person_hits(
@@ -320,61 +338,67 @@ def person_hits(
 ) -> tuple[list[Hit], int]:
     """Ranked person hits (no audit, no watchlist alerts).
 
-    Stage 1 (:mod:`.index`): up to ``CANDIDATE_LIMIT`` candidates by shared keys. The policy
-    drops what the viewer may not know of. A cheap pre-ranking (shared keys plus the date of
-    birth) keeps :data:`SCORE_LIMIT` of them; stage 2 scores those with the pure functions.
+    Stage 1 (:mod:`.index`): up to ``CANDIDATE_LIMIT`` candidates by shared keys, and how many
+    records carry the query's name. The policy drops what the viewer may not know of. A cheap
+    pre-ranking (shared keys plus the date of birth) keeps :data:`SCORE_LIMIT` of them; stage
+    2 scores those with the pure functions and grades each match: an alert only when a
+    coincidence with a namesake is unlikely (:func:`~shekara.screening.scoring.grade_person`).
     """
     cfg = config or get_config(session)
     t = timer or Timer()
     dob = parse_partial_date(q.birth_date)
-    weights, namesakes = index.person_candidates_and_frequency(
-        session, q.names, q.documents, dob.year if dob else None
-    )
+    st = index.person_candidate_stats(session, q.names, q.documents, dob.year if dob else None)
     t.lap("candidates")
-    if not weights:
+    if not st.weights:
         return [], 0
-    rows = list(session.execute(
-        select(
-            Person.id, Person.display_name, Person.birth_year, Person.birth_month,
-            Person.birth_day, Person.nationalities, Person.hit_only, Person.owner_agency_id,
-        ).where(Person.id.in_(list(weights)), visible(viewer, Person, include_hit_only=True))
-    ))  # fmt: skip
+    found = _person_rows(session, viewer, list(st.weights))
+    return _score_candidates(session, viewer, q, st, found, cfg, lang, limit, t)
+
+
+def _score_candidates(
+    session: Session,
+    viewer: Viewer,
+    q: PersonInput,
+    st: index.CandidateStats,
+    found: Mapping[uuid.UUID, _Candidate],
+    cfg: ScoringConfig,
+    lang: str,
+    limit: int,
+    t: Timer,
+    documents: Mapping[uuid.UUID, list[str]] | None = None,
+) -> tuple[list[Hit], int]:
+    dob = parse_partial_date(q.birth_date)
+    weights = st.weights
     # what the viewer may know of: the count returned is this one, never stage 1's (an invisible
     # record must not show, not even in a count)
-    admitted = len(rows)
+    admitted = len(found)
+    rows = list(found.values())
     evidence = {r.id: _dob_bonus(dob, r.birth_year, r.birth_month, r.birth_day) for r in rows}
     rows.sort(key=lambda r: (-(weights[r.id] + evidence[r.id]), r.id))
     rows = rows[:SCORE_LIMIT]
-    ids = [r.id for r in rows]
-    names: dict[uuid.UUID, list[str]] = defaultdict(list)
-    docs: dict[uuid.UUID, list[str]] = defaultdict(list)
-    if ids:
-        for pid, full_name in session.execute(
-            select(PersonName.person_id, PersonName.full_name)
-            .where(PersonName.person_id.in_(ids))
-            .order_by(PersonName.position)
+    docs: Mapping[uuid.UUID, list[str]] = documents if documents is not None else {}
+    if q.documents and documents is None and rows:
+        loaded: dict[uuid.UUID, list[str]] = defaultdict(list)
+        for holder, number in session.execute(
+            select(Document.person_id, Document.number).where(
+                Document.person_id.in_([r.id for r in rows]), visible(viewer, Document)
+            )
         ):
-            names[pid].append(full_name)
-        if q.documents:
-            for holder, number in session.execute(
-                select(Document.person_id, Document.number).where(
-                    Document.person_id.in_(ids), visible(viewer, Document)
-                )
-            ):
-                if holder is not None:
-                    docs[holder].append(number)
+            if holder is not None:
+                loaded[holder].append(number)
+        docs = loaded
     t.lap("load")
     query = q.scored()
     hits: list[Hit] = []
     for p in rows:
-        birth = _birth_of(p.birth_year, p.birth_month, p.birth_day)
+        birth = p.birth()
         cand = ScoredPerson(
-            tuple(names[p.id]) or (p.display_name,),
+            tuple(p.names) or (p.display_name,),
             birth,
-            tuple(p.nationalities or ()),
+            p.nationalities,
             tuple(docs.get(p.id, ())),
         )
-        s = _frequent_name(score_person(query, cand, cfg), namesakes, cfg)
+        s = grade_person(score_person(query, cand, cfg), st.namesakes, cfg, st.name_rarity)
         if is_hit_notice(viewer, p):
             if s.match:
                 hits.append(_notice(session, RecordType.person, p, lang))
@@ -388,14 +412,23 @@ def person_hits(
                 owner_agency=agency_ref(session, p.owner_agency_id),
                 score=s.value,
                 match=bool(s.match),
+                grade=s.grade,
                 label=p.display_name,
                 birth_date=birth,
-                nationalities=list(p.nationalities or ()),
+                nationalities=list(p.nationalities),
                 reasons=reasons_out(s.reasons, lang),
             )
         )
-    # equal scores (clamped at 1): the record whose date of birth confirms comes first
-    hits.sort(key=lambda h: (h.notice, -(h.score or 0.0), -evidence.get(h.id, 0.0), str(h.id)))
+    # alerts first; equal scores (clamped at 1): the record whose date of birth confirms first
+    hits.sort(
+        key=lambda h: (
+            h.notice,
+            not h.match,
+            -(h.score or 0.0),
+            -evidence.get(h.id, 0.0),
+            str(h.id),
+        )
+    )
     t.lap("scoring")
     return hits[:limit], admitted
 
