@@ -38,6 +38,15 @@ class Settings(BaseSettings):
     port: int = Field(8000, description="Port the HTTP server binds")
     token_ttl_hours: int = Field(12, ge=1, description="Lifetime of API tokens issued at login")
     session_idle_minutes: int = Field(30, ge=1, description="Web session idle timeout")
+    login_max_failures: int = Field(
+        5, ge=0, description="Failed logins for one username within the window; 0: no limit"
+    )
+    login_max_failures_per_ip: int = Field(
+        20, ge=0, description="Failed logins from one client address within the window; 0: no limit"
+    )
+    login_window_minutes: int = Field(
+        15, ge=1, description="Window over which failed logins are counted"
+    )
     log_json: bool = Field(False, description="Write logs as JSON lines (use in production)")
     log_level: str = Field("INFO", description="Minimum log level")
     member_countries: list[str] = Field(

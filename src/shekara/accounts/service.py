@@ -9,6 +9,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from shekara.accounts.constants import Perm
+from shekara.accounts.limits import LoginLimits, record_failure
+from shekara.accounts.limits import check as check_limits
 from shekara.accounts.models import ApiToken, User
 from shekara.accounts.schemas import TokenOut, UserCreate, UserPublic, UserUpdate
 from shekara.accounts.security import hash_password, new_token, token_digest, verify_password
@@ -79,8 +81,25 @@ def authenticate(session: Session, username: str, password: str) -> User:
     return user
 
 
-def login(session: Session, username: str, password: str, ttl_hours: int, ip: str = "") -> TokenOut:
-    user = authenticate(session, username, password)
+def login(
+    session: Session,
+    username: str,
+    password: str,
+    ttl_hours: int,
+    ip: str = "",
+    limits: LoginLimits | None = None,
+) -> TokenOut:
+    """A new token; a failure is audited (``login_failed``) and, with ``limits``, counted.
+
+    The caller commits the failure's audit entry even though it reports an error.
+    """
+    if limits is not None:
+        check_limits(session, limits, username, ip)
+    try:
+        user = authenticate(session, username, password)
+    except NotAuthenticated:
+        record_failure(session, username, ip)
+        raise
     token = new_token()
     now = utcnow()
     row = ApiToken(

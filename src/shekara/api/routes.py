@@ -12,6 +12,7 @@ from sqlalchemy import func, select
 
 from shekara.accounts import service as accounts
 from shekara.accounts.constants import Perm
+from shekara.accounts.limits import LoginLimits, TooManyAttempts
 from shekara.accounts.schemas import LoginIn, TokenOut, UserCreate, UserPublic, UserUpdate
 from shekara.agencies import service as agencies
 from shekara.agencies.schemas import AgencyCreate, AgencyPublic, CountryPublic
@@ -36,7 +37,18 @@ auth = APIRouter(prefix="/auth", tags=["Accounts"])
 @auth.post("/token", response_model=TokenOut, summary="Log in and get a bearer token")
 def login(data: LoginIn, request: Request, session: SessionDep, settings: SettingsDep) -> TokenOut:
     ip = request.client.host if request.client else ""
-    return accounts.login(session, data.username, data.password, settings.token_ttl_hours, ip)
+    try:
+        return accounts.login(
+            session,
+            data.username,
+            data.password,
+            settings.token_ttl_hours,
+            ip,
+            LoginLimits.from_settings(settings),
+        )
+    except (NotAuthenticated, TooManyAttempts):
+        session.commit()  # keep the audit entry of the failure or refusal
+        raise
 
 
 @auth.post("/logout", status_code=204, summary="Revoke the bearer token")

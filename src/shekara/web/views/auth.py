@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from typing import Annotated
 
 from fastapi import APIRouter, Form, Query, Request
@@ -9,6 +10,7 @@ from fastapi.responses import RedirectResponse, Response
 
 from shekara.accounts import service as accounts
 from shekara.accounts.constants import Perm
+from shekara.accounts.limits import LoginLimits, TooManyAttempts
 from shekara.api.deps import SessionDep, SettingsDep
 from shekara.errors import NotAuthenticated
 from shekara.web.i18n import LOCALES, N_
@@ -73,19 +75,41 @@ def login_submit(
     next: Annotated[str, Form()] = "",
 ) -> Response:
     ip = request.client.host if request.client else ""
+    context = {"next": safe_next(next, ""), "username": username, "expired": False}
     try:
-        with session.begin_nested():
-            token = accounts.login(
-                session, username.strip(), password, settings.token_ttl_hours, ip
+        token = accounts.login(
+            session,
+            username.strip(),
+            password,
+            settings.token_ttl_hours,
+            ip,
+            LoginLimits.from_settings(settings),
+        )
+    except TooManyAttempts as e:  # audited as a refusal; the password was not checked
+        minutes = max(1, math.ceil(e.retry_after / 60))
+        error = (
+            N_(
+                "Too many failed sign-ins for this username. Try again in %(minutes)s min, "
+                "or ask your administrator to check the account."
             )
-    except NotAuthenticated:
+            if e.scope == "username"
+            else N_(
+                "Too many failed sign-ins from this computer. Try again in %(minutes)s min, "
+                "or ask your administrator."
+            )
+        )
+        return render(
+            request,
+            "login.html",
+            {**context, "error": error, "error_args": {"minutes": minutes}},
+            status_code=429,
+        )
+    except NotAuthenticated:  # audited as a failure (committed with this request)
         return render(
             request,
             "login.html",
             {
-                "next": safe_next(next, ""),
-                "username": username,
-                "expired": False,
+                **context,
                 "error": N_(
                     "Wrong username or password. Check both (and the keyboard layout) "
                     "and try again."
