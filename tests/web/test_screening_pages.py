@@ -91,7 +91,7 @@ def test_cyrillic_query_finds_latin_record_with_reasons_in_russian(
     page = text_of(screen(client, name="Нургалиев Ерлан", birth_date="12.03.1984"))
     assert "NURGALIEV ERLAN" in page
     assert "Совпадение" in page  # the match flag
-    assert "Дата рождения совпадает (1984-03-12)" in page  # the reason, in Russian
+    assert "Дата рождения совпадает (12.03.1984)" in page  # the reason, in Russian
     assert "Фамилия: Нургалиев = NURGALIEV" in page
     assert "Agency KZ-BS" in page and "duty@kz-bs.example" in page  # owner and whom to call
     entry = (
