@@ -362,6 +362,16 @@ def _lookup_sql(n: int) -> Any:
     return text(" UNION ALL ".join(parts))
 
 
+@lru_cache(maxsize=256)
+def _raw_lookup_sql(n: int, mark: str) -> str:
+    """:func:`_lookup_sql` for the driver's cursor (positional parameters)."""
+    part = (
+        f"SELECT * FROM (SELECT kind, key, record_id FROM screening_keys "
+        f"WHERE kind = {mark} AND key = {mark} LIMIT {mark}) AS t"
+    )
+    return " UNION ALL ".join(f"{part}{i}" for i in range(n))
+
+
 #: keys found to hit more than KEY_CAP records, with the time they were found (per process):
 #: later queries skip them without reading their rows
 _COMMON: dict[Key, float] = {}
@@ -383,13 +393,19 @@ def lookup(session: Session, keys: Sequence[Key], cap: int = KEY_CAP) -> dict[Ke
             out[k] = [None] * (key_cap(k[0], cap) + 1)
     if not wanted:
         return out
-    params: dict[str, object] = {}
-    for i, (kind, key) in enumerate(wanted):
-        params[f"k{i}"] = kind
-        params[f"v{i}"] = key
-        params[f"c{i}"] = key_cap(kind, cap) + 1
-    for kind, key, rid in session.execute(_lookup_sql(len(wanted)), params):
-        out[(kind, key)].append(rid)
+    params: list[object] = []
+    for kind, key in wanted:
+        params += (kind, key, key_cap(kind, cap) + 1)
+    # the driver's cursor directly: hundreds of rows per query, most of them only counted
+    conn = session.connection()
+    sqlite = conn.dialect.name == "sqlite"
+    cur = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
+    try:
+        cur.execute(_raw_lookup_sql(len(wanted), "?" if sqlite else "%s"), params)
+        for kind, key, rid in cur.fetchall():
+            out[(kind, key)].append(rid)
+    finally:
+        cur.close()
     for k in wanted:
         if len(out[k]) > key_cap(k[0], cap):
             _COMMON[k] = now

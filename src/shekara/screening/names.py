@@ -101,11 +101,13 @@ def _is_patronymic_word(word: str) -> bool:
     return a.endswith(_PATRONYMIC_LAT) and len(a) > 6
 
 
+@lru_cache(maxsize=1 << 16)
 def _is_patronymic_particle(word: str) -> bool:
     w = word.lower()
     return w in _PATRONYMIC_WORDS or ascii_fold(w) in _PATRONYMIC_WORDS
 
 
+@lru_cache(maxsize=1 << 16)
 def patronymic_key(text: str) -> str:
     """Father's name inside a patronymic, as a skeleton: Маратович, Марат ұлы, Маратұлы,
     MARATOVICH and Marat uly all give ``marat``."""
@@ -144,6 +146,7 @@ def gender_neutral_key(surname: str) -> str:
     return key
 
 
+@lru_cache(maxsize=1 << 16)
 def _looks_like_surname(word: str) -> bool:
     base = _base_fold(word)
     return len(base) > 4 and base.endswith(_SURNAME_SUFFIXES)

@@ -402,16 +402,22 @@ def score_birth_date(
     return Score(_clamp(0.5 + delta), (Reason(f"dob_{result.outcome}", params),))
 
 
+_NATIONALITY_MISSING: Final = Score(0.5, (Reason("nationality_missing"),))
+_DOCUMENT_MISSING: Final = Score(0.5, (Reason("document_missing"),))
+
+
 def score_nationality(
     query: Sequence[str], candidate: Sequence[str], config: ScoringConfig = DEFAULT_CONFIG
 ) -> Score:
     """Nationality: a shared nationality supports the match a little, no shared one weakens it
     a little (people change and hold several); missing changes nothing. Codes may be alpha-2,
     alpha-3 or ICAO. Value: the adjustment shifted to [0, 1] (0.5 = no effect)."""
+    if not query or not candidate:
+        return _NATIONALITY_MISSING
     qs = {c for c in (country_alpha2(x) for x in query) if c}
     cs = {c for c in (country_alpha2(x) for x in candidate) if c}
     if not qs or not cs:
-        return Score(0.5, (Reason("nationality_missing"),))
+        return _NATIONALITY_MISSING
     common = qs & cs
     if common:
         return Score(
@@ -430,10 +436,12 @@ def score_documents(
     letters) strongly supports the match; numbers equal only after folding O/0 and I/1 support
     it less (a reading error is likely). Different numbers change nothing: people hold several
     documents. Value: the adjustment shifted to [0, 1] (0.5 = no effect)."""
+    if not query or not candidate:
+        return _DOCUMENT_MISSING
     qn = {normalize_document_number(d) for d in query if d.strip()}
     cn = {normalize_document_number(d) for d in candidate if d.strip()}
     if not qn or not cn:
-        return Score(0.5, (Reason("document_missing"),))
+        return _DOCUMENT_MISSING
     same = qn & cn
     if same:
         return Score(

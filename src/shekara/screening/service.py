@@ -55,7 +55,9 @@ LANGS = ("en", "ru", "kk")
 #: candidates below this score are not shown at all (the match flag uses the threshold)
 REPORT_FLOOR = 0.6
 #: candidates fully scored per query, after the cheap pre-ranking
-SCORE_LIMIT = 12
+SCORE_LIMIT = 8
+#: of which at most this many with a conflicting date of birth
+CONFLICT_LIMIT = 2
 NOTICE_TEXT = {
     "en": "The owner agency holds information on this record; contact it to learn more.",
     "ru": "Ведомство-владелец располагает сведениями по этой записи; обратитесь к нему.",
@@ -299,7 +301,8 @@ def _person_rows(
         .where(Person.id.in_(list(ids)), visible(viewer, Person, include_hit_only=True))
         .order_by(Person.id, PersonName.position)
     )  # fmt: skip
-    for pid, label, y, m, d, nats, hit_only, owner, full_name in session.execute(stmt):
+    # Core execution on the session's connection: the ORM layer adds nothing for plain columns
+    for pid, label, y, m, d, nats, hit_only, owner, full_name in session.connection().execute(stmt):
         c = out.get(pid)
         if c is None:
             c = out[pid] = _Candidate(pid, label, y, m, d, tuple(nats or ()), hit_only, owner)
@@ -375,7 +378,11 @@ def _score_candidates(
     rows = list(found.values())
     evidence = {r.id: _dob_bonus(dob, r.birth_year, r.birth_month, r.birth_day) for r in rows}
     rows.sort(key=lambda r: (-(weights[r.id] + evidence[r.id]), r.id))
-    rows = rows[:SCORE_LIMIT]
+    # a candidate whose date of birth conflicts cannot alert: score a few of them (the officer
+    # sees a namesake born on another day), not more
+    conflicting = [r for r in rows if evidence[r.id] < 0][:CONFLICT_LIMIT]
+    rows = [r for r in rows if evidence[r.id] >= 0][:SCORE_LIMIT]
+    rows += conflicting[: max(0, SCORE_LIMIT - len(rows))]
     docs: Mapping[uuid.UUID, list[str]] = documents if documents is not None else {}
     if q.documents and documents is None and rows:
         loaded: dict[uuid.UUID, list[str]] = defaultdict(list)

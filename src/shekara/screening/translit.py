@@ -160,6 +160,7 @@ _ASCII_SPECIAL: Final = str.maketrans(
 )  # fmt: skip
 
 
+@lru_cache(maxsize=1 << 16)
 def ascii_fold(text: str) -> str:
     """Drop diacritics and apostrophe-like marks (``Il’in`` -> ``Ilin``, ``Nūrğaliev`` ->
     ``Nurgaliev``); the form a machine-readable zone would carry."""
