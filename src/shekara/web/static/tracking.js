@@ -382,7 +382,7 @@
     stopReplay(true);
     var fixes = body.fixes.filter(function (f) { return f.lat != null && f.lon != null; });
     var invalid = body.fixes.filter(function (f) { return !f.valid; }).length;
-    var blackbox = body.fixes.filter(function (f) { return f.blackbox || f.late; }).length;
+    var blackbox = body.fixes.filter(function (f) { return f.blackbox; }).length;
     replayForm.dataset.fixes = String(body.fixes.length);
     if (!fixes.length) { info.textContent = T.nofixes; return; }
     info.textContent = fmt(T.fixes, { n: body.fixes.length, invalid: invalid, blackbox: blackbox });
@@ -394,7 +394,7 @@
       if (!f.valid) {
         L.circleMarker([f.lat, f.lon], { radius: 4, color: "#5b6675", weight: 1, fillColor: "#fff", fillOpacity: 1, dashArray: "2 2" })
           .bindTooltip(T.invalid).addTo(replay.layer);
-      } else if (f.blackbox || f.late) {
+      } else if (f.blackbox) {
         L.circleMarker([f.lat, f.lon], { radius: 4, color: "#b85c00", weight: 2, fillOpacity: 0 })
           .bindTooltip(T.blackbox).addTo(replay.layer);
       }
@@ -402,7 +402,7 @@
     replay.marker = L.circleMarker([fixes[0].lat, fixes[0].lon], { radius: 8, color: "#fff", weight: 2, fillColor: "#f0a500", fillOpacity: 1, interactive: false }).addTo(replay.layer);
     replay.fixes = fixes; replay.t0 = fixes[0].t; replay.t1 = fixes[fixes.length - 1].t; replay.t = replay.t0;
     controls.hidden = false;
-    map.fitBounds(L.latLngBounds(fixes.map(function (f) { return [f.lat, f.lon]; })).pad(0.2), { maxZoom: 14 });
+    map.fitBounds(L.latLngBounds(fixes.map(function (f) { return [f.lat, f.lon]; })).pad(0.2), { maxZoom: 12 });
     seek(replay.t0);
   }
   function seek(t) {
