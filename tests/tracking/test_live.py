@@ -18,7 +18,7 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import Engine, create_engine, func, select, text
+from sqlalchemy import Engine, create_engine, delete, func, select, text
 from sqlalchemy.orm import Session
 from starlette.websockets import WebSocketDisconnect
 
@@ -269,7 +269,7 @@ def test_foreign_user_receives_nothing_of_another_countrys_devices(
             assert snap["alerts"][0]["kind"] == "sos"
     finally:
         with Session(lw.engine) as s:
-            s.execute(Alert.__table__.delete().where(Alert.id == alert_id))
+            s.execute(delete(Alert).where(Alert.id == alert_id))
             s.commit()
 
 

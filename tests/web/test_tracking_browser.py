@@ -88,7 +88,7 @@ def _seed(session: Session) -> Site:
             session,
             duty,
             DeviceCreate(
-                kind=kind,  # type: ignore[arg-type]
+                kind=kind,
                 identifier=f"99{uuid.uuid4().int % 10**13:013d}",
                 label=name,
                 protocol="http",
@@ -178,7 +178,7 @@ def sign_in(page: Any, username: str) -> None:
 def live_positions(page: Any) -> dict[str, list[float]]:
     result: dict[str, list[float]] = page.evaluate(
         """() => { const L = window.shekaraLive, out = {};
-        L.objects.forEach((o, idx) => { if (L.meta[idx]) out[L.meta[idx].label] = [o.lat, o.lon]; });
+        L.objects.forEach((o, i) => { if (L.meta[i]) out[L.meta[i].label] = [o.lat, o.lon]; });
         return out; }"""
     )
     return result
