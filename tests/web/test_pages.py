@@ -313,3 +313,38 @@ def test_dashboard_counts_incidents_by_border_section(
     assert "Тестовый участок" in page and "Происшествия по участкам границы" in page
     login(client, "kg-officer")
     assert "Test section" not in client.get("/dashboard").text
+
+
+def test_map_data_is_the_apis_query_and_defaults_to_a_year(
+    client: TestClient, world: World
+) -> None:
+    old = create(
+        client, world, "kz-officer", "incidents", distribution="country", lat=43.2, lon=76.9
+    )
+    new = create(
+        client,
+        world,
+        "kz-officer",
+        "incidents",
+        distribution="country",
+        lat=43.3,
+        lon=77.0,
+        occurred_at="2025-08-01T10:00:00Z",
+        summary="Newest",
+    )
+    login(client, "kz-police")
+    r = client.get("/map/incidents.geojson")
+    assert r.status_code == 200 and r.headers["content-type"] == "application/geo+json"
+    mine = {f["id"]: f for f in r.json()["features"]}
+    api = client.get("/api/v1/incidents.geojson", headers=world.headers("kz-police")).json()
+    assert set(mine) == {f["id"] for f in api["features"]}  # the same visible incidents
+    assert mine[new]["properties"]["summary"] == "Newest"
+    assert mine[new]["geometry"]["coordinates"] == [77.0, 43.3]
+    assert mine[old]["properties"]["occurred_at"].startswith("2024-05-14T06:30")
+    filtered = client.get("/map/incidents.geojson?since=2025-01-01").json()["features"]
+    assert {f["id"] for f in filtered} >= {new} and old not in {f["id"] for f in filtered}
+    # the page's default "From": a year before the newest incident the user may see
+    assert 'name="since" type="date" value="2024-08-01"' in client.get("/map").text
+    assert 'value="2024-01-01"' in client.get("/map?since=2024-01-01").text
+    login(client, "kg-officer")
+    assert new not in client.get("/map/incidents.geojson").text

@@ -81,15 +81,16 @@
         var p = f.properties, ll = [f.geometry.coordinates[1], f.geometry.coordinates[0]];
         var when = new Date(p.occurred_at).toLocaleString(lang === "en" ? "en-GB" : lang, { dateStyle: "medium", timeStyle: "short", timeZone: "UTC" });
         var cat = categories[p.category] || p.category;
+        var url = "/records/incidents/" + encodeURIComponent(f.id);
         var html = "<strong>" + text(cat) + "</strong><br>" + text(when) + " UTC<br>" + text(p.summary) +
-          "<br><a href=\"" + text(p.url) + "\">" + text(T.open) + "</a>";
+          "<br><a href=\"" + url + "\">" + text(T.open) + "</a>";
         var m = L.circleMarker(ll, { radius: 7, color: "#7a1d14", weight: 1, fillColor: "#d9572b", fillOpacity: 0.85 })
           .bindPopup(html).addTo(incidents);
         m.featureId = f.id;
         bounds.push(ll);
         if (i >= LIST_MAX) { return; }
         var li = document.createElement("li");
-        li.innerHTML = "<a href=\"" + text(p.url) + "\">" + text(p.summary) + "</a><br><span class=\"meta\">" + text(cat) + " · " + text(when) + "</span>";
+        li.innerHTML = "<a href=\"" + url + "\">" + text(p.summary) + "</a><br><span class=\"meta\">" + text(cat) + " · " + text(when) + "</span>";
         li.addEventListener("mouseenter", function () { m.openPopup(); });
         li.querySelector("a").addEventListener("focus", function () { m.openPopup(); });
         list.appendChild(li);

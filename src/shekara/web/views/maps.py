@@ -11,15 +11,16 @@ from fastapi.responses import JSONResponse, Response
 from shekara.accounts.constants import Perm
 from shekara.agencies.service import list_countries
 from shekara.api.deps import SessionDep, SettingsDep
-from shekara.incidents.geo import incidents_geojson
 from shekara.places.service import geojson as places_geojson
 from shekara.records.service import require
 from shekara.vocab.admin import list_terms
+from shekara.web import geo
 from shekara.web.geo import basemap_bytes
 from shekara.web.rendering import render
 from shekara.web.security import SignedIn, locale_of
 
 router = APIRouter(prefix="/map")
+DEFAULT_WINDOW = timedelta(days=365)
 
 
 def day_start(d: date | None, *, end: bool = False) -> datetime | None:
@@ -48,6 +49,11 @@ def map_page(
         for c in list_countries(session)
         if c.member
     ]
+    since = request.query_params.get("since", "")
+    if not request.query_params:  # by default, the year up to the newest visible incident
+        newest = geo.newest_incident(session, viewer)
+        if newest is not None:
+            since = (newest - DEFAULT_WINDOW).date().isoformat()
     return render(
         request,
         "map.html",
@@ -57,6 +63,7 @@ def map_page(
             "countries": countries,
             "tile_url": settings.tile_url,
             "category_names": dict(terms("threat_category")),
+            "since": since,
         },
         viewer=viewer,
         session=session,
@@ -65,6 +72,7 @@ def map_page(
 
 @router.get("/incidents.geojson")
 def map_incidents(
+    request: Request,
     session: SessionDep,
     viewer: SignedIn,
     since: Annotated[date | None, Query()] = None,
@@ -72,19 +80,24 @@ def map_incidents(
     category: Annotated[str | None, Query(max_length=60)] = None,
     commodity: Annotated[str | None, Query(max_length=60)] = None,
     country: Annotated[str | None, Query(max_length=2)] = None,
-) -> Any:
-    # JSONResponse serialises directly (no jsonable_encoder walk over thousands of features).
-    return JSONResponse(
-        incidents_geojson(
-            session,
-            viewer,
+) -> Response:
+    body = geo.map_incidents(
+        session,
+        viewer,
+        geo.MapFilters(
             since=day_start(since),
             until=day_start(until, end=True),
             category=category or None,
             commodity=commodity or None,
             country=country or None,
-        )
+        ),
     )
+    headers = {"Cache-Control": "no-store", "Vary": "Accept-Encoding"}
+    if "gzip" in request.headers.get("accept-encoding", "") and len(body) > 1024:
+        # compressed here, at a cheaper level than the middleware's (which then leaves it)
+        body = geo.gzip_bytes(body)
+        headers["Content-Encoding"] = "gzip"
+    return Response(body, media_type="application/geo+json", headers=headers)
 
 
 @router.get("/places.geojson")
