@@ -65,6 +65,11 @@ def alert_for(session: Session, world: World, device_id: str) -> Alert:
     return a
 
 
+def status_of(session: Session, alert: Alert) -> AlertStatus:
+    session.refresh(alert)
+    return alert.status
+
+
 def test_page_in_three_languages(client: TestClient, world: World) -> None:
     login(client, "kz-duty")
     r = client.get("/tracking")
@@ -96,16 +101,14 @@ def test_duty_officer_acknowledges_assigns_and_closes_with_a_note(
     # no CSRF token: refused, nothing changed
     r = client.post(f"{base}/acknowledge", data={}, follow_redirects=False)
     assert r.status_code == 403
-    session.refresh(alert)
-    assert alert.status == AlertStatus.open
+    assert status_of(session, alert) == AlertStatus.open
     r = client.post(
         f"{base}/acknowledge",
         data={"csrf_token": csrf(client, "/tracking")},
         follow_redirects=False,
     )
     assert r.status_code == 303
-    session.refresh(alert)
-    assert alert.status == AlertStatus.acknowledged
+    assert status_of(session, alert) == AlertStatus.acknowledged
     r = client.post(
         f"{base}/assign",
         data={
@@ -115,8 +118,7 @@ def test_duty_officer_acknowledges_assigns_and_closes_with_a_note(
         headers={"X-Requested-With": "fetch"},
     )
     assert r.status_code == 200 and "Assigned" in r.text
-    session.refresh(alert)
-    assert alert.status == AlertStatus.assigned
+    assert status_of(session, alert) == AlertStatus.assigned
     assert alert.assignee_id == world.users["kz-supervisor"]
     # closing without a note: the panel says what to do, the alert stays open
     r = client.post(
@@ -127,16 +129,14 @@ def test_duty_officer_acknowledges_assigns_and_closes_with_a_note(
     assert r.status_code == 422
     assert "Write what was done before closing the alert." in r.text
     assert 'aria-invalid="true"' in r.text
-    session.refresh(alert)
-    assert alert.status == AlertStatus.assigned
+    assert status_of(session, alert) == AlertStatus.assigned
     r = client.post(
         f"{base}/close",
         data={"csrf_token": csrf(client, "/tracking"), "note": "Driver rested; checked by phone."},
         headers={"X-Requested-With": "fetch"},
     )
     assert r.status_code == 200 and f'id="alert-{alert.id}"' not in r.text
-    session.refresh(alert)
-    assert alert.status == AlertStatus.closed
+    assert status_of(session, alert) == AlertStatus.closed
     assert alert.closing_note == "Driver rested; checked by phone."
     changes = session.scalar(
         select(func.count())
@@ -171,8 +171,7 @@ def test_other_agencies_neither_see_nor_handle_the_alert(
         follow_redirects=False,
     )
     assert r.status_code == 403
-    session.refresh(alert)
-    assert alert.status == AlertStatus.open
+    assert status_of(session, alert) == AlertStatus.open
 
 
 def test_object_details_and_track_through_the_policy(
