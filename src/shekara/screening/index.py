@@ -31,6 +31,8 @@ reindex``).
 
 from __future__ import annotations
 
+import multiprocessing
+import os
 import time
 import uuid
 from collections import defaultdict
@@ -153,18 +155,20 @@ def _rows(record_type: str, record_id: uuid.UUID, keys: Iterable[Key]) -> list[R
 
 
 def _insert(session: Session, rows: list[Row]) -> None:
-    """Bulk insert through the driver's executemany (the ORM's bulk path costs 10x more)."""
+    """Bulk insert through the driver: COPY on PostgreSQL, executemany on SQLite (the ORM's
+    bulk path costs 10x more)."""
     if not rows:
         return
     conn = session.connection()
     if conn.dialect.name == "sqlite":  # Uuid is stored as 32 hex digits there
         sql = "INSERT INTO screening_keys (kind, key, record_type, record_id) VALUES (?, ?, ?, ?)"
         conn.exec_driver_sql(sql, [(a, b, c, d.hex) for a, b, c, d in rows])
-    else:
-        sql = (
-            "INSERT INTO screening_keys (kind, key, record_type, record_id) VALUES (%s, %s, %s, %s)"
-        )
-        conn.exec_driver_sql(sql, rows)
+        return
+    raw = conn.connection.driver_connection
+    copy_sql = "COPY screening_keys (kind, key, record_type, record_id) FROM STDIN"
+    with raw.cursor() as cur, cur.copy(copy_sql) as cp:  # type: ignore[union-attr]
+        for row in rows:
+            cp.write_row(row)
 
 
 def _keys_of(session: Session, record_type: str, record_id: uuid.UUID) -> set[Key] | None:
@@ -250,67 +254,102 @@ def catch_up(
     return done
 
 
-def _chunks(it: Iterator[Any]) -> Iterator[list[Any]]:
-    buf: list[Any] = []
-    for row in it:
-        buf.append(row)
-        if len(buf) >= 5000:
-            yield buf
-            buf = []
-    if buf:
-        yield buf
+#: the indexes of ``screening_keys`` (as the model and the migration create them): dropped
+#: during a rebuild and created again once the rows are in (much faster than row by row)
+_KEY_INDEXES = (
+    ("ix_screening_keys_lookup", "kind, key, record_id"),
+    ("ix_screening_keys_record_id", "record_id"),
+)
+#: persons read and keyed per batch during a rebuild
+REBUILD_BATCH = 20_000
 
 
-def rebuild(session: Session, progress: Progress | None = None) -> dict[str, int]:
+def _person_keys_chunk(chunk: list[tuple[uuid.UUID, list[str], int | None]]) -> list[Row]:
+    """Key rows of a batch of persons (pure: runs in worker processes)."""
+    out: list[Row] = []
+    for pid, names, year in chunk:
+        out.extend(_rows(RecordType.person, pid, name_keys(names, year)))
+    return out
+
+
+def _person_batches(
+    session: Session, batch: int = REBUILD_BATCH
+) -> Iterator[list[tuple[uuid.UUID, list[str], int | None]]]:
+    """Persons with their names and year of birth, in id order, one batch per statement
+    (keyset pagination: no cursor stays open while the keys are written)."""
+    last: uuid.UUID | None = None
+    while True:
+        stmt = select(Person.id, Person.birth_year).order_by(Person.id).limit(batch)
+        if last is not None:
+            stmt = stmt.where(Person.id > last)
+        persons = session.execute(stmt).all()
+        if not persons:
+            return
+        first, last = persons[0][0], persons[-1][0]
+        names: dict[uuid.UUID, list[str]] = defaultdict(list)
+        for pid, full_name in session.execute(
+            select(PersonName.person_id, PersonName.full_name)
+            .where(PersonName.person_id >= first, PersonName.person_id <= last)
+            .order_by(PersonName.person_id, PersonName.position)
+        ):
+            names[pid].append(full_name)
+        yield [(pid, names[pid], year) for pid, year in persons if names.get(pid)]
+        if len(persons) < batch:
+            return
+
+
+def rebuild(
+    session: Session, progress: Progress | None = None, workers: int | None = None
+) -> dict[str, int]:
     """Recompute the whole index (after bulk loads, or to check it). ``progress(stage, done,
-    total)`` is called as it goes. Runs in the caller's transaction."""
+    total)`` is called as it goes. Runs in the caller's transaction.
+
+    The keys of persons are computed by ``workers`` processes (default: one per core, for
+    more than :data:`REBUILD_BATCH` persons); rows go in with COPY (PostgreSQL) or
+    executemany (SQLite) while the key indexes are dropped, which are then built once."""
     session.flush()
-    session.execute(delete(ScreeningKey))
+    conn = session.connection()
+    postgres = conn.dialect.name == "postgresql"
+    session.execute(text("TRUNCATE screening_keys") if postgres else delete(ScreeningKey))
     session.execute(delete(ScreeningDirty))
+    for name, _ in _KEY_INDEXES:
+        conn.exec_driver_sql(f"DROP INDEX IF EXISTS {name}")
     counts: dict[str, int] = {}
+    out: list[Row] = []
 
     def flush(rows: list[Row]) -> None:
         _insert(session, rows)
         rows.clear()
 
-    # persons: names arrive ordered by person, keys computed per person
     total = session.execute(select(func.count()).select_from(Person)).scalar_one()
-    stream = session.execute(
-        select(PersonName.person_id, PersonName.full_name, Person.birth_year)
-        .join(Person, Person.id == PersonName.person_id)
-        .order_by(PersonName.person_id)
-        .execution_options(yield_per=10_000)
-    )
-    out: list[Row] = []
+    n_workers = workers if workers is not None else min(4, os.cpu_count() or 1)
+    pool: Any = None
+    if n_workers > 1 and total > REBUILD_BATCH:
+        pool = multiprocessing.get_context("fork").Pool(n_workers)
     done = 0
-    current: uuid.UUID | None = None
-    names: list[str] = []
-    year: int | None = None
-    for chunk in _chunks(iter(stream)):
-        for pid, full_name, birth_year in chunk:
-            if pid != current:
-                if current is not None:
-                    out.extend(_rows(RecordType.person, current, name_keys(names, year)))
-                    done += 1
-                current, names, year = pid, [], birth_year
-            names.append(full_name)
-        if len(out) >= 20_000:
-            flush(out)
-        if progress:
-            progress("persons", done, total)
-    if current is not None:
-        out.extend(_rows(RecordType.person, current, name_keys(names, year)))
-        done += 1
-    flush(out)
+    try:
+        batches = _person_batches(session)
+        keyed: Iterable[tuple[int, list[Row]]] = (
+            ((len(b), _person_keys_chunk(b)) for b in batches)
+            if pool is None
+            else _parallel(pool, batches)
+        )
+        for n, rows in keyed:
+            flush(rows)
+            done += n
+            if progress:
+                progress("persons", done, total)
+    finally:
+        if pool is not None:
+            pool.close()
+            pool.join()
     counts["persons"] = done
     if progress:
         progress("persons", done, total)
 
     total = session.execute(select(func.count()).select_from(Document)).scalar_one()
     done = 0
-    for did, number in session.execute(
-        select(Document.id, Document.number).execution_options(yield_per=10_000)
-    ):
+    for did, number in session.execute(select(Document.id, Document.number)).all():
         out.extend(_rows(RecordType.document, did, document_keys(number)))
         done += 1
         if len(out) >= 20_000:
@@ -322,9 +361,7 @@ def rebuild(session: Session, progress: Progress | None = None) -> dict[str, int
 
     total = session.execute(select(func.count()).select_from(Vehicle)).scalar_one()
     done = 0
-    for vid, plate, vin in session.execute(
-        select(Vehicle.id, Vehicle.plate, Vehicle.vin).execution_options(yield_per=10_000)
-    ):
+    for vid, plate, vin in session.execute(select(Vehicle.id, Vehicle.plate, Vehicle.vin)).all():
         out.extend(_rows(RecordType.vehicle, vid, vehicle_keys(plate, vin)))
         done += 1
         if len(out) >= 20_000:
@@ -333,6 +370,12 @@ def rebuild(session: Session, progress: Progress | None = None) -> dict[str, int
                 progress("vehicles", done, total)
     flush(out)
     counts["vehicles"] = done
+    if progress:
+        progress("indexing", 0, 1)
+    for name, columns in _KEY_INDEXES:
+        conn.exec_driver_sql(f"CREATE INDEX {name} ON screening_keys ({columns})")
+    if postgres:
+        conn.exec_driver_sql("ANALYZE screening_keys")
     counts["keys"] = session.execute(select(func.count()).select_from(ScreeningKey)).scalar_one()
     if progress:
         progress("done", counts["keys"], counts["keys"])
@@ -343,6 +386,20 @@ def rebuild(session: Session, progress: Progress | None = None) -> dict[str, int
     session.flush()
     _PERSONS.clear()
     return counts
+
+
+def _parallel(
+    pool: Any, batches: Iterator[list[tuple[uuid.UUID, list[str], int | None]]]
+) -> Iterator[tuple[int, list[Row]]]:
+    """Key rows of the batches computed by the pool, in order, at most two batches ahead."""
+    pending: list[tuple[int, Any]] = []
+    for b in batches:
+        pending.append((len(b), pool.apply_async(_person_keys_chunk, (b,))))
+        if len(pending) > 2:
+            n, res = pending.pop(0)
+            yield n, res.get()
+    for n, res in pending:
+        yield n, res.get()
 
 
 # --------------------------------------------------------------------------------------------
