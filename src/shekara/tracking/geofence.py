@@ -190,6 +190,11 @@ class Geofence:
         return cls(id, kind, (circle(lat, lon, radius_m),))
 
 
+OWN_KINDS = frozenset({FenceKind.corridor, FenceKind.sector})
+"""Geofences that concern one device (its trip's corridor, its sector); the others concern
+every device."""
+
+
 class GeoQueries(Protocol):
     """What the rules ask of the geofences (`GeofenceIndex`, or its batch `Prefetched`)."""
 
@@ -213,15 +218,25 @@ class GeofenceIndex:
         self.fences: dict[str, Geofence] = {}
         geoms: list[Polygon] = []
         owners: list[str] = []
+        self._pieces_of: dict[str, np.ndarray[Any, Any]] = {}
         for fence in fences:
             self.fences[fence.id] = fence
+            start = len(geoms)
             for piece in fence.pieces:
                 geoms.append(piece)
                 owners.append(fence.id)
+            self._pieces_of[fence.id] = np.arange(start, len(geoms))
         self._owners = np.array(owners, dtype=object)
         self._geoms = np.array(geoms, dtype=object)
         shapely.prepare(self._geoms)
         self._tree = STRtree(self._geoms)
+        # What every device asks about (border strips, checkpoint zones, zones) in a tree of
+        # its own; a device's own corridor or sector is tested directly against its pieces.
+        shared = np.array(
+            [self.fences[o].kind not in OWN_KINDS for o in owners], dtype=bool
+        ).reshape(-1)
+        self._shared_idx = np.flatnonzero(shared)
+        self._shared_tree = STRtree(self._geoms[self._shared_idx])
 
     def __len__(self) -> int:
         return len(self.fences)
@@ -290,14 +305,67 @@ class GeofenceIndex:
         self,
         points: Sequence[tuple[float, float]],
         segments: Sequence[tuple[float, float, float, float]] = (),
+        own: Sequence[Iterable[str]] | None = None,
     ) -> Prefetched:
-        """Answer the point and segment queries of a batch of fixes with two vectorised index
-        searches; other queries fall through to the index."""
-        at = dict(
-            zip(points, self.at_many([p[0] for p in points], [p[1] for p in points]), strict=True)
-        )
-        crossed = dict(zip(segments, self.crossed_many(segments), strict=True))
-        return Prefetched(self, at, crossed)
+        """Answer the point and segment queries of a batch of fixes with vectorised searches;
+        other queries fall through to the index.
+
+        With ``own`` (for each point, the ids of the corridor or sector of the device asking),
+        a point's answer holds the shared geofences (border strips, checkpoint zones, zones)
+        and those own geofences that contain it, and a segment's answer the shared geofences
+        it touches: exactly what the rules ask, without testing the corridors of the other
+        ten thousand trucks that happen to pass nearby."""
+        if own is None:
+            at = dict(
+                zip(
+                    points,
+                    self.at_many([p[0] for p in points], [p[1] for p in points]),
+                    strict=True,
+                )
+            )
+            crossed = dict(zip(segments, self.crossed_many(segments), strict=True))
+            return Prefetched(self, at, crossed)
+        at_sets: dict[tuple[float, float], set[str]] = {}
+        for p in points:
+            at_sets.setdefault(p, set())
+        keys = list(at_sets)
+        if keys and len(self._geoms):
+            coords = np.asarray(keys, dtype=float)
+            pts = shapely.points(coords[:, 1], coords[:, 0])
+            if len(self._shared_idx):
+                src, dst = self._shared_tree.query(pts, predicate="intersects")
+                owners = self._owners[self._shared_idx[dst]]
+                for i, o in zip(src.tolist(), owners.tolist(), strict=True):
+                    at_sets[keys[i]].add(o)
+            # own geofences: every (point, piece) pair, one vectorised exact test
+            slot = {k: i for i, k in enumerate(keys)}
+            pair_pts: list[int] = []
+            pair_pieces: list[np.ndarray[Any, Any]] = []
+            for p, fence_ids in zip(points, own, strict=True):
+                for fid in fence_ids:
+                    pieces = self._pieces_of.get(fid)
+                    if pieces is not None:
+                        pair_pts.extend([slot[p]] * len(pieces))
+                        pair_pieces.append(pieces)
+            if pair_pts:
+                idx = np.asarray(pair_pts)
+                pieces_idx = np.concatenate(pair_pieces)
+                hit = shapely.intersects(self._geoms[pieces_idx], pts[idx])
+                for i, j in zip(idx[hit].tolist(), pieces_idx[hit].tolist(), strict=True):
+                    at_sets[keys[i]].add(self._owners[j])
+        crossed: dict[tuple[float, float, float, float], set[str]] = {
+            seg: set() for seg in segments
+        }
+        segs = list(crossed)
+        if segs and len(self._shared_idx):
+            coords3 = np.array(
+                [[(lon1, lat1), (lon2, lat2)] for lat1, lon1, lat2, lon2 in segs], dtype=float
+            )
+            src, dst = self._shared_tree.query(shapely.linestrings(coords3), predicate="intersects")
+            owners = self._owners[self._shared_idx[dst]]
+            for i, o in zip(src.tolist(), owners.tolist(), strict=True):
+                crossed[segs[i]].add(o)
+        return Prefetched(self, at_sets, crossed)
 
 
 class Prefetched:

@@ -10,6 +10,8 @@ see bus.py); it also runs the signal-lost sweep every ``sweep_s`` seconds.
 
 from __future__ import annotations
 
+import gc
+import json
 import queue
 import threading
 import time
@@ -21,11 +23,12 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import structlog
-from sqlalchemy import func, select, text
+from sqlalchemy import bindparam, case, func, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, sessionmaker
 
 from shekara.audit import service as audit
+from shekara.db.base import new_id
 from shekara.db.engine import session_scope
 from shekara.places.constants import PlaceKind
 from shekara.places.models import Place
@@ -224,6 +227,8 @@ class WorldCache:
                 world = build_world(session, self.settings)
                 world.version = version
                 self._world = world
+                gc.collect()
+                gc.freeze()  # tens of thousands of long-lived geometries: never scan them again
                 log.info("tracking.world_built", fences=len(world.geo), pieces=world.geo.pieces)
             self._checked = now
             return self._world
@@ -261,10 +266,43 @@ def load_states(session: Session, device_ids: Iterable[str]) -> dict[str, Device
     return out
 
 
+_STATE_COLUMNS = "device_id, state, last_fix_time, last_seen_at, silent_alerted, updated_at"
+_PG_STATES = """
+CREATE TEMP TABLE IF NOT EXISTS tracking_rule_states_in (LIKE tracking_rule_states)
+    ON COMMIT DELETE ROWS;
+"""
+_PG_STATES_UPSERT = f"""
+INSERT INTO tracking_rule_states ({_STATE_COLUMNS})
+SELECT {_STATE_COLUMNS} FROM tracking_rule_states_in ORDER BY device_id
+ON CONFLICT (device_id) DO UPDATE SET state = excluded.state,
+    last_fix_time = excluded.last_fix_time, last_seen_at = excluded.last_seen_at,
+    silent_alerted = excluded.silent_alerted, updated_at = excluded.updated_at
+"""
+
+
 def save_states(session: Session, states: dict[str, DeviceState]) -> None:
     if not states:
         return
     now = datetime.now(UTC)
+    conn = session.connection()
+    if conn.dialect.name == "postgresql":  # COPY and one set-based upsert
+        raw = conn.connection.driver_connection
+        with raw.cursor() as cur:  # type: ignore[union-attr]
+            cur.execute(_PG_STATES)
+            with cur.copy(f"COPY tracking_rule_states_in ({_STATE_COLUMNS}) FROM STDIN") as cp:
+                for k, st in states.items():
+                    cp.write_row(
+                        (
+                            k,
+                            json.dumps(state_to_json(st), separators=(",", ":")),
+                            st.live.last_time,
+                            st.last_seen,
+                            st.signal_alerted,
+                            now,
+                        )
+                    )
+            cur.execute(_PG_STATES_UPSERT)
+        return
     rows = [
         {
             "device_id": uuid.UUID(k),
@@ -288,37 +326,82 @@ def save_states(session: Session, states: dict[str, DeviceState]) -> None:
             "updated_at": ex.updated_at,
         },
     )
-    session.connection().execute(stmt, rows)
+    conn.execute(stmt, rows)
+
+
+@dataclass(frozen=True)
+class RecordedAlert:
+    """An alert a batch opened (``new``) or folded an event into."""
+
+    id: uuid.UUID
+    device_id: uuid.UUID
+    kind: str
+    trip_id: uuid.UUID | None
+    late: bool
+    new: bool
+
+
+def _fold_statement() -> Any:
+    a = Alert.__table__.c
+    first = bindparam("b_first", type_=a.first_fix_time.type)
+    last = bindparam("b_last", type_=a.last_fix_time.type)
+    return (
+        update(Alert.__table__)
+        .where(a.id == bindparam("b_id", type_=a.id.type))
+        .values(
+            occurrences=a.occurrences + bindparam("b_n"),
+            last_fix_time=case((a.last_fix_time < last, last), else_=a.last_fix_time),
+            first_fix_time=case((a.first_fix_time > first, first), else_=a.first_fix_time),
+        )
+    )
 
 
 def record_alerts(
     session: Session, world: RuleWorld, events: Sequence[tuple[str, AlertEvent]]
-) -> list[Alert]:
+) -> list[RecordedAlert]:
     """Open an alert per event, or fold it into the open alert of the same device, trip and
-    kind (occurrences, last fix time). Late (black-box) events have their own alerts."""
+    kind (occurrences, first and last fix time). Late (black-box) events have their own alerts.
+    Set-based: one query for the open alerts, one UPDATE statement for all the folded events
+    of the batch, one flush for the new alerts."""
     if not events:
         return []
-    device_ids = {uuid.UUID(d) for d, _ in events}
-    open_alerts: dict[tuple[Any, ...], Alert] = {}
-    for alert in session.scalars(
-        select(Alert).where(Alert.device_id.in_(device_ids), Alert.status != AlertStatus.closed)
-    ):
-        key = (str(alert.device_id), alert.kind, str(alert.trip_id or ""), alert.late)
-        open_alerts[key] = alert
-    touched: list[Alert] = []
+    a = Alert.__table__.c
+    device_ids = sorted({uuid.UUID(d) for d, _ in events})
+    open_alerts: dict[tuple[Any, ...], RecordedAlert] = {}
+    for i in range(0, len(device_ids), 1000):
+        for row in session.execute(
+            select(a.id, a.device_id, a.kind, a.trip_id, a.late).where(
+                a.device_id.in_(device_ids[i : i + 1000]), a.status != AlertStatus.closed
+            )
+        ):
+            key = (str(row.device_id), str(row.kind), str(row.trip_id or ""), bool(row.late))
+            open_alerts[key] = RecordedAlert(
+                row.id, row.device_id, str(row.kind), row.trip_id, bool(row.late), False
+            )
+    folded: dict[uuid.UUID, list[Any]] = {}  # id -> [count, first, last]
+    touched: list[RecordedAlert] = []
+    created: list[Alert] = []
     for device_id, ev in events:
-        key = (device_id, ev.kind, ev.trip_id or "", ev.late)
+        key = (device_id, str(ev.kind), ev.trip_id or "", ev.late)
         existing = open_alerts.get(key)
         if existing is not None:
-            existing.occurrences += 1
-            existing.last_fix_time = max(existing.last_fix_time, ev.fix_time)
-            existing.first_fix_time = min(existing.first_fix_time, ev.fix_time)
+            if existing.new:  # opened earlier in this batch: still an ORM object
+                obj = next(x for x in created if x.id == existing.id)
+                obj.occurrences += 1
+                obj.last_fix_time = max(obj.last_fix_time, ev.fix_time)
+                obj.first_fix_time = min(obj.first_fix_time, ev.fix_time)
+            else:
+                agg = folded.setdefault(existing.id, [0, ev.fix_time, ev.fix_time])
+                agg[0] += 1
+                agg[1] = min(agg[1], ev.fix_time)
+                agg[2] = max(agg[2], ev.fix_time)
             touched.append(existing)
             continue
         owner = world.sharing.get(ev.trip_id or "") or world.sharing.get(device_id)
         if owner is None:
             continue
         alert = Alert(
+            id=new_id(),
             kind=ev.kind,
             severity=ev.severity,
             device_id=uuid.UUID(device_id),
@@ -327,6 +410,7 @@ def record_alerts(
             last_fix_time=ev.fix_time,
             lat=ev.lat,
             lon=ev.lon,
+            occurrences=1,
             message=ev.message[:500],
             detail=dict(ev.detail),
             late=ev.late,
@@ -334,8 +418,23 @@ def record_alerts(
             owner_country=owner.owner_country,
             distribution=owner.distribution,
         )
-        session.add(alert)
+        created.append(alert)
+        ref = RecordedAlert(alert.id, alert.device_id, str(ev.kind), alert.trip_id, ev.late, True)
+        open_alerts[key] = ref
+        touched.append(ref)
+    if folded:
+        session.connection().execute(
+            _fold_statement(),
+            [
+                {"b_id": k, "b_n": n, "b_first": first, "b_last": last}
+                for k, (n, first, last) in sorted(folded.items())
+            ],
+        )
+    if created:
+        session.add_all(created)
         session.flush()
+    for alert in created:
+        owner = world.sharing.get(str(alert.trip_id or "")) or world.sharing[str(alert.device_id)]
         if owner.distribution == Distribution.partners:
             for g in session.scalars(
                 select(ShareGrant).where(ShareGrant.record_id == owner.record_id)
@@ -354,17 +453,15 @@ def record_alerts(
             "tracking_alerts",
             record_id=alert.id,
             owners=[alert.owner_agency_id],
-            after={"kind": ev.kind, "late": ev.late},
+            after={"kind": alert.kind, "late": alert.late},
             actor=ACTOR,
         )
-        open_alerts[key] = alert
-        touched.append(alert)
     return touched
 
 
 @dataclass
 class BatchResult:
-    alerts: list[Alert] = field(default_factory=list)
+    alerts: list[RecordedAlert] = field(default_factory=list)
     events: list[tuple[str, AlertEvent]] = field(default_factory=list)
 
 
@@ -415,8 +512,11 @@ def _prefetch(
     """The geofence answers a batch will ask for (points of usable fixes, and segments from
     each device's previous position), in two vectorised index searches."""
     points: list[tuple[float, float]] = []
+    own: list[tuple[str, ...]] = []
     segments: list[tuple[float, float, float, float]] = []
     for device_id, items in by_device.items():
+        ctx = world.contexts[device_id]
+        mine = tuple(f for f in (ctx.corridor_fence, ctx.sector_fence) if f is not None)
         live = states[device_id].live
         prev = (live.last_lat, live.last_lon) if live.last_lat is not None else None
         for f in items:
@@ -425,10 +525,11 @@ def _prefetch(
             if f.hdop is not None and f.hdop > config.max_hdop:
                 continue
             points.append((f.lat, f.lon))
+            own.append(mine)
             if prev is not None and prev[0] is not None and prev[1] is not None:
                 segments.append((prev[0], prev[1], f.lat, f.lon))
             prev = (f.lat, f.lon)
-    return world.geo.prefetch(points, segments)
+    return world.geo.prefetch(points, segments, own)
 
 
 def process_batch(

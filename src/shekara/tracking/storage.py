@@ -163,9 +163,94 @@ def _sqlite_insert(conn: Connection, rows: Sequence[dict[str, Any]]) -> None:
         cursor.close()
 
 
+_PG_STAGE = "tracking_fixes_in"
+_PG_COLUMNS = ", ".join(_SQLITE_COLUMNS)
+_PG_STAGE_CREATE = (
+    f"CREATE TEMP TABLE IF NOT EXISTS {_PG_STAGE} "
+    "(LIKE tracking_fixes INCLUDING DEFAULTS) ON COMMIT DELETE ROWS"
+)
+_PG_INSERT_FIXES = (
+    f"INSERT INTO tracking_fixes ({_PG_COLUMNS}) SELECT {_PG_COLUMNS} FROM {_PG_STAGE} "
+    "ON CONFLICT DO NOTHING"
+)
+_PG_UPSERT_LATEST = f"""
+WITH newest AS (
+    SELECT DISTINCT ON (device_id) device_id, fix_time, received_at, lat, lon, speed, course, valid
+    FROM {_PG_STAGE} ORDER BY device_id, fix_time DESC
+), newest_valid AS (
+    SELECT DISTINCT ON (device_id) device_id, lat, lon FROM {_PG_STAGE}
+    WHERE valid AND lat IS NOT NULL ORDER BY device_id, fix_time DESC
+)
+INSERT INTO tracking_latest_positions AS t (device_id, fix_time, received_at, lat, lon, speed,
+    course, valid, last_valid_lat, last_valid_lon)
+SELECT n.device_id, n.fix_time, n.received_at, n.lat, n.lon, n.speed, n.course, n.valid,
+    v.lat, v.lon
+FROM newest n LEFT JOIN newest_valid v ON v.device_id = n.device_id
+ORDER BY n.device_id
+ON CONFLICT (device_id) DO UPDATE SET fix_time = excluded.fix_time,
+    received_at = excluded.received_at, lat = excluded.lat, lon = excluded.lon,
+    speed = excluded.speed, course = excluded.course, valid = excluded.valid,
+    last_valid_lat = coalesce(excluded.last_valid_lat, t.last_valid_lat),
+    last_valid_lon = coalesce(excluded.last_valid_lon, t.last_valid_lon)
+WHERE t.fix_time < excluded.fix_time
+"""
+
+
+def _pg_write(conn: Connection, fixes: Sequence[Fix], *, returning: bool) -> list[Fix]:
+    """PostgreSQL: COPY the batch into a session-local staging table, then one statement
+    inserts the new fixes (``ON CONFLICT DO NOTHING``) and one upserts the latest positions,
+    both set-based on the server: three round trips per batch whatever its size."""
+    raw = conn.connection.driver_connection
+    now = datetime.now(UTC)
+    with raw.cursor() as cur:  # type: ignore[union-attr]
+        cur.execute(_PG_STAGE_CREATE)  # once per connection; then a catalog look-up
+        keys: list[tuple[uuid.UUID, int]] = []
+        with cur.copy(f"COPY {_PG_STAGE} ({_PG_COLUMNS}) FROM STDIN") as copy:
+            for f in fixes:
+                device = uuid.UUID(f.device_id)
+                key = fix_key(f)
+                keys.append((device, key))
+                flags: str | None = None
+                if f.alarms or f.params:
+                    extra = dict(f.params)
+                    if f.alarms:
+                        extra["alarms"] = sorted(f.alarms)
+                    flags = json.dumps(extra)
+                copy.write_row(
+                    (
+                        device,
+                        f.fix_time,
+                        key,
+                        f.received_at or now,
+                        f.lat,
+                        f.lon,
+                        f.speed_kmh,
+                        f.course_deg,
+                        f.altitude_m,
+                        f.satellites,
+                        f.hdop,
+                        f.valid,
+                        f.blackbox,
+                        f.protocol[:20],
+                        flags,
+                    )
+                )
+        fresh: list[Fix] = []
+        if returning:
+            cur.execute(_PG_INSERT_FIXES + " RETURNING device_id, fix_key")
+            inserted = set(cur.fetchall())
+            fresh = [f for f, k in zip(fixes, keys, strict=True) if k in inserted]
+            cur.execute(_PG_UPSERT_LATEST)
+        else:
+            cur.execute(f"{_PG_INSERT_FIXES}; {_PG_UPSERT_LATEST}")  # one round trip
+    return fresh
+
+
 def _write(conn: Connection, fixes: Sequence[Fix], *, returning: bool) -> list[Fix]:
     if not fixes:
         return []
+    if conn.dialect.name == "postgresql":
+        return _pg_write(conn, fixes, returning=returning)
     now = datetime.now(UTC)
     rows = [fix_row(f, now) for f in fixes]
     ins = _insert(conn)
@@ -180,10 +265,8 @@ def _write(conn: Connection, fixes: Sequence[Fix], *, returning: bool) -> list[F
             for f, r in zip(fixes, rows, strict=True)
             if (r["device_id"], r["fix_key"]) in inserted
         ]
-    elif conn.dialect.name == "sqlite":
-        _sqlite_insert(conn, rows)
     else:
-        conn.execute(stmt, rows)
+        _sqlite_insert(conn, rows)
     newest: dict[uuid.UUID, dict[str, Any]] = {}
     newest_valid: dict[uuid.UUID, dict[str, Any]] = {}
     for row in rows:
