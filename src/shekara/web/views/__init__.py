@@ -8,6 +8,7 @@ from shekara.web.views import (
     admin,
     audit,
     auth,
+    cases,
     dashboard,
     editing,
     incidents,
@@ -25,6 +26,7 @@ ROUTERS: tuple[APIRouter, ...] = (
     incidents.router,
     editing.router,  # before records: /records/<resource>/new is not a record id
     records.router,
+    cases.router,
     maps.router,
     tracking.router,
     dashboard.router,

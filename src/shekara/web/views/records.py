@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 from shekara.accounts.constants import Perm
 from shekara.agencies.service import list_agencies, list_countries
 from shekara.api.deps import SessionDep
-from shekara.cases.constants import CaseStatus
+from shekara.cases.constants import ALLOWED_TRANSITIONS, CaseStatus
 from shekara.errors import NotFound
 from shekara.places.models import Place
 from shekara.policy.sharing import Viewer
@@ -168,6 +168,21 @@ def record_page(
     session: SessionDep,
     viewer: SignedIn,
 ) -> Response:
+    return show_record(request, session, viewer, resource, record_id)
+
+
+def show_record(
+    request: Request,
+    session: Session,
+    viewer: Viewer,
+    resource: str,
+    record_id: uuid.UUID,
+    *,
+    values: dict[str, str] | None = None,
+    errors: dict[str, str] | None = None,
+    status_code: int = 200,
+) -> Response:
+    """A record's page (audited read); ``values``/``errors`` re-display a form on it."""
     spec = spec_for(resource)
     record = get_record(session, viewer, spec, record_id)  # audited; NotFound when invisible
     if record.get("hit_only") and "sharing" not in record:
@@ -185,7 +200,19 @@ def record_page(
             place = session.get(Place, uuid.UUID(str(link["id"])))
             if place is not None:
                 link["label"] = place.name(locale)
-    agencies = {str(a.id): a for a in list_agencies(session, viewer)}
+    agency_list = list_agencies(session, viewer)
+    agencies = {str(a.id): a for a in agency_list}
+    transitions: list[str] = []
+    takers: list[tuple[str, str]] = []
+    if resource == "cases" and record.get("editable"):
+        # the forms of the case page: allowed next statuses, and who may take the case over
+        transitions = sorted(s.value for s in ALLOWED_TRANSITIONS[CaseStatus(record["status"])])
+        owner = str(record["sharing"]["owner_agency"]["id"])
+        takers = [
+            (a.code, f"{a.code} – {getattr(a, f'name_{locale}', '') or a.name}")
+            for a in agency_list
+            if a.active and str(a.id) != owner
+        ]
     return render(
         request,
         "records/detail.html",
@@ -198,7 +225,12 @@ def record_page(
             "agencies": agencies,
             "plural": RESOURCE_PLURAL[resource],
             "edit_url": edit_url(resource, record_id),
+            "transitions": transitions,
+            "takers": takers,
+            "v": values or {},
+            "errors": errors or {},
         },
         viewer=viewer,
         session=session,
+        status_code=status_code,
     )
