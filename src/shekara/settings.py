@@ -63,6 +63,9 @@ class Settings(BaseSettings):
         1.0, ge=0, description="How often a server chains new audit entries; 0 turns it off"
     )
     db_pool_size: int = Field(10, ge=1, description="PostgreSQL connection pool size")
+    db_pool_pre_ping: bool = Field(
+        False, description="Test each pooled PostgreSQL connection with a round trip before use"
+    )
 
     @model_validator(mode="after")
     def _refuse_default_secret(self) -> Settings:

@@ -21,9 +21,9 @@ from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import func, insert, or_, select
+from sqlalchemy import Table, func, insert, or_, select
 from sqlalchemy.orm import Session
 
 from shekara.audit.models import AuditAccess, AuditEntry
@@ -72,6 +72,9 @@ def entry_digest(prev_hash: str, e: AuditEntry) -> str:
     return hashlib.sha256(raw.encode()).hexdigest()
 
 
+_INSERT_ENTRY = insert(cast(Table, AuditEntry.__table__))
+
+
 def record(
     session: Session,
     viewer: Viewer | None,
@@ -106,8 +109,9 @@ def record(
         "purpose": viewer.purpose if viewer else "",
     }
     if not counts or single is not None:
-        # The common case (one record read or changed): one plain INSERT, no ORM flush.
-        session.execute(insert(AuditEntry), [values])
+        # The common case (one record read or changed): one plain Core INSERT on the session's
+        # connection (same transaction), skipping the ORM's bulk-insert machinery.
+        session.connection().execute(_INSERT_ENTRY, values)
         return
     seq = session.execute(insert(AuditEntry).returning(AuditEntry.seq), [values]).scalar_one()
     session.execute(

@@ -55,7 +55,12 @@ class PostgresBackend(Backend):
     AUDIT_LOCK_KEY = 0x5E4E_A0D1
 
     def engine_kwargs(self, settings: Settings) -> dict[str, Any]:
-        return {"pool_size": settings.db_pool_size, "max_overflow": 10, "pool_pre_ping": True}
+        return {
+            "pool_size": settings.db_pool_size,
+            "max_overflow": 10,
+            "pool_pre_ping": settings.db_pool_pre_ping,
+            "pool_recycle": 3600,
+        }
 
     def lock_audit_chain(self, session: Session) -> None:
         session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": self.AUDIT_LOCK_KEY})

@@ -4,7 +4,7 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session, selectinload
 
 from shekara.cases.models import Case, CaseIncident
@@ -16,7 +16,7 @@ from shekara.organisations.models import Organisation
 from shekara.persons.models import Person
 from shekara.places.models import Place
 from shekara.policy.sharing import Viewer
-from shekara.records.links import linked
+from shekara.records.links import linked_ids, linked_where
 from shekara.records.schemas import LinkOut
 from shekara.records.service import ensure_visible
 from shekara.records.spec import ResourceSpec
@@ -109,46 +109,26 @@ def _extra(session: Session, viewer: Viewer, inc: Any) -> dict[str, Any]:
     roles_v = {i.vehicle_id: i.role for i in inc.involvements if i.vehicle_id}
     roles_o = {i.organisation_id: i.role for i in inc.involvements if i.organisation_id}
     return {
-        "persons": linked(
-            session,
-            viewer,
-            Person,
-            "persons",
-            lambda p: p.display_name,
-            Person.id.in_(list(roles_p)),
-            roles=roles_p,
-        )
-        if roles_p
-        else [],
-        "vehicles": linked(
-            session,
-            viewer,
-            Vehicle,
-            "vehicles",
-            lambda v: v.plate,
-            Vehicle.id.in_(list(roles_v)),
-            roles=roles_v,
-        )
-        if roles_v
-        else [],
-        "organisations": linked(
-            session,
-            viewer,
-            Organisation,
-            "organisations",
-            lambda o: o.name,
-            Organisation.id.in_(list(roles_o)),
-            roles=roles_o,
-        )
-        if roles_o
-        else [],
-        "cases": linked(
+        "persons": linked_ids(
+            session, viewer, Person, "persons", lambda p: p.display_name, roles_p, roles=roles_p
+        ),
+        "vehicles": linked_ids(
+            session, viewer, Vehicle, "vehicles", lambda v: v.plate, roles_v, roles=roles_v
+        ),
+        "organisations": linked_ids(
+            session, viewer, Organisation, "organisations", lambda o: o.name, roles_o, roles=roles_o
+        ),
+        "cases": linked_where(
             session,
             viewer,
             Case,
             "cases",
             lambda c: f"{c.number} {c.title}",
-            Case.id.in_(select(CaseIncident.case_id).where(CaseIncident.incident_id == inc.id)),
+            "of_incident",
+            lambda: Case.id.in_(
+                select(CaseIncident.case_id).where(CaseIncident.incident_id == bindparam("iid"))
+            ),
+            {"iid": inc.id},
         ),
     }
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import String, and_, cast, exists, literal, select
+from sqlalchemy import String, and_, bindparam, cast, exists, literal, select
 from sqlalchemy.orm import Session, aliased, selectinload
 
 from shekara.cases.models import Case, CaseIncident
@@ -16,7 +16,7 @@ from shekara.persons import schemas as s
 from shekara.persons.constants import Script
 from shekara.persons.models import Document, Person, PersonName, PersonNameToken, Phone
 from shekara.policy.sharing import Viewer
-from shekara.records.links import candidates, linked, one_link
+from shekara.records.links import cached_candidates, linked_ids, linked_where, one_link
 from shekara.records.service import ensure_visible
 from shekara.records.spec import ResourceSpec
 
@@ -59,8 +59,10 @@ def name_search_select(q: str) -> Any:
     if not toks:
         return select(Person).where(Person.id.is_(None))
     first = aliased(PersonNameToken)
-    stmt = select(Person).join(first, first.person_id == Person.id).where(
-        first.token >= toks[0], first.token < toks[0] + "\uffff"
+    stmt = (
+        select(Person)
+        .join(first, first.person_id == Person.id)
+        .where(first.token >= toks[0], first.token < toks[0] + "\uffff")
     )
     for tok in toks[1:]:
         other = aliased(PersonNameToken)
@@ -132,75 +134,77 @@ def _person_summary(session: Session, viewer: Viewer, p: Any) -> dict[str, Any]:
     }
 
 
+def _person_link_sources() -> dict[str, Any]:
+    pid: Any = bindparam("pid")
+    return {
+        "documents": select(Document.id, literal("")).where(Document.person_id == pid),
+        "phones": select(Phone.id, literal("")).where(Phone.person_id == pid),
+        "crossings": select(Crossing.id, literal("")).where(Crossing.person_id == pid),
+        "incidents": select(Involvement.incident_id, Involvement.role).where(
+            Involvement.person_id == pid
+        ),
+        "organisations": select(Membership.organisation_id, Membership.role).where(
+            Membership.person_id == pid
+        ),
+    }
+
+
 def _person_extra(session: Session, viewer: Viewer, p: Any) -> dict[str, Any]:
-    c = candidates(
-        session,
-        {
-            "documents": select(Document.id, literal("")).where(Document.person_id == p.id),
-            "phones": select(Phone.id, literal("")).where(Phone.person_id == p.id),
-            "crossings": select(Crossing.id, literal("")).where(Crossing.person_id == p.id),
-            "incidents": select(Involvement.incident_id, Involvement.role).where(
-                Involvement.person_id == p.id
-            ),
-            "organisations": select(Membership.organisation_id, Membership.role).where(
-                Membership.person_id == p.id
-            ),
-        },
-    )
-    incident_links = linked(
+    c = cached_candidates(session, "persons", _person_link_sources, {"pid": p.id})
+    incident_links = linked_ids(
         session,
         viewer,
         Incident,
         "incidents",
         lambda r: r.summary,
-        Incident.id.in_(list(c["incidents"])),
+        c["incidents"],
         roles=c["incidents"],
     )
     cases = (
-        linked(
+        linked_where(
             session,
             viewer,
             Case,
             "cases",
             lambda r: f"{r.number} {r.title}",
-            Case.id.in_(
+            "via_incidents",
+            lambda: Case.id.in_(
                 select(CaseIncident.case_id).where(
-                    CaseIncident.incident_id.in_([i.id for i in incident_links])
+                    CaseIncident.incident_id.in_(bindparam("incident_ids", expanding=True))
                 )
             ),
+            {"incident_ids": [i.id for i in incident_links]},
         )
         if incident_links
         else []
     )
     return {
-        "documents": linked(
+        "documents": linked_ids(
             session,
             viewer,
             Document,
             "documents",
             lambda r: f"{r.kind} {r.number}",
-            Document.id.in_(list(c["documents"])),
+            c["documents"],
         ),
-        "phones": linked(
-            session, viewer, Phone, "phones", lambda r: r.number, Phone.id.in_(list(c["phones"]))
-        ),
+        "phones": linked_ids(session, viewer, Phone, "phones", lambda r: r.number, c["phones"]),
         "incidents": incident_links,
-        "organisations": linked(
+        "organisations": linked_ids(
             session,
             viewer,
             Organisation,
             "organisations",
             lambda r: r.name,
-            Organisation.id.in_(list(c["organisations"])),
+            c["organisations"],
             roles=c["organisations"],
         ),
-        "crossings": linked(
+        "crossings": linked_ids(
             session,
             viewer,
             Crossing,
             "crossings",
             lambda r: f"{r.direction} {r.crossed_at:%Y-%m-%d %H:%M}",
-            Crossing.id.in_(list(c["crossings"])),
+            c["crossings"],
         ),
         "cases": cases,
     }

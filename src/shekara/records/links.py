@@ -6,7 +6,7 @@ import uuid
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from sqlalchemy import ColumnElement, select
+from sqlalchemy import ColumnElement, bindparam, literal, select, union_all
 from sqlalchemy.orm import Session
 
 from shekara.policy.sharing import Viewer, visible
@@ -63,10 +63,100 @@ def candidates(session: Session, sources: dict[str, Any]) -> dict[str, dict[uuid
     ``sources`` maps a kind to a select of two columns (id, role). Only kinds with candidates
     then cost a policy-filtered query each, so a record without links costs one query.
     """
-    from sqlalchemy import literal, union_all
-
     parts = [sel.add_columns(literal(kind).label("kind")) for kind, sel in sources.items()]
     out: dict[str, dict[uuid.UUID, str]] = {k: {} for k in sources}
     for rid, role, kind in session.execute(union_all(*parts)).all():
+        out[kind][rid if isinstance(rid, uuid.UUID) else uuid.UUID(str(rid))] = role or ""
+    return out
+
+
+# Statements built once and reused: building and coercing SQL expressions costs more CPU than
+# running them. Keys hold the (cached, immutable) policy condition of the audience.
+_STATEMENTS: dict[Any, Any] = {}
+
+
+def _cached(key: Any, build: Callable[[], Any]) -> Any:
+    stmt = _STATEMENTS.get(key)
+    if stmt is None:
+        if len(_STATEMENTS) > 8192:
+            _STATEMENTS.clear()
+        stmt = _STATEMENTS[key] = build()
+    return stmt
+
+
+def linked_where(
+    session: Session,
+    viewer: Viewer,
+    model: Any,
+    type_: str,
+    label: Callable[[Any], str],
+    key: str,
+    where: Callable[[], ColumnElement[bool]],
+    params: dict[str, Any],
+    *,
+    roles: dict[uuid.UUID, str] | None = None,
+    limit: int = 200,
+) -> list[LinkOut]:
+    """Like :func:`linked` with a condition built once (``where()`` uses bind parameters
+    named in ``params``); ``key`` names the condition among the model's link queries."""
+    cond = visible(viewer, model)
+    stmt = _cached(
+        ("where", model, key, cond, limit),
+        lambda: select(model).where(where(), cond).limit(limit),
+    )
+    rows = session.execute(stmt, params).scalars().all()
+    return [
+        LinkOut(id=r.id, type=type_, label=label(r), role=(roles or {}).get(r.id, "")) for r in rows
+    ]
+
+
+def linked_ids(
+    session: Session,
+    viewer: Viewer,
+    model: Any,
+    type_: str,
+    label: Callable[[Any], str],
+    ids: Sequence[uuid.UUID] | dict[uuid.UUID, str],
+    *,
+    roles: dict[uuid.UUID, str] | None = None,
+) -> list[LinkOut]:
+    """The records of ``model`` among ``ids`` that the viewer may see (no query for none)."""
+    id_list = list(ids)
+    if not id_list:
+        return []
+    return linked_where(
+        session,
+        viewer,
+        model,
+        type_,
+        label,
+        "id_in",
+        lambda: model.id.in_(bindparam("ids", expanding=True)),
+        {"ids": id_list},
+        roles=roles,
+    )
+
+
+def cached_candidates(
+    session: Session,
+    key: str,
+    sources: Callable[[], dict[str, Any]],
+    params: dict[str, Any],
+) -> dict[str, dict[uuid.UUID, str]]:
+    """:func:`candidates` with the UNION built once under ``key`` (bind parameters in
+    ``params``)."""
+
+    def build() -> Any:
+        parts = sources()
+        return (
+            list(parts),
+            union_all(
+                *[sel.add_columns(literal(kind).label("kind")) for kind, sel in parts.items()]
+            ),
+        )
+
+    kinds, stmt = _cached(("candidates", key), build)
+    out: dict[str, dict[uuid.UUID, str]] = {k: {} for k in kinds}
+    for rid, role, kind in session.execute(stmt, params).all():
         out[kind][rid if isinstance(rid, uuid.UUID) else uuid.UUID(str(rid))] = role or ""
     return out

@@ -12,7 +12,7 @@ import uuid
 from typing import Any
 
 from pydantic import BaseModel
-from sqlalchemy import func, inspect, select
+from sqlalchemy import ColumnElement, bindparam, func, inspect, select
 from sqlalchemy.orm import Session
 
 from shekara.accounts.constants import Perm
@@ -231,14 +231,35 @@ def list_records(
     )
 
 
+_DETAIL_STATEMENTS: dict[tuple[Any, ColumnElement[bool]], Any] = {}
+
+
+def _detail_statement(model: Any, condition: ColumnElement[bool]) -> Any:
+    """``SELECT record WHERE id = :record_id AND <policy condition>``, built once per audience.
+
+    ``condition`` is the (cached, immutable) expression from :func:`visible`; reusing the whole
+    statement saves rebuilding and coercing it on every read, the costliest part of a detail read.
+    """
+    key = (model, condition)
+    stmt = _DETAIL_STATEMENTS.get(key)
+    if stmt is None:
+        if len(_DETAIL_STATEMENTS) > 4096:
+            _DETAIL_STATEMENTS.clear()
+        stmt = select(model).where(
+            model.id == bindparam("record_id", type_=model.id.type), condition
+        )
+        _DETAIL_STATEMENTS[key] = stmt
+    return stmt
+
+
 def get_record(
     session: Session, viewer: Viewer | None, spec: ResourceSpec, record_id: uuid.UUID
 ) -> dict[str, Any]:
     """One record in full, or a hit notice, or NotFound (also when invisible); audited."""
     viewer = require(viewer, Perm.read)
-    model = spec.model
     obj = session.execute(
-        select(model).where(model.id == record_id, visible(viewer, model, include_hit_only=True))
+        _detail_statement(spec.model, visible(viewer, spec.model, include_hit_only=True)),
+        {"record_id": record_id},
     ).scalar_one_or_none()
     if obj is None:
         raise NotFound(f"no {spec.name} record {record_id}")
