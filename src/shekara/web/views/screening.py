@@ -81,8 +81,14 @@ def _page(
             return text.reason_text(t, str(r.get("code", "")), r.get("params") or {})
         return text.reason_text(t, r.code, r.params, r.text)
 
+    def fmt_score(value: float | None) -> str:
+        """Two decimals always (1.00 beside 0.87), in the locale's decimal sign."""
+        out = f"{value or 0.0:.2f}"
+        return out if t.locale == "en" else out.replace(".", ",")
+
     ctx = {
         "tabs": _tabs(viewer),
+        "fmt_score": fmt_score,
         "reason": reason,
         "action_label": lambda a: text.label_of(text.ACTIONS, t, a),
         "status_label": lambda s: text.label_of(text.STATUSES, t, s),
