@@ -133,3 +133,88 @@ def create_place(session: Session, viewer: Viewer | None, data: PlaceIn) -> Plac
         session, viewer, "create", "places", record_id=place.id, after=data.model_dump(mode="json")
     )
     return PlacePublic.model_validate(place, from_attributes=True)
+
+
+SECTION_GEOMETRIES = frozenset({"LineString", "MultiLineString", "Polygon", "MultiPolygon"})
+
+
+def check_geometry(value: Any, field: str = "geometry") -> dict[str, Any]:
+    """A GeoJSON geometry (a Feature or a one-feature collection is unwrapped), checked with
+    shapely; raises ValidationFailed naming ``field`` and saying what is wrong."""
+
+    def fail(message: str) -> ValidationFailed:
+        return ValidationFailed([{"field": field, "message": message}])
+
+    if isinstance(value, dict) and value.get("type") == "FeatureCollection":
+        features = value.get("features") or []
+        if len(features) != 1:
+            raise fail(f"a FeatureCollection with {len(features)} features: give exactly one")
+        value = features[0]
+    if isinstance(value, dict) and value.get("type") == "Feature":
+        value = value.get("geometry")
+    if not isinstance(value, dict) or "type" not in value:
+        raise fail("not a GeoJSON geometry (an object with 'type' and 'coordinates')")
+    if value["type"] not in SECTION_GEOMETRIES:
+        allowed = ", ".join(sorted(SECTION_GEOMETRIES))
+        raise fail(f"a {value['type']!r} cannot be a border section: use one of {allowed}")
+    try:
+        geom = shape(value)
+    except Exception as e:  # shapely raises several kinds
+        raise fail(f"the coordinates do not make a {value['type']}: {e}") from e
+    if geom.is_empty:
+        raise fail("the geometry is empty")
+    if not geom.is_valid:
+        from shapely.validation import explain_validity  # type: ignore[import-untyped]
+
+        raise fail(f"the shape is not valid: {explain_validity(geom)}")
+    minx, miny, maxx, maxy = geom.bounds
+    if not (-180 <= minx <= maxx <= 180 and -90 <= miny <= maxy <= 90):
+        raise fail("coordinates must be longitude, latitude in degrees (lon first)")
+    return dict(value)
+
+
+class PlaceUpdate(BaseModel):
+    """What an administrator changes on a place (the code and kind stay)."""
+
+    name_en: str | None = Field(None, min_length=1, max_length=200)
+    name_ru: str | None = Field(None, max_length=200)
+    name_kk: str | None = Field(None, max_length=200)
+    lat: float | None = Field(None, ge=-90, le=90)
+    lon: float | None = Field(None, ge=-180, le=180)
+    checkpoint_kind: CheckpointKind | None = None
+    impact_level: ImpactLevel | None = None
+    geometry: dict[str, Any] | None = None
+
+
+def update_place(
+    session: Session, viewer: Viewer | None, place_id: uuid.UUID, data: PlaceUpdate
+) -> PlacePublic:
+    """Change a place's names, position, kind of checkpoint, impact level or geometry; audited."""
+    viewer = require(viewer, Perm.admin)
+    place = session.get(Place, place_id)
+    if place is None:
+        raise NotFound(f"no place {place_id}")
+    changes = data.model_dump(exclude_unset=True)
+    if changes.get("name_en") is None:
+        changes.pop("name_en", None)
+    lat, lon = changes.get("lat", place.lat), changes.get("lon", place.lon)
+    if (lat is None) != (lon is None):
+        raise ValidationFailed([{"field": "lat", "message": "give both lat and lon, or neither"}])
+    if changes.get("geometry") is not None:
+        changes["geometry"] = check_geometry(changes["geometry"])
+    if place.kind == PlaceKind.checkpoint and "checkpoint_kind" in changes:
+        if changes["checkpoint_kind"] is None:
+            raise ValidationFailed(
+                [{"field": "checkpoint_kind", "message": "a checkpoint needs checkpoint_kind"}]
+            )
+    before = PlacePublic.model_validate(place, from_attributes=True).model_dump(mode="json")
+    before["geometry"] = place.geometry
+    for key, value in changes.items():
+        setattr(place, key, value)
+    session.flush()
+    after = PlacePublic.model_validate(place, from_attributes=True).model_dump(mode="json")
+    after["geometry"] = place.geometry
+    audit.record(
+        session, viewer, "update", "places", record_id=place.id, before=before, after=after
+    )
+    return PlacePublic.model_validate(place, from_attributes=True)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import uuid
 from typing import Annotated, Any
 
@@ -213,6 +214,21 @@ def change_user(
     return RedirectResponse("/admin/users?added=1", status_code=303)
 
 
+PLACE_KINDS = ("checkpoint", "border_section", "city", "region")
+PLACE_KIND_PATTERN = "^(" + "|".join(PLACE_KINDS) + ")$"
+GEOMETRY_MAX_BYTES = 5_000_000
+
+
+def _place_options(session: Session) -> dict[str, Any]:
+    return {
+        "place_kinds": PLACE_KINDS,
+        "countries": [c.code for c in agencies.list_countries(session) if c.member]
+        or [c.code for c in agencies.list_countries(session)],
+        "checkpoint_kinds": [k.value for k in CheckpointKind],
+        "impact_levels": [k.value for k in ImpactLevel],
+    }
+
+
 def _places_page(
     request: Request,
     session: Session,
@@ -228,12 +244,9 @@ def _places_page(
         {
             "kind": kind,
             "places": places.list_places(session, viewer, kind, None, 5000, 0),
-            "countries": [c.code for c in agencies.list_countries(session) if c.member]
-            or [c.code for c in agencies.list_countries(session)],
-            "checkpoint_kinds": [k.value for k in CheckpointKind],
-            "impact_levels": [k.value for k in ImpactLevel],
             "v": values,
             "errors": errors,
+            **_place_options(session),
         },
         viewer=viewer,
         session=session,
@@ -246,25 +259,146 @@ def places_page(
     request: Request,
     session: SessionDep,
     viewer: SignedIn,
-    kind: Annotated[str, Query(pattern="^(checkpoint|border_section)$")] = "checkpoint",
+    kind: Annotated[str, Query(pattern=PLACE_KIND_PATTERN)] = "checkpoint",
 ) -> Response:
     return _places_page(request, session, _admin(viewer), kind, {}, {})
+
+
+def _geometry(form: Any, values: dict[str, str], t: Any) -> tuple[Any, dict[str, str]]:
+    """The pasted GeoJSON, else the uploaded file's; (geometry or None, errors by field)."""
+    text = values.get("geometry", "").strip()
+    upload = form.get("geometry_file")
+    if not text and upload is not None and not isinstance(upload, str):
+        raw = upload.file.read(GEOMETRY_MAX_BYTES + 1)
+        if len(raw) > GEOMETRY_MAX_BYTES:
+            return None, {"geometry": t.gettext("The file is larger than 5 MB.")}
+        try:
+            text = raw.decode("utf-8-sig").strip()
+        except UnicodeDecodeError:
+            return None, {"geometry": t.gettext("The file is not UTF-8 text (GeoJSON).")}
+        values["geometry"] = text
+    if not text:
+        return None, {}
+    try:
+        parsed = json.loads(text)
+    except json.JSONDecodeError as e:
+        msg = t.gettext(
+            "This is not GeoJSON: %(detail)s (line %(line)s, column %(col)s).",
+            detail=e.msg,
+            line=e.lineno,
+            col=e.colno,
+        )
+        return None, {"geometry": msg}
+    try:
+        return places.check_geometry(parsed), {}
+    except AppError as e:
+        return None, service_errors(e, t)
+
+
+def _place_data(values: dict[str, str]) -> dict[str, Any]:
+    data = nest({k: v for k, v in values.items() if k != "geometry"})
+    if data.get("kind") != "checkpoint":
+        data.pop("checkpoint_kind", None)
+    if data.get("kind") != "border_section":
+        data.pop("impact_level", None)
+    return data
 
 
 @router.post("/places")
 def add_place(
     request: Request, form: CheckedForm, session: SessionDep, viewer: SignedIn
 ) -> Response:
-    """Add a checkpoint (border sections come with their geometry from the reference data)."""
+    """Add a checkpoint, a border section (with its geometry), a city or a region."""
     v = _admin(viewer)
+    t = translator(locale_of(request))
     values = flat(form)
-    data: dict[str, Any] = {**nest(values), "kind": "checkpoint"}
-    errors = _save(
-        request, session, places.PlaceIn, data, lambda d: places.create_place(session, v, d)
-    )
+    kind = values.get("kind", "checkpoint")
+    kind = kind if kind in PLACE_KINDS else "checkpoint"
+    values["kind"] = kind
+    geometry, errors = _geometry(form, values, t)
+    if kind == "border_section" and geometry is None and not errors:
+        errors = {"geometry": t.gettext("Paste the section's GeoJSON line or upload a file.")}
+    if not errors:
+        data: dict[str, Any] = {**_place_data(values), "geometry": geometry}
+        errors = _save(
+            request, session, places.PlaceIn, data, lambda d: places.create_place(session, v, d)
+        )
     if errors:
-        return _places_page(request, session, v, "checkpoint", values, errors, 422)
-    return RedirectResponse("/admin/places?added=1", status_code=303)
+        return _places_page(request, session, v, kind, values, errors, 422)
+    return RedirectResponse(f"/admin/places?kind={kind}&added=1", status_code=303)
+
+
+def _place_edit_page(
+    request: Request,
+    session: Session,
+    viewer: Viewer,
+    place_id: uuid.UUID,
+    values: dict[str, str] | None,
+    errors: dict[str, str],
+    status_code: int = 200,
+) -> Response:
+    place = places.get_place(session, viewer, place_id)
+    if values is None:
+        values = {
+            key: "" if getattr(place, key) is None else str(getattr(place, key))
+            for key in ("name_en", "name_ru", "name_kk", "lat", "lon")
+        }
+        values["checkpoint_kind"] = place.checkpoint_kind.value if place.checkpoint_kind else ""
+        values["impact_level"] = place.impact_level.value if place.impact_level else ""
+        values["geometry"] = json.dumps(place.geometry, indent=1) if place.geometry else ""
+    return render(
+        request,
+        "admin/place_edit.html",
+        {"place": place, "v": values, "errors": errors, **_place_options(session)},
+        viewer=viewer,
+        session=session,
+        status_code=status_code,
+    )
+
+
+@router.get("/places/{place_id}")
+def edit_place_page(
+    request: Request, place_id: uuid.UUID, session: SessionDep, viewer: SignedIn
+) -> Response:
+    return _place_edit_page(request, session, _admin(viewer), place_id, None, {})
+
+
+@router.post("/places/{place_id}")
+def save_place(
+    request: Request, place_id: uuid.UUID, form: CheckedForm, session: SessionDep, viewer: SignedIn
+) -> Response:
+    """Change a place's names in the three languages, position, kind, impact level, geometry."""
+    v = _admin(viewer)
+    t = translator(locale_of(request))
+    values = flat(form)
+    place = places.get_place(session, v, place_id)
+    geometry, errors = _geometry(form, values, t)
+    if place.kind == "border_section" and geometry is None and not errors:
+        errors = {"geometry": t.gettext("Paste the section's GeoJSON line or upload a file.")}
+    if not errors:
+        data: dict[str, Any] = {
+            "name_en": values.get("name_en", "").strip(),
+            "name_ru": values.get("name_ru", "").strip(),
+            "name_kk": values.get("name_kk", "").strip(),
+        }
+        if place.kind != "border_section":
+            data["lat"] = values.get("lat", "").strip() or None
+            data["lon"] = values.get("lon", "").strip() or None
+        if place.kind == "checkpoint":
+            data["checkpoint_kind"] = values.get("checkpoint_kind") or None
+        if place.kind == "border_section":
+            data["impact_level"] = values.get("impact_level") or None
+            data["geometry"] = geometry
+        errors = _save(
+            request,
+            session,
+            places.PlaceUpdate,
+            data,
+            lambda d: places.update_place(session, v, place_id, d),
+        )
+    if errors:
+        return _place_edit_page(request, session, v, place_id, values, errors, 422)
+    return RedirectResponse(f"/admin/places?kind={place.kind}&added=1", status_code=303)
 
 
 @router.get("/vocabularies")
