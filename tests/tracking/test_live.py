@@ -161,6 +161,7 @@ def store(world: LiveWorld, name: str, lat: float, lon: float, course: float = 9
 def client(lw: LiveWorld) -> Iterator[TestClient]:
     app = create_app(lw.settings, lw.engine)
     app.state.live_interval_s = 0.2
+    app.state.live_refresh_s = 0.5
     with TestClient(app) as c:
         yield c
 
@@ -388,3 +389,31 @@ def test_what_the_socket_sends_is_audited(client: TestClient, lw: LiveWorld) -> 
             str(lw.devices["truck-aktobe"]),
             str(lw.devices["truck-aktobe-2"]),
         }
+
+
+def test_sharing_changes_reach_an_open_socket(client: TestClient, lw: LiveWorld) -> None:
+    """A device shared with all member countries appears on the Russian officer's map at the
+    next refresh of the policy; withdrawn, it disappears."""
+
+    def share(distribution: Distribution) -> None:
+        with Session(lw.engine) as s:
+            d = s.get(Device, lw.devices["truck-aktobe-2"])
+            assert d is not None
+            d.distribution = distribution
+            s.commit()
+
+    login(client, "ru-officer")
+    try:
+        with client.websocket_connect("/tracking/live") as ws:
+            ws.receive_json()
+            snap = subscribe(ws, AKTOBE_BOX)
+            assert snap["total"] == 0
+            share(Distribution.all)
+            msg = next_with_objects(ws)
+            assert labels(msg) == {"truck-aktobe-2"} and len(msg["objects"]) == 1
+            idx = msg["objects"][0][0]
+            share(Distribution.agency)
+            msg = next_with_objects(ws)
+            assert msg["gone"] == [idx]
+    finally:
+        share(Distribution.agency)

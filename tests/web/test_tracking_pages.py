@@ -144,6 +144,14 @@ def test_duty_officer_acknowledges_assigns_and_closes_with_a_note(
         .where(AuditEntry.resource == "tracking_alerts", AuditEntry.record_id == alert.id)
     )
     assert changes == 3
+    # a second close (a colleague was quicker) is refused; an unknown action does not exist
+    token = csrf(client, "/tracking")
+    r = client.post(f"{base}/close", data={"csrf_token": token, "note": "again"})
+    assert r.status_code == 400 and "could not be handled" in r.text
+    session.refresh(alert)
+    assert alert.closing_note == "Driver rested; checked by phone."
+    r = client.post(f"{base}/explode", data={"csrf_token": csrf(client, "/tracking")})
+    assert r.status_code == 404
 
 
 def test_other_agencies_neither_see_nor_handle_the_alert(

@@ -22,11 +22,12 @@ Messages (server → client), all JSON objects with an ``event``:
 
 * ``hello``: ``interval``, ``cap``.
 * ``snapshot`` / ``delta``: ``mode`` (``objects`` or ``clusters``), ``total`` (objects in view),
-  ``devices`` (``[idx, id, kind, label, period_s, patrol, sector, trip]`` for devices the client
-  has not been described yet), ``objects`` (``[idx, lat, lon, course, speed, received (epoch
-  s), valid]``; the last valid position), ``now`` (server time), ``gone`` (idx no longer in view), ``clusters`` (``[lat, lon, count, alerted]``,
-  the full list whenever it changed), ``alerts`` (changed open alerts), ``alerts_gone`` (ids of
-  alerts closed or no longer visible).
+  ``now`` (server time, epoch s), ``devices`` (``[idx, id, kind, label, period_s, patrol,
+  sector, trip]`` for devices not yet described to this client), ``objects`` (``[idx, lat, lon,
+  course, speed, received (epoch s), valid]``, the last valid position), ``gone`` (idx no
+  longer in view), ``clusters`` (``[lat, lon, count, alerted]``, the full list whenever it
+  changed), ``alerts`` (changed open alerts), ``alerts_gone`` (ids of alerts closed or no
+  longer visible).
 * ``error``: ``errors`` (``field``, ``message``) for a bad subscription; the socket stays open.
 """
 
@@ -45,7 +46,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any, TypeVar
 
 import anyio.to_thread
-from sqlalchemy import select
+from sqlalchemy import and_, select
 from sqlalchemy.orm import Session
 from starlette.websockets import WebSocket, WebSocketDisconnect, WebSocketState
 
@@ -172,44 +173,61 @@ class LiveView:
     viewer_locale: str = "en"
     _next_idx: int = 0
     _unloaded: set[uuid.UUID] = field(default_factory=set)
+    _stamps: dict[uuid.UUID, datetime] = field(default_factory=dict)
 
     # --- reading ---------------------------------------------------------------------------
 
     def refresh_devices(self, session: Session) -> set[uuid.UUID]:
-        """(Re)load the devices the viewer may see; returns those no longer visible."""
-        rows = session.execute(
-            select(
-                Device.id,
-                Device.kind,
-                Device.label,
-                Device.identifier,
-                Device.report_period_s,
-                Device.patrol_name,
-                Device.sector_place_id,
-                Device.owner_agency_id,
-            ).where(visible(self.viewer, Device), Device.active.is_(True))
-        ).all()
-        sectors = {
-            p.id: p.name(self.viewer_locale)
-            for p in session.scalars(
-                select(Place).where(Place.id.in_({r.sector_place_id for r in rows} - {None}))
-            )
-        }
-        seen: set[uuid.UUID] = set()
+        """(Re)load the devices the viewer may see; returns those no longer visible.
+
+        One narrow query (id, last change) over the visible devices; the details are read
+        only for devices that are new to this view or changed since."""
+        cond = and_(visible(self.viewer, Device), Device.active.is_(True))
+        stamps = dict(session.execute(select(Device.id, Device.updated_at).where(cond)).all())
+        stale = [d for d, at in stamps.items() if self._stamps.get(d) != at]
+        cols = (
+            Device.id,
+            Device.kind,
+            Device.label,
+            Device.identifier,
+            Device.report_period_s,
+            Device.patrol_name,
+            Device.sector_place_id,
+            Device.owner_agency_id,
+        )
+        rows: list[Any] = []
+        if len(stale) == len(stamps):
+            rows = list(session.execute(select(*cols).where(cond)).all())
+        else:
+            for i in range(0, len(stale), 500):
+                part = stale[i : i + 500]
+                rows += session.execute(select(*cols).where(cond, Device.id.in_(part))).all()
+        sector_ids = {r.sector_place_id for r in rows} - {None}
+        sectors = (
+            {
+                p.id: p.name(self.viewer_locale)
+                for p in session.scalars(select(Place).where(Place.id.in_(sector_ids)))
+            }
+            if sector_ids
+            else {}
+        )
         for r in rows:
-            seen.add(r.id)
             meta = self.devices.get(r.id)
             if meta is None:
                 self._unloaded.add(r.id)
                 meta = DeviceMeta(self._next_idx, r.id, "", "", 60, "", "", r.owner_agency_id)
                 self._next_idx += 1
                 self.devices[r.id] = meta
+            else:
+                self.described.discard(r.id)  # changed: describe it to the client again
             meta.kind = str(getattr(r.kind, "value", r.kind))
             meta.label = r.label or r.identifier
             meta.period_s = int(r.report_period_s or 60)
             meta.patrol = r.patrol_name or ""
             meta.sector = sectors.get(r.sector_place_id, "") if r.sector_place_id else ""
             meta.owner = r.owner_agency_id
+        self._stamps = stamps
+        seen = set(stamps)
         gone = set(self.devices) - seen
         for d in gone:
             del self.devices[d]
@@ -612,7 +630,9 @@ def _subscribe(
     return view.subscribe(session, box, zoom, cap)
 
 
-async def serve(ws: WebSocket, interval: float = DEFAULT_INTERVAL_S) -> None:
+async def serve(
+    ws: WebSocket, interval: float = DEFAULT_INTERVAL_S, refresh_s: float = REFRESH_S
+) -> None:
     """Serve one live-map socket until the client leaves or its session ends."""
     if not _same_origin(ws):
         await ws.close(code=4403)
@@ -626,7 +646,7 @@ async def serve(ws: WebSocket, interval: float = DEFAULT_INTERVAL_S) -> None:
         await ws.close(code=4401)
         return
     token = str(ws.session.get("token"))
-    view = LiveView(viewer)
+    view = LiveView(viewer, refresh_s=refresh_s)
     view.viewer_locale = lang
     await ws.send_json({"event": "hello", "interval": interval, "cap": view.cap})
     next_tick = time.monotonic() + interval

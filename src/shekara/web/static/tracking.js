@@ -98,18 +98,6 @@
   function schedule() {
     if (!pending) { pending = true; requestAnimationFrame(function () { pending = false; draw(); }); }
   }
-  function arrow(x, y, deg, colour, size) {
-    var a = (deg || 0) * Math.PI / 180;
-    ctx.save(); ctx.translate(x, y); ctx.rotate(a);
-    ctx.beginPath(); ctx.moveTo(0, -size); ctx.lineTo(size * 0.7, size * 0.8); ctx.lineTo(0, size * 0.35);
-    ctx.lineTo(-size * 0.7, size * 0.8); ctx.closePath();
-    ctx.fillStyle = colour; ctx.fill(); ctx.lineWidth = 1; ctx.strokeStyle = "#fff"; ctx.stroke();
-    ctx.restore();
-  }
-  function dot(x, y, colour, r) {
-    ctx.beginPath(); ctx.arc(x, y, r, 0, 2 * Math.PI); ctx.fillStyle = colour; ctx.fill();
-    ctx.lineWidth = 1; ctx.strokeStyle = "#fff"; ctx.stroke();
-  }
   function bubble(x, y, n, alertedN) {
     var r = Math.min(24, 10 + Math.log(n) * 2.6);
     ctx.beginPath(); ctx.arc(x, y, r, 0, 2 * Math.PI);
@@ -153,15 +141,35 @@
         hits.push({ x: x, y: y, r: r, cluster: true });
         clustered += c.length;
       });
+      // One path per colour (thousands of shapes, one fill): rings for alerts and the selection.
+      var batches = {};
       singles.forEach(function (e) {
         var idx = e[0], o = e[1], x = e[2], y = e[3], m = meta[idx] || {};
         var st = stateOf(idx, o);
         var colour = st === "alert" ? ALERT : st === "silent" ? SILENT : (COLOURS[m.kind] || "#333");
         if (st === "alert") { ctx.beginPath(); ctx.arc(x, y, 11, 0, 2 * Math.PI); ctx.strokeStyle = ALERT; ctx.lineWidth = 2; ctx.stroke(); }
         if (m.id === selected) { ctx.beginPath(); ctx.arc(x, y, 14, 0, 2 * Math.PI); ctx.strokeStyle = "#f0a500"; ctx.lineWidth = 3; ctx.stroke(); }
-        if (o.course != null && st !== "stopped" && st !== "silent") { arrow(x, y, o.course, colour, 9); } else { dot(x, y, colour, 5); }
+        var b = batches[colour] || (batches[colour] = { arrows: [], dots: [] });
+        if (o.course != null && st !== "stopped" && st !== "silent") { b.arrows.push(x, y, o.course); } else { b.dots.push(x, y); }
         hits.push({ x: x, y: y, r: 10, idx: idx });
         drawn += 1;
+      });
+      var S = 9, SHAPE = [[0, -S], [0.7 * S, 0.8 * S], [0, 0.35 * S], [-0.7 * S, 0.8 * S]];
+      Object.keys(batches).forEach(function (colour) {
+        var b = batches[colour], i, k;
+        ctx.beginPath();
+        for (i = 0; i < b.arrows.length; i += 3) {
+          var x = b.arrows[i], y = b.arrows[i + 1], a = b.arrows[i + 2] * Math.PI / 180;
+          var c = Math.cos(a), sn = Math.sin(a);
+          for (k = 0; k < 4; k++) {
+            var px = SHAPE[k][0], py = SHAPE[k][1];
+            if (k === 0) { ctx.moveTo(x + px * c - py * sn, y + px * sn + py * c); } else { ctx.lineTo(x + px * c - py * sn, y + px * sn + py * c); }
+          }
+          ctx.closePath();
+        }
+        for (i = 0; i < b.dots.length; i += 2) { ctx.moveTo(b.dots[i] + 5, b.dots[i + 1]); ctx.arc(b.dots[i], b.dots[i + 1], 5, 0, 2 * Math.PI); }
+        ctx.fillStyle = colour; ctx.fill();
+        ctx.lineWidth = 1; ctx.strokeStyle = "#fff"; ctx.stroke();
       });
     }
     stats.draws += 1; stats.drawn = drawn; stats.clustered = clustered;
@@ -321,6 +329,11 @@
     fetch(form.action, { method: "POST", body: new FormData(form), credentials: "same-origin", headers: { "X-Requested-With": "fetch" } })
       .then(function (r) { return r.text().then(function (html) { return [r.status, html]; }); })
       .then(function (res) {
+        if (res[0] >= 400 && res[0] !== 422) {  // e.g. a colleague closed it meanwhile
+          statusEl.textContent = T.changed;
+          reloadAlerts();
+          return;
+        }
         alertsBox.innerHTML = res[1];
         if (res[0] === 422) {
           var bad = alertsBox.querySelector("[aria-invalid=true]");

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from shekara.accounts.constants import Perm
 from shekara.api.deps import SessionDep, SettingsDep
-from shekara.errors import AppError, ValidationFailed
+from shekara.errors import AppError, NotFound, ValidationFailed
 from shekara.policy.sharing import Viewer
 from shekara.records.service import require
 from shekara.tracking import live, service
@@ -146,7 +146,12 @@ def tracking_page(
 @router.websocket("/live")
 async def live_socket(ws: WebSocket) -> None:
     """Live positions and alerts of the viewport (see :mod:`shekara.tracking.live`)."""
-    await live.serve(ws, getattr(ws.app.state, "live_interval_s", live.DEFAULT_INTERVAL_S))
+    state = ws.app.state
+    await live.serve(
+        ws,
+        getattr(state, "live_interval_s", live.DEFAULT_INTERVAL_S),
+        getattr(state, "live_refresh_s", live.REFRESH_S),
+    )
 
 
 @router.get("/alerts")
@@ -173,6 +178,8 @@ def handle_alert(
 ) -> Response:
     """Acknowledge, assign or close (with a note) an alert; the answer is the panel again."""
     v = require(viewer, Perm.read)
+    if action not in ACTIONS:
+        raise NotFound("no such action")
     errors: dict[str, str] = {}
     try:
         if action == "acknowledge":
@@ -195,8 +202,6 @@ def handle_alert(
                     [{"field": "note", "message": "write what was done (1 to 2,000 characters)"}]
                 ) from e
             service.close_alert(session, v, alert_id, note)
-        else:
-            raise ValidationFailed([{"field": "action", "message": "unknown action"}])
     except ValidationFailed as e:
         session.rollback()
         errors = {
