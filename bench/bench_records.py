@@ -348,8 +348,10 @@ def main() -> None:
     sm = make_sessionmaker(engine)
     load(sm, args.persons, args.incidents, args.seed)
     if args.backend == "postgres":
-        with engine.begin() as c:
-            c.execute(text("ANALYZE"))
+        # VACUUM sets the visibility map that index-only scans need (autovacuum does it in
+        # production; a freshly bulk-loaded table has not been visited yet).
+        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as c:
+            c.execute(text("VACUUM ANALYZE"))
     if args.load_only:
         return
     result = {

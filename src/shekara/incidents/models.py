@@ -8,12 +8,20 @@ from sqlalchemy import JSON, Float, ForeignKey, Index, Numeric, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from shekara.db.base import Base, UTCDateTime, new_id
-from shekara.policy.models import SharedRecord
+from shekara.policy.models import POLICY_COLUMNS, SharedRecord
 
 
 class Incident(SharedRecord, Base):
     __tablename__ = "incidents"
-    __extra_args__ = (Index("ix_incidents_category", "category", "occurred_at"),)
+    # Policy columns included: see persons.models (index-only filtered counts).
+    __extra_args__ = (
+        Index(
+            "ix_incidents_category",
+            "category",
+            "occurred_at",
+            postgresql_include=["id", *POLICY_COLUMNS],
+        ),
+    )
 
     reference: Mapped[str] = mapped_column(String(60), default="")
     category: Mapped[str] = mapped_column(String(60))
