@@ -10,7 +10,6 @@ from sqlalchemy.orm import Mapped, declared_attr, mapped_column
 from shekara.db.base import Base, TimestampMixin, new_id, str_enum
 from shekara.policy.constants import Distribution, HandlingCode, InfoCredibility, SourceReliability
 
-
 # The columns the sharing policy reads (besides ``id``): indexes that include them let the
 # database answer a policy-filtered count from the index alone.
 POLICY_COLUMNS = ("owner_agency_id", "owner_country", "distribution", "hit_only")
