@@ -216,6 +216,7 @@ def serve(url: str, ports_file: Path, stats_file: Path) -> None:
     from shekara.logs import configure_logging
     from shekara.settings import Settings
     from shekara.telemetry.gateway import start_gateways
+    from shekara.telemetry.gateway.base import fast_event_loop
     from shekara.tracking.ingest import DeviceDirectory
     from shekara.tracking.processor import RuleProcessor, WorldCache
     from shekara.tracking.storage import FixWriter
@@ -235,7 +236,12 @@ def serve(url: str, ports_file: Path, stats_file: Path) -> None:
         if not events:
             return
         now = datetime.now(UTC)
-        received = {(f.device_id, f.fix_time): f.received_at for f in fixes}
+        wanted = {(device_id, ev.fix_time) for device_id, ev in events}
+        received = {
+            (f.device_id, f.fix_time): f.received_at
+            for f in fixes
+            if (f.device_id, f.fix_time) in wanted
+        }
         with lock:
             for device_id, ev in events:
                 at = received.get((device_id, ev.fix_time))
@@ -280,6 +286,7 @@ def serve(url: str, ports_file: Path, stats_file: Path) -> None:
                 pass
         await gw.close()
 
+    fast_event_loop()
     asyncio.run(main())
     writer.close()
     processor.close()
@@ -425,6 +432,7 @@ def run_backend(
     devices = build_load(setup["devices"], args.fixes, args.batch, args.seed)
     total = sum(c for d in devices for _, c in d.packets)
     ports_file, stats_file = workdir / "ports.json", workdir / "stats.json"
+    profiler: subprocess.Popen[bytes] | None = None
     server = subprocess.Popen(
         [
             sys.executable,
@@ -446,8 +454,16 @@ def run_backend(
             time.sleep(0.1)
         ports = json.loads(ports_file.read_text())
         time.sleep(0.5)
+        if args.profile:  # py-spy the server (a dev tool, not a dependency)
+            profiler = subprocess.Popen(
+                ["py-spy", "record", "--gil", "-f", "raw", "-r", "50", "-o", args.profile]
+                + ["--pid", str(server.pid)]
+            )
         cpu0 = read_stats(stats_file).get("cpu_s", 0.0)
         interval = args.devices * args.batch / rate if rate else None
+        from shekara.telemetry.gateway.base import fast_event_loop
+
+        fast_event_loop()  # the load generator too: it shares the two cores with the server
         t0, t_acked = asyncio.run(drive(devices, ports, interval))
         acked = sum(d.acked for d in devices)
         while True:
@@ -459,6 +475,9 @@ def run_backend(
         time.sleep(0.5)
         stats = read_stats(stats_file)
     finally:
+        if profiler is not None:
+            profiler.send_signal(signal.SIGINT)
+            profiler.wait(timeout=60)
         server.send_signal(signal.SIGTERM)
         try:
             server.wait(timeout=60)
@@ -510,6 +529,7 @@ def main() -> None:
     parser.add_argument("--fixes", type=int, default=20, help="fixes per device")
     parser.add_argument("--batch", type=int, default=5, help="fixes per packet")
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--profile", default="", help="py-spy the server into this file")
     parser.add_argument(
         "--steady-fraction",
         type=float,

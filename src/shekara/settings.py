@@ -59,6 +59,15 @@ class Settings(BaseSettings):
     )
     bus_url: str = Field("", description="NATS URL for the telemetry bus; empty means in-process")
     mqtt_url: str = Field("", description="MQTT broker URL to subscribe to for tracker messages")
+    tracking_raw_days: int = Field(
+        30, ge=0, description="Keep every tracker fix this many days, then thin; 0 never thins"
+    )
+    tracking_thin_seconds: int = Field(
+        60, ge=0, description="Thinned tracks keep one fix per device per this many seconds"
+    )
+    tracking_keep_days: int = Field(
+        0, ge=0, description="Delete tracker fixes older than this many days; 0 keeps them"
+    )
     audit_seal_seconds: float = Field(
         1.0, ge=0, description="How often a server chains new audit entries; 0 turns it off"
     )

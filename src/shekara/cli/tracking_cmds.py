@@ -82,6 +82,9 @@ def ingest_cmd(
             if nc is not None:
                 await nc.close()
 
+    from shekara.telemetry.gateway.base import fast_event_loop
+
+    fast_event_loop()
     try:
         asyncio.run(run())
     finally:
@@ -137,6 +140,58 @@ def maintain_cmd(
     finally:
         engine.dispose()
     console.print(f"partitions created: {created}; fixes deleted: {deleted}")
+
+
+@app.command("retention")
+def retention_cmd(
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Count what would go; change nothing")
+    ] = False,
+    raw_days: Annotated[
+        int | None, typer.Option(help="Keep every fix this many days [SHEKARA_TRACKING_RAW_DAYS]")
+    ] = None,
+    thin_seconds: Annotated[
+        int | None,
+        typer.Option(help="Then one fix per device per N seconds [SHEKARA_TRACKING_THIN_SECONDS]"),
+    ] = None,
+    keep_days: Annotated[
+        int | None,
+        typer.Option(help="Delete fixes older than this; 0 keeps [SHEKARA_TRACKING_KEEP_DAYS]"),
+    ] = None,
+) -> None:
+    """Thin old tracks (one fix per device per interval, alarm and event fixes kept) and delete
+    expired fixes (PostgreSQL: whole monthly partitions dropped). Run it daily."""
+    from shekara.db.engine import make_engine
+    from shekara.tracking.retention import RetentionPolicy, run_retention
+
+    settings = load_settings()
+    try:
+        policy = RetentionPolicy(
+            raw_days=settings.tracking_raw_days if raw_days is None else raw_days,
+            thin_seconds=settings.tracking_thin_seconds if thin_seconds is None else thin_seconds,
+            keep_days=settings.tracking_keep_days if keep_days is None else keep_days,
+        )
+    except ValueError as exc:
+        err_console.print(f"[red]{exc}[/red]")
+        raise typer.Exit(2) from exc
+    engine = make_engine(settings)
+    verb = "would thin" if dry_run else "thinned"
+
+    def progress(day: str, scope: int, thinned: int) -> None:
+        console.print(f"{day}: {verb} {thinned:,} of {scope:,} fixes")
+
+    try:
+        report = run_retention(engine, policy, dry_run=dry_run, progress=progress)
+    finally:
+        engine.dispose()
+    prefix = "dry run: " if dry_run else ""
+    dropped = ", ".join(report.partitions_dropped) or "none"
+    console.print(
+        f"{prefix}partitions {'to drop' if dry_run else 'dropped'}: {dropped} "
+        f"({report.fixes_in_dropped_partitions:,} fixes); expired fixes "
+        f"{'to delete' if dry_run else 'deleted'}: {report.fixes_expired:,}; "
+        f"fixes {verb}: {report.fixes_thinned:,} over {report.days_thinned} days"
+    )
 
 
 def simulate_cmd(

@@ -323,8 +323,9 @@ class GeofenceIndex:
                     strict=True,
                 )
             )
-            crossed = dict(zip(segments, self.crossed_many(segments), strict=True))
-            return Prefetched(self, at, crossed)
+            return Prefetched(
+                self, at, dict(zip(segments, self.crossed_many(segments), strict=True))
+            )
         at_sets: dict[tuple[float, float], set[str]] = {}
         for p in points:
             at_sets.setdefault(p, set())

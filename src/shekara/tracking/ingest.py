@@ -26,6 +26,7 @@ from shekara.accounts.security import token_digest, verify_password
 from shekara.db.engine import make_engine, make_sessionmaker
 from shekara.settings import Settings
 from shekara.telemetry.gateway import FixSink, start_gateways
+from shekara.telemetry.gateway.base import fast_event_loop
 from shekara.tracking.models import Device
 from shekara.tracking.storage import FixWriter, StoredCallback, ensure_partitions
 
@@ -151,6 +152,7 @@ def main(argv: Sequence[str] | None = None) -> None:
 
         processor = RuleProcessor(make_sessionmaker(engine)).start()
         on_stored = processor.submit
+    fast_event_loop()
     try:
         asyncio.run(
             serve(

@@ -346,7 +346,7 @@ def _fold_statement() -> Any:
     first = bindparam("b_first", type_=a.first_fix_time.type)
     last = bindparam("b_last", type_=a.last_fix_time.type)
     return (
-        update(Alert.__table__)
+        update(Alert)
         .where(a.id == bindparam("b_id", type_=a.id.type))
         .values(
             occurrences=a.occurrences + bindparam("b_n"),

@@ -212,7 +212,7 @@ def _pg_write(conn: Connection, fixes: Sequence[Fix], *, returning: bool) -> lis
                 keys.append((device, key))
                 flags: str | None = None
                 if f.alarms or f.params:
-                    extra = dict(f.params)
+                    extra: dict[str, Any] = dict(f.params)
                     if f.alarms:
                         extra["alarms"] = sorted(f.alarms)
                     flags = json.dumps(extra)
