@@ -61,3 +61,40 @@ def test_mrz_and_xlsx_manifest_via_api(client: TestClient, world: World, session
     assert r.status_code == 200, r.text
     body = r.json()
     assert body["rows"] == 1 and body["results"][0]["record_id"] == str(p.id)
+
+
+def test_batched_manifest_answers_like_single_queries(
+    session: Session, viewer: ViewerFactory
+) -> None:
+    """A manifest large enough to be batched and scored on every core gives each row the
+    answer the same query gets alone (same best record, score and grade), invisible records
+    included: they appear in neither."""
+    from shekara.policy.constants import Distribution
+    from shekara.screening import service
+
+    person(session, "KZ-BS", ["Нұрғалиев Ерлан Маратұлы", "NURGALIEV ERLAN"], dob="1985-03-12")
+    person(session, "RU-FSB-PS", ["Иванова Анна Сергеевна"], dob="1990")
+    person(session, "KZ-BS", ["Тоқтарұлы Арман"], nationalities=["KZ"])
+    person(
+        session, "RU-FSB-PS", ["Петров Олег"], dob="1970-01-05", distribution=Distribution.agency
+    )
+    person(session, "KG-POL", ["ASANOV BAKYT"], dob="1979-11-30")
+    session.commit()
+    rows = [
+        ("Ерлан Нургалиев", "1985-03-12"), ("IVANOVA ANNA", "1990-06-01"),
+        ("TOKTARULY ARMAN", ""), ("Петров Олег", "1970-01-05"), ("Асанов Бакыт", "1979"),
+        ("Nobody Known", "2000-01-01"),
+    ]  # fmt: skip
+    lines = ["name,birth_date"] + [f"{n},{d}" for n, d in rows] * 45  # 270 rows
+    v = viewer("kz-officer")
+    out = manifest.screen_manifest(session, v, "\n".join(lines).encode(), "train.csv")
+    assert out.rows == 270 and out.errors == 0
+    for r in out.results:
+        name, dob = rows[(r.row - 1) % len(rows)]
+        alone = service.screen_person(session, v, service.PersonInput.build([name], dob or None))
+        best = alone.hits[0] if alone.hits else None
+        assert r.record_id == (best.id if best else None), r
+        assert r.best_score == (best.score if best else None)
+        assert r.match == bool(best and (best.match or best.notice))
+    first = out.results[:6]
+    assert first[0].match and first[3].record_id is None and first[5].record_id is None

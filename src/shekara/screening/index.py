@@ -36,7 +36,7 @@ import os
 import time
 import uuid
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from itertools import combinations
@@ -60,9 +60,9 @@ from shekara.screening.translit import skeleton_keys
 from shekara.vehicles.models import Vehicle
 
 #: rows read per key at most; a key shared by more records is skipped as too common
-KEY_CAP = 300
+KEY_CAP = 100
 #: the same for single name parts
-SINGLE_CAP = 60
+SINGLE_CAP = 30
 #: candidates kept per query (scored in stage 2)
 CANDIDATE_LIMIT = 30
 KEY_LENGTH = 80
@@ -559,8 +559,40 @@ def person_candidate_stats(
 ) -> CandidateStats:
     """Candidates with their weight and the frequency of the query's name (term-frequency
     evidence from the deployment's own data, like Splink's TF adjustment)."""
-    keys = sorted(name_keys(names, birth_year) | {k for d in documents for k in document_keys(d)})
-    hits = lookup(session, keys)
+    keys = person_query_keys(names, documents, birth_year)
+    return stats_from_hits(session, names, keys, lookup(session, keys), limit)
+
+
+def person_query_keys(
+    names: Sequence[str], documents: Sequence[str] = (), birth_year: int | None = None
+) -> list[Key]:
+    """The keys stage 1 looks a person query up by."""
+    return sorted(name_keys(names, birth_year) | {k for d in documents for k in document_keys(d)})
+
+
+#: keys per statement when many queries are looked up together (SQLite allows 500 terms in
+#: a compound SELECT)
+LOOKUP_BATCH = 400
+
+
+def lookup_many(session: Session, keys: Iterable[Key]) -> dict[Key, list[Any]]:
+    """:func:`lookup` for the keys of many queries at once (a manifest), each key read once."""
+    wanted = sorted(set(keys))
+    out: dict[Key, list[Any]] = {}
+    for i in range(0, len(wanted), LOOKUP_BATCH):
+        out.update(lookup(session, wanted[i : i + LOOKUP_BATCH]))
+    return out
+
+
+def stats_from_hits(
+    session: Session,
+    names: Sequence[str],
+    keys: Sequence[Key],
+    all_hits: Mapping[Key, list[Any]],
+    limit: int = CANDIDATE_LIMIT,
+) -> CandidateStats:
+    """Stage 1 for one query, from the rows read for its ``keys`` (see :func:`lookup`)."""
+    hits = {k: all_hits.get(k, []) for k in keys}
     doc_hits = [
         _as_uuid(rid)
         for (kind, _), ids in hits.items()

@@ -10,9 +10,12 @@ from __future__ import annotations
 
 import csv
 import io
+import multiprocessing
+import os
 import re
 import time
 from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import ProcessPoolExecutor
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -25,6 +28,8 @@ from shekara.records.service import require
 from shekara.screening import service
 from shekara.screening import watchlist as wl
 from shekara.screening.schemas import Hit, ManifestOut, ManifestRow
+from shekara.screening.scoring import Person as ScoredPerson
+from shekara.screening.scoring import Reason, Score, ScoringConfig
 
 MAX_BYTES = 20 * 1024 * 1024
 MAX_ROWS = 50_000
@@ -139,6 +144,62 @@ def _summary(i: int, q: service.PersonInput, hits: list[Hit]) -> ManifestRow:
     return out
 
 
+#: rows screened together (keys read, candidates loaded and scored in one go)
+CHUNK_ROWS = 500
+#: from this many rows on, scoring is shared with a worker process per extra core
+PARALLEL_ROWS = 200
+
+_POOL: list[ProcessPoolExecutor] = []
+
+
+def _pool() -> ProcessPoolExecutor | None:
+    """Worker processes for scoring (one per extra core; started once, on first use, from a
+    clean fork server: they hold no database connection and run only the pure scores)."""
+    workers = (os.cpu_count() or 1) - 1
+    if workers < 1:
+        return None
+    if not _POOL:
+        ctx = multiprocessing.get_context("forkserver")
+        ctx.set_forkserver_preload(["shekara.screening.scoring", "shekara.screening.service"])
+        _POOL.append(ProcessPoolExecutor(max_workers=workers, mp_context=ctx))
+    return _POOL[0]
+
+
+Job = tuple[ScoredPerson, list[ScoredPerson], int, float | None, ScoringConfig]
+Plain = tuple[float, bool | None, str | None, tuple[tuple[str, dict[str, Any]], ...]]
+
+
+def _score_plain(jobs: list[Job]) -> list[list[Plain]]:
+    """Scores as plain tuples (they cross a process boundary)."""
+    return [
+        [
+            (s.value, s.match, s.grade, tuple((r.code, dict(r.params)) for r in s.reasons))
+            for s in service.score_job(*job)
+        ]
+        for job in jobs
+    ]
+
+
+def _from_plain(rows: list[Plain]) -> list[Score]:
+    return [Score(v, tuple(Reason(c, p) for c, p in rs), m, g) for v, m, g, rs in rows]
+
+
+def _score_parallel(jobs: list[Job]) -> list[list[Score]]:
+    """Split the jobs between this process and the workers (all cores busy)."""
+    pool = _pool()
+    if pool is None or len(jobs) < 2:
+        return [service.score_job(*job) for job in jobs]
+    parts = os.cpu_count() or 2
+    size = -(-len(jobs) // parts)
+    slices = [jobs[i : i + size] for i in range(0, len(jobs), size)]
+    futures = [pool.submit(_score_plain, sl) for sl in slices[1:]]
+    mine = [service.score_job(*job) for job in slices[0]]
+    out = mine
+    for f in futures:
+        out += [_from_plain(r) for r in f.result()]
+    return out
+
+
 def screen_manifest(
     session: Session,
     viewer: Viewer | None,
@@ -156,30 +217,49 @@ def screen_manifest(
     numbered from ``first``, with one audit entry for that part: the console screens a long
     manifest part by part, each in its own short transaction, so that no transaction holds the
     database (SQLite's single writer) for the whole list.
-    """
+
+    Rows are screened in chunks of :data:`CHUNK_ROWS` with the database work batched
+    (:func:`~shekara.screening.service.person_hits_many`) and, for larger manifests, the
+    scoring shared between this process and a worker per extra core; every row gets the same
+    answer as a single query."""
     v = require(viewer, Perm.read)
     start = time.perf_counter()
     rows = parse_manifest(data, filename) if rows is None else rows
     service.ensure_current(session)
     cfg = service.get_config(session)
+    parallel = _score_parallel if len(rows) >= PARALLEL_ROWS else None
     results: list[ManifestRow] = []
     all_hits: list[Hit] = []
-    for i, row in enumerate(rows, start=first):
-        try:
-            q = row_input(row)
-        except AppError as e:
-            results.append(ManifestRow(row=i, query=str(row)[:200], hits=0, error=e.detail))
-            continue
-        hits, _ = service.person_hits(session, v, q, lang=lang, limit=3, config=cfg)
-        for d in q.documents:
-            seen = {h.id for h in hits}
-            hits += [h for h in service.document_hits(session, v, d, lang=lang) if h.id not in seen]
-        hits.sort(key=lambda h: (not (h.match or h.notice), -(h.score or 0.0)))
-        wl.attach_alerts(session, v, hits, q.identity(), {**q.as_dict(), "manifest": filename})
-        all_hits.extend(h for h in hits if h.match or h.notice)
-        results.append(_summary(i, q, hits))
-        if progress and (i % 50 == 0 or i == len(rows)):
-            progress(i, len(rows))
+    for lo in range(0, len(rows), CHUNK_ROWS):
+        chunk = list(enumerate(rows[lo : lo + CHUNK_ROWS], start=lo + first))
+        queries: list[tuple[int, service.PersonInput]] = []
+        for i, row in chunk:
+            try:
+                queries.append((i, row_input(row)))
+            except AppError as e:
+                results.append(ManifestRow(row=i, query=str(row)[:200], hits=0, error=e.detail))
+        answers = service.person_hits_many(
+            session, v, [q for _, q in queries], lang=lang, limit=3, config=cfg,
+            score_many=parallel,
+        )  # fmt: skip
+        listed = wl.listed_targets(
+            session, [h.id for hits, _ in answers for h in hits if h.match or h.notice]
+        )
+        for (i, q), (hits, _) in zip(queries, answers, strict=True):
+            for d in q.documents:
+                seen = {h.id for h in hits}
+                hits += [
+                    h for h in service.document_hits(session, v, d, lang=lang) if h.id not in seen
+                ]
+            hits.sort(key=lambda h: (not (h.match or h.notice), -(h.score or 0.0)))
+            if q.documents or any(h.id in listed for h in hits):
+                query = {**q.as_dict(), "manifest": filename}
+                wl.attach_alerts(session, v, hits, q.identity(), query)
+            all_hits.extend(h for h in hits if h.match or h.notice)
+            results.append(_summary(i, q, hits))
+        results.sort(key=lambda r: r.row)
+        if progress:
+            progress(min(lo + CHUNK_ROWS, len(rows)), len(rows))
     audit.record(
         session,
         v,

@@ -15,11 +15,11 @@ import json
 import time
 import uuid
 from collections import defaultdict
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, fields, replace
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import String, cast, select
 from sqlalchemy.orm import Session
 
 from shekara.accounts.constants import Perm
@@ -43,6 +43,7 @@ from shekara.screening.names import PartialDate, compare_dates, name_key, parse_
 from shekara.screening.schemas import Hit, Reason, ScreeningOut
 from shekara.screening.scoring import (
     DEFAULT_CONFIG,
+    Score,
     ScoringConfig,
     grade_person,
     render_reason,
@@ -294,8 +295,8 @@ def _person_rows(
     stmt = (
         select(
             Person.id, Person.display_name, Person.birth_year, Person.birth_month,
-            Person.birth_day, Person.nationalities, Person.hit_only, Person.owner_agency_id,
-            PersonName.full_name,
+            Person.birth_day, cast(Person.nationalities, String), Person.hit_only,
+            Person.owner_agency_id, PersonName.full_name,
         )
         .outerjoin(PersonName, PersonName.person_id == Person.id)
         .where(Person.id.in_(list(ids)), visible(viewer, Person, include_hit_only=True))
@@ -305,7 +306,9 @@ def _person_rows(
     for pid, label, y, m, d, nats, hit_only, owner, full_name in session.connection().execute(stmt):
         c = out.get(pid)
         if c is None:
-            c = out[pid] = _Candidate(pid, label, y, m, d, tuple(nats or ()), hit_only, owner)
+            # the JSON text is decoded only when it holds something (most records: "[]")
+            countries = tuple(json.loads(nats)) if nats and nats not in ("[]", "null") else ()
+            c = out[pid] = _Candidate(pid, label, y, m, d, countries, hit_only, owner)
         if full_name:
             c.names.append(full_name)
     return out
@@ -358,18 +361,25 @@ def person_hits(
     return _score_candidates(session, viewer, q, st, found, cfg, lang, limit, t)
 
 
-def _score_candidates(
+@dataclass
+class _Prepared:
+    """One query after stage 1, the policy and the pre-ranking: what stage 2 scores."""
+
+    q: PersonInput
+    st: index.CandidateStats
+    admitted: int
+    rows: list[_Candidate]
+    evidence: dict[uuid.UUID, float]
+    candidates: list[ScoredPerson]
+
+
+def _prepare(
     session: Session,
     viewer: Viewer,
     q: PersonInput,
     st: index.CandidateStats,
     found: Mapping[uuid.UUID, _Candidate],
-    cfg: ScoringConfig,
-    lang: str,
-    limit: int,
-    t: Timer,
-    documents: Mapping[uuid.UUID, list[str]] | None = None,
-) -> tuple[list[Hit], int]:
+) -> _Prepared:
     dob = parse_partial_date(q.birth_date)
     weights = st.weights
     # what the viewer may know of: the count returned is this one, never stage 1's (an invisible
@@ -383,29 +393,50 @@ def _score_candidates(
     conflicting = [r for r in rows if evidence[r.id] < 0][:CONFLICT_LIMIT]
     rows = [r for r in rows if evidence[r.id] >= 0][:SCORE_LIMIT]
     rows += conflicting[: max(0, SCORE_LIMIT - len(rows))]
-    docs: Mapping[uuid.UUID, list[str]] = documents if documents is not None else {}
-    if q.documents and documents is None and rows:
-        loaded: dict[uuid.UUID, list[str]] = defaultdict(list)
+    docs: dict[uuid.UUID, list[str]] = defaultdict(list)
+    if q.documents and rows:
         for holder, number in session.execute(
             select(Document.person_id, Document.number).where(
                 Document.person_id.in_([r.id for r in rows]), visible(viewer, Document)
             )
         ):
             if holder is not None:
-                loaded[holder].append(number)
-        docs = loaded
-    t.lap("load")
-    query = q.scored()
-    hits: list[Hit] = []
-    for p in rows:
-        birth = p.birth()
-        cand = ScoredPerson(
+                docs[holder].append(number)
+    candidates = [
+        ScoredPerson(
             tuple(p.names) or (p.display_name,),
-            birth,
+            p.birth(),
             p.nationalities,
             tuple(docs.get(p.id, ())),
         )
-        s = grade_person(score_person(query, cand, cfg), st.namesakes, cfg, st.name_rarity)
+        for p in rows
+    ]
+    return _Prepared(q, st, admitted, rows, evidence, candidates)
+
+
+def score_job(
+    query: ScoredPerson,
+    candidates: Sequence[ScoredPerson],
+    namesakes: int,
+    name_rarity: float | None,
+    cfg: ScoringConfig,
+) -> list[Score]:
+    """Stage 2 for one query: score and grade each candidate (pure)."""
+    return [
+        grade_person(score_person(query, c, cfg), namesakes, cfg, name_rarity) for c in candidates
+    ]
+
+
+def _hits(
+    session: Session,
+    viewer: Viewer,
+    prep: _Prepared,
+    scores: Sequence[Score],
+    lang: str,
+    limit: int,
+) -> list[Hit]:
+    hits: list[Hit] = []
+    for p, s in zip(prep.rows, scores, strict=True):
         if is_hit_notice(viewer, p):
             if s.match:
                 hits.append(_notice(session, RecordType.person, p, lang))
@@ -421,23 +452,100 @@ def _score_candidates(
                 match=bool(s.match),
                 grade=s.grade,
                 label=p.display_name,
-                birth_date=birth,
+                birth_date=p.birth(),
                 nationalities=list(p.nationalities),
                 reasons=reasons_out(s.reasons, lang),
             )
         )
     # alerts first; equal scores (clamped at 1): the record whose date of birth confirms first
+    ev = prep.evidence
     hits.sort(
-        key=lambda h: (
-            h.notice,
-            not h.match,
-            -(h.score or 0.0),
-            -evidence.get(h.id, 0.0),
-            str(h.id),
-        )
+        key=lambda h: (h.notice, not h.match, -(h.score or 0.0), -ev.get(h.id, 0.0), str(h.id))
     )
+    return hits[:limit]
+
+
+def _score_candidates(
+    session: Session,
+    viewer: Viewer,
+    q: PersonInput,
+    st: index.CandidateStats,
+    found: Mapping[uuid.UUID, _Candidate],
+    cfg: ScoringConfig,
+    lang: str,
+    limit: int,
+    t: Timer,
+) -> tuple[list[Hit], int]:
+    prep = _prepare(session, viewer, q, st, found)
+    t.lap("load")
+    scores = score_job(q.scored(), prep.candidates, st.namesakes, st.name_rarity, cfg)
+    hits = _hits(session, viewer, prep, scores, lang, limit)
     t.lap("scoring")
-    return hits[:limit], admitted
+    return hits, prep.admitted
+
+
+#: scores the jobs ``(query, candidates, namesakes, name_rarity, cfg)`` of many queries
+ScoreMany = Callable[
+    [list[tuple[ScoredPerson, list[ScoredPerson], int, float | None, ScoringConfig]]],
+    list[list[Score]],
+]
+
+
+def _score_here(
+    jobs: list[tuple[ScoredPerson, list[ScoredPerson], int, float | None, ScoringConfig]],
+) -> list[list[Score]]:
+    return [score_job(*job) for job in jobs]
+
+
+#: candidate ids per statement when the candidates of many queries are loaded together
+LOAD_BATCH = 2000
+
+
+def person_hits_many(
+    session: Session,
+    viewer: Viewer,
+    queries: Sequence[PersonInput],
+    *,
+    lang: str = "en",
+    limit: int = 10,
+    config: ScoringConfig | None = None,
+    score_many: ScoreMany | None = None,
+) -> list[tuple[list[Hit], int]]:
+    """:func:`person_hits` for many queries (a manifest) with the database work batched: the
+    keys of all queries read together, each key once; the candidates of all queries loaded
+    (through the policy) together; ``score_many`` scores the candidates (in this process by
+    default; a manifest hands them to worker processes). Same answers as one query at a time.
+    """
+    cfg = config or get_config(session)
+    dobs = [parse_partial_date(q.birth_date) for q in queries]
+    keys = [
+        index.person_query_keys(q.names, q.documents, d.year if d else None)
+        for q, d in zip(queries, dobs, strict=True)
+    ]
+    hits = index.lookup_many(session, (k for ks in keys for k in ks))
+    stats = [
+        index.stats_from_hits(session, q.names, ks, hits)
+        for q, ks in zip(queries, keys, strict=True)
+    ]
+    ids = sorted({pid for st in stats for pid in st.weights}, key=str)
+    found: dict[uuid.UUID, _Candidate] = {}
+    for i in range(0, len(ids), LOAD_BATCH):
+        found.update(_person_rows(session, viewer, ids[i : i + LOAD_BATCH]))
+    preps = [
+        _prepare(session, viewer, q, st, {pid: found[pid] for pid in st.weights if pid in found})
+        for q, st in zip(queries, stats, strict=True)
+    ]
+    jobs = [
+        (p.q.scored(), p.candidates, p.st.namesakes, p.st.name_rarity, cfg)
+        for p in preps
+        if p.candidates
+    ]
+    scored = iter((score_many or _score_here)(jobs))
+    out: list[tuple[list[Hit], int]] = []
+    for p in preps:
+        scores = next(scored) if p.candidates else []
+        out.append((_hits(session, viewer, p, scores, lang, limit), p.admitted))
+    return out
 
 
 def document_hits(
