@@ -174,6 +174,7 @@ class LiveView:
     _next_idx: int = 0
     _unloaded: set[uuid.UUID] = field(default_factory=set)
     _stamps: dict[uuid.UUID, datetime] = field(default_factory=dict)
+    _raw: dict[uuid.UUID, tuple[Any, ...]] = field(default_factory=dict)
 
     # --- reading ---------------------------------------------------------------------------
 
@@ -232,6 +233,7 @@ class LiveView:
         for d in gone:
             del self.devices[d]
             self.positions.pop(d, None)
+            self._raw.pop(d, None)
             self._unloaded.discard(d)
         self.trips = {
             r.tracker_device_id: r.reference or str(r.id)
@@ -257,11 +259,17 @@ class LiveView:
 
     def _take(self, rows: Any, changed: set[uuid.UUID]) -> None:
         cursor = self.cursor
-        for dev, fix_time, received, lat, lon, speed, course, valid in rows:
+        raw = self._raw
+        for row in rows:
+            dev, fix_time, received, lat, lon, speed, course, valid = row
             if cursor is None or received > cursor:
                 cursor = received
             if dev not in self.devices:
                 continue
+            values = (fix_time, received, lat, lon, speed, course, valid)
+            if raw.get(dev) == values:  # read again in the overlap: unchanged
+                continue
+            raw[dev] = values
             pos = Pos(
                 _r(lat, 5), _r(lon, 5), _r(course, 0), _r(speed, 1), fix_time.timestamp(),
                 received, bool(valid),
