@@ -29,7 +29,6 @@ import struct
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
@@ -210,45 +209,74 @@ def populate(url: str, devices: int, seed: int) -> dict[str, Any]:
 # --- server -----------------------------------------------------------------------------------
 
 
-def serve(url: str, ports_file: Path, stats_file: Path) -> None:
-    """The ingest process under test (gateways + FixWriter + rule processor)."""
+class LatencyRecorder:
+    """The rule processor's ``on_events`` (picklable: it runs in the rule process): fix-to-alert
+    latency, from the gateway's reception of the fix to the alert committed, written with the
+    process's CPU time to a JSON file."""
+
+    def __init__(self, path: Path):
+        self.path = path
+        self.latencies: list[float] = []
+        self.written = 0.0
+
+    def __call__(self, events: Sequence[Any], fixes: Sequence[Any]) -> None:
+        if events:
+            now = datetime.now(UTC)
+            wanted = {(device_id, ev.fix_time) for device_id, ev in events}
+            received = {
+                (f.device_id, f.fix_time): f.received_at
+                for f in fixes
+                if (f.device_id, f.fix_time) in wanted
+            }
+            for device_id, ev in events:
+                at = received.get((device_id, ev.fix_time))
+                if at is not None:
+                    self.latencies.append((now - at).total_seconds())
+        elif time.monotonic() - self.written < 0.25:
+            return
+        self.written = time.monotonic()
+        lat = sorted(self.latencies)
+        stats = {
+            "alert_events": len(lat),
+            "latency_p50_s": _pct(lat, 0.50),
+            "latency_p99_s": _pct(lat, 0.99),
+            "latency_max_s": lat[-1] if lat else None,
+            "cpu_s": round(time.process_time(), 2),
+        }
+        tmp = self.path.with_suffix(".tmp")
+        tmp.write_text(json.dumps(stats))
+        tmp.rename(self.path)
+
+
+def serve(url: str, ports_file: Path, stats_file: Path, rules_in_process: bool) -> None:
+    """The ingest process under test: gateways + FixWriter, and the rule processor in a
+    child process (or, with ``rules_in_process``, in a thread of this one)."""
     from shekara.db.engine import make_engine, make_sessionmaker
     from shekara.logs import configure_logging
     from shekara.settings import Settings
     from shekara.telemetry.gateway import start_gateways
     from shekara.telemetry.gateway.base import fast_event_loop
     from shekara.tracking.ingest import DeviceDirectory
-    from shekara.tracking.processor import RuleProcessor, WorldCache
+    from shekara.tracking.processor import RuleProcess, RuleProcessor, WorldCache
     from shekara.tracking.storage import FixWriter
 
     configure_logging("WARNING", False)
     engine = make_engine(Settings(env="test", db_pool_size=10), url)
     factory = make_sessionmaker(engine)
+    rules_file = stats_file.with_name("rules.json")
+    recorder = LatencyRecorder(rules_file)
     world = WorldCache(check_s=3600)
     t = time.perf_counter()
     with factory() as s:
         built = world.get(s)
     build_s = time.perf_counter() - t
-    latencies: list[float] = []
-    lock = threading.Lock()
-
-    def on_events(events: Sequence[Any], fixes: Sequence[Any]) -> None:
-        if not events:
-            return
-        now = datetime.now(UTC)
-        wanted = {(device_id, ev.fix_time) for device_id, ev in events}
-        received = {
-            (f.device_id, f.fix_time): f.received_at
-            for f in fixes
-            if (f.device_id, f.fix_time) in wanted
-        }
-        with lock:
-            for device_id, ev in events:
-                at = received.get((device_id, ev.fix_time))
-                if at is not None:
-                    latencies.append((now - at).total_seconds())
-
-    processor = RuleProcessor(factory, world=world, sweep_s=3600, on_events=on_events).start()
+    processor: RuleProcess | RuleProcessor
+    if rules_in_process:
+        processor = RuleProcessor(factory, world=world, sweep_s=3600, on_events=recorder)
+        processor.start()
+    else:
+        processor = RuleProcess(url, sweep_s=3600, check_s=3600, on_events=recorder)
+        processor.start(wait_s=600)
     writer = FixWriter(engine, on_stored=processor.submit).start()
     directory = DeviceDirectory(factory)
 
@@ -262,20 +290,17 @@ def serve(url: str, ports_file: Path, stats_file: Path) -> None:
         stop = asyncio.Event()
         asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, stop.set)
         while not stop.is_set():
-            with lock:
-                lat = sorted(latencies)
+            rules = read_stats(rules_file)
+            own_cpu = time.process_time()
             stats = {
+                **rules,
                 "stored": writer.stored,
                 "write_batches": writer.batches,
                 "processed": processor.processed,
-                "alert_events": len(lat),
                 "fences": len(built.geo),
                 "fence_pieces": built.geo.pieces,
                 "world_build_s": round(build_s, 2),
-                "cpu_s": round(time.process_time(), 2),
-                "latency_p50_s": _pct(lat, 0.50),
-                "latency_p99_s": _pct(lat, 0.99),
-                "latency_max_s": lat[-1] if lat else None,
+                "cpu_s": round(own_cpu + (0 if rules_in_process else rules.get("cpu_s", 0)), 2),
             }
             tmp = stats_file.with_suffix(".tmp")
             tmp.write_text(json.dumps(stats))
@@ -444,6 +469,7 @@ def run_backend(
             str(ports_file),
             "--stats-file",
             str(stats_file),
+            *(["--rules-in-process"] if args.rules_in_process else []),
         ],
     )
     try:
@@ -486,6 +512,7 @@ def run_backend(
     return {
         "mode": f"steady at {round(rate)} fixes/s" if rate else "saturated (closed loop)",
         "offered_fixes_per_s": round(rate) if rate else None,
+        "rules": "thread of the ingest process" if args.rules_in_process else "own process",
         "devices": args.devices,
         "geofences": stats.get("fences"),
         "geofence_pieces": stats.get("fence_pieces"),
@@ -524,12 +551,18 @@ def main() -> None:
     srv.add_argument("--url", required=True)
     srv.add_argument("--ports-file", type=Path, required=True)
     srv.add_argument("--stats-file", type=Path, required=True)
+    srv.add_argument("--rules-in-process", action="store_true")
     parser.add_argument("--backend", choices=["sqlite", "postgres", "both"], default="both")
     parser.add_argument("--devices", type=int, default=10_000)
     parser.add_argument("--fixes", type=int, default=20, help="fixes per device")
     parser.add_argument("--batch", type=int, default=5, help="fixes per packet")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--profile", default="", help="py-spy the server into this file")
+    parser.add_argument(
+        "--rules-in-process",
+        action="store_true",
+        help="rules in a thread of the server process (default: a process of their own)",
+    )
     parser.add_argument(
         "--steady-fraction",
         type=float,
@@ -541,7 +574,7 @@ def main() -> None:
     )
     args = parser.parse_args()
     if args.cmd == "server":
-        serve(args.url, args.ports_file, args.stats_file)
+        serve(args.url, args.ports_file, args.stats_file, args.rules_in_process)
         return
     backends = ["sqlite", "postgres"] if args.backend == "both" else [args.backend]
     for backend in backends:

@@ -224,3 +224,58 @@ async def connect(url: str) -> tuple[Any, JetStreamContext]:
 
 def device_uuid(fix: Fix) -> uuid.UUID:
     return uuid.UUID(fix.device_id)
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    """``python -m shekara.tracking.bus``: a rule processor on the fix stream (what
+    ``shekara tracking consume`` runs), with the stream's names as options (tests)."""
+    import argparse
+    import signal
+
+    from shekara.db.engine import make_engine, make_sessionmaker
+    from shekara.settings import Settings
+
+    parser = argparse.ArgumentParser(description="Shekara rule processor on JetStream")
+    parser.add_argument("--database-url", default="")
+    parser.add_argument("--bus-url", default="")
+    parser.add_argument("--stream", default=STREAM)
+    parser.add_argument("--prefix", default=PREFIX)
+    parser.add_argument("--durable", default="rules")
+    parser.add_argument("--partitions", default=",".join(str(p) for p in range(PARTITIONS)))
+    parser.add_argument("--batch", type=int, default=2000)
+    args = parser.parse_args(argv)
+    settings = Settings()
+    url = args.bus_url or settings.bus_url
+    if not url:
+        parser.error("--bus-url or SHEKARA_BUS_URL is required")
+    engine = make_engine(settings, args.database_url or None)
+
+    async def run() -> None:
+        nc, js = await connect(url)
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(sig, stop.set)
+        try:
+            await ensure_stream(js, args.stream, args.prefix)
+            consumer = await BusConsumer(
+                js,
+                make_sessionmaker(engine),
+                partitions=[int(p) for p in args.partitions.split(",")],
+                stream=args.stream,
+                prefix=args.prefix,
+                durable=args.durable,
+                batch=args.batch,
+            ).start()
+            await consumer.run(stop)
+        finally:
+            await nc.close()
+
+    try:
+        asyncio.run(run())
+    finally:
+        engine.dispose()
+
+
+if __name__ == "__main__":
+    main()

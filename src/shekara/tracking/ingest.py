@@ -28,6 +28,7 @@ from shekara.settings import Settings
 from shekara.telemetry.gateway import FixSink, start_gateways
 from shekara.telemetry.gateway.base import fast_event_loop
 from shekara.tracking.models import Device
+from shekara.tracking.processor import RuleProcess, RuleProcessor
 from shekara.tracking.storage import FixWriter, StoredCallback, ensure_partitions
 
 log = structlog.get_logger(__name__)
@@ -142,17 +143,31 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--wialon-port", type=int, default=0)
     parser.add_argument("--ports-file", type=Path)
     parser.add_argument("--no-rules", action="store_true", help="store only, evaluate no rules")
+    parser.add_argument(
+        "--rules-in-process",
+        action="store_true",
+        help="evaluate the rules in a thread of this process, not in a child process",
+    )
+    parser.add_argument("--bus-url", default="", help="publish to JetStream (SHEKARA_BUS_URL)")
+    parser.add_argument("--stream", default="", help="JetStream stream name (tests)")
+    parser.add_argument("--prefix", default="", help="JetStream subject prefix (tests)")
     args = parser.parse_args(argv)
     settings = Settings()
     engine = make_engine(settings, args.database_url or None)
+    bus_url = args.bus_url or settings.bus_url
+    fast_event_loop()
+    if bus_url:  # gateways publish; rule processors consume (python -m shekara.tracking.bus)
+        asyncio.run(_serve_on_bus(engine, bus_url, args))
+        engine.dispose()
+        return
     on_stored: StoredCallback | None = None
-    processor = None
-    if not args.no_rules:
-        from shekara.tracking.processor import RuleProcessor
-
+    processor: RuleProcess | RuleProcessor | None = None
+    if args.rules_in_process:
         processor = RuleProcessor(make_sessionmaker(engine)).start()
         on_stored = processor.submit
-    fast_event_loop()
+    elif not args.no_rules:
+        processor = RuleProcess(args.database_url or settings.database_url).start(wait_s=120)
+        on_stored = processor.submit
     try:
         asyncio.run(
             serve(
@@ -168,6 +183,25 @@ def main(argv: Sequence[str] | None = None) -> None:
         if processor is not None:
             processor.close()
         engine.dispose()
+
+
+async def _serve_on_bus(engine: Engine, url: str, args: argparse.Namespace) -> None:
+    from shekara.tracking.bus import PREFIX, STREAM, JetStreamSink, connect, ensure_stream
+
+    nc, js = await connect(url)
+    try:
+        prefix = args.prefix or PREFIX
+        await ensure_stream(js, args.stream or STREAM, prefix)
+        await serve(
+            engine,
+            host=args.host,
+            egts_port=args.egts_port,
+            wialon_port=args.wialon_port,
+            ports_file=args.ports_file,
+            sink=JetStreamSink(js, prefix=prefix),
+        )
+    finally:
+        await nc.close()
 
 
 if __name__ == "__main__":

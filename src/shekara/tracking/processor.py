@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import gc
 import json
+import os
 import queue
 import threading
 import time
@@ -34,7 +35,7 @@ from shekara.places.constants import PlaceKind
 from shekara.places.models import Place
 from shekara.policy.constants import Distribution
 from shekara.policy.models import ShareGrant
-from shekara.telemetry.protocols.fix import Fix
+from shekara.telemetry.protocols.fix import Alarm, Fix
 from shekara.tracking.constants import AlertStatus, DeviceKind, TripStatus
 from shekara.tracking.geofence import FenceKind, Geofence, GeofenceIndex, Prefetched, line_coords
 from shekara.tracking.models import Alert, Device, RuleState, Trip
@@ -697,3 +698,149 @@ class RuleProcessor:
         if self.on_events is not None:
             self.on_events(result.events, fixes)
         return result
+
+
+# --- the rule processor in a process of its own ---------------------------------------------
+
+
+def pack_fixes(fixes: Sequence[Fix]) -> list[tuple[Any, ...]]:
+    """Fixes as plain tuples (the fields in order): cheap to pickle to another process."""
+    return [
+        (
+            f.device_id,
+            f.fix_time,
+            f.lat,
+            f.lon,
+            f.valid,
+            f.speed_kmh,
+            f.course_deg,
+            f.altitude_m,
+            f.satellites,
+            f.hdop,
+            f.blackbox,
+            f.received_at,
+            f.protocol,
+            tuple(str(a) for a in f.alarms),
+            dict(f.params) if f.params else None,
+        )
+        for f in fixes
+    ]
+
+
+def unpack_fixes(rows: Sequence[tuple[Any, ...]]) -> list[Fix]:
+    return [
+        Fix(
+            r[0],
+            r[1],
+            r[2],
+            r[3],
+            r[4],
+            r[5],
+            r[6],
+            r[7],
+            r[8],
+            r[9],
+            r[10],
+            r[11],
+            r[12],
+            frozenset(Alarm(a) for a in r[13]) if r[13] else frozenset(),
+            r[14] or {},
+        )
+        for r in rows
+    ]
+
+
+class RuleProcess:
+    """The `RuleProcessor` in a child process, so that the rules run on another core than the
+    gateways and the writer (one Python interpreter runs one thread at a time).
+
+    `submit(fixes)` (the `FixWriter`'s ``on_stored``) hands the committed fixes over a pipe.
+    The child evaluates them exactly as the in-process processor does: in fix-time order per
+    device, states and alerts in its own transactions. It ends when the parent closes it or
+    dies. ``on_events`` must be picklable (it runs in the child)."""
+
+    def __init__(
+        self,
+        database_url: str,
+        *,
+        sweep_s: float = 5.0,
+        check_s: float = 2.0,
+        on_events: AlertCallback | None = None,
+    ):
+        import multiprocessing
+
+        ctx = multiprocessing.get_context("spawn")
+        self._queue: Any = ctx.Queue()
+        self._processed: Any = ctx.Value("q", 0)
+        self._ready: Any = ctx.Event()
+        self._process = ctx.Process(
+            target=_rule_process_main,
+            args=(database_url, self._queue, self._processed, os.getpid(), sweep_s, check_s),
+            kwargs={"on_events": on_events, "ready": self._ready},
+            name="shekara-rules",
+            daemon=True,
+        )
+
+    def start(self, wait_s: float = 0.0) -> RuleProcess:
+        """Start the child; with ``wait_s``, wait that long for it to have built the rule
+        world (the first fixes are then not held up by the build)."""
+        self._process.start()
+        if wait_s:
+            self._ready.wait(wait_s)
+        return self
+
+    def submit(self, fixes: Sequence[Fix]) -> None:
+        self._queue.put(pack_fixes(fixes))
+
+    @property
+    def processed(self) -> int:
+        return int(self._processed.value)
+
+    def close(self, timeout: float = 30.0) -> None:
+        if self._process.is_alive():
+            self._queue.put(None)
+            self._process.join(timeout)
+        if self._process.is_alive():
+            self._process.kill()
+        self._queue.close()
+
+
+def _rule_process_main(
+    database_url: str,
+    inbox: Any,
+    processed: Any,
+    parent: int,
+    sweep_s: float,
+    check_s: float,
+    on_events: AlertCallback | None = None,
+    ready: Any = None,
+) -> None:
+    from shekara.db.engine import make_engine, make_sessionmaker
+    from shekara.settings import Settings
+
+    engine = make_engine(Settings(), database_url or None)
+    factory = make_sessionmaker(engine)
+    world = WorldCache(check_s=check_s)
+    with factory() as s:
+        world.get(s)
+    processor = RuleProcessor(factory, world=world, sweep_s=sweep_s, on_events=on_events).start()
+    if ready is not None:
+        ready.set()
+    try:
+        while True:
+            processed.value = processor.processed
+            try:
+                rows = inbox.get(timeout=0.1)
+            except queue.Empty:
+                if os.getppid() != parent:  # the parent is gone (killed): stop
+                    return
+                continue
+            except (EOFError, OSError):
+                return
+            if rows is None:
+                return
+            processor.submit(unpack_fixes(rows))
+    finally:
+        processor.close()
+        processed.value = processor.processed
+        engine.dispose()

@@ -21,6 +21,7 @@ import asyncio
 import hashlib
 import json
 import queue
+import struct
 import threading
 import time
 import uuid
@@ -42,23 +43,32 @@ StoredCallback = Callable[[Sequence[Fix]], None]
 """Called in the writer thread with the fixes of each committed batch (e.g. the rule queue)."""
 
 
+_KEY_NUMBERS = struct.Struct("<6diB")
+_NAN = float("nan")
+
+
+def _num(value: float | None) -> float:
+    return _NAN if value is None else float(value)
+
+
 def fix_key(fix: Fix) -> int:
     """A 63-bit hash of what a fix says: the same report sent twice has the same key."""
-    parts = (
-        fix.lat,
-        fix.lon,
-        fix.speed_kmh,
-        fix.course_deg,
-        fix.altitude_m,
-        fix.satellites,
-        fix.hdop,
-        fix.valid,
-        fix.blackbox,
-        sorted(fix.alarms),
-        sorted(fix.params.items()),
+    h = hashlib.blake2b(
+        _KEY_NUMBERS.pack(
+            _num(fix.lat),
+            _num(fix.lon),
+            _num(fix.speed_kmh),
+            _num(fix.course_deg),
+            _num(fix.altitude_m),
+            _num(fix.hdop),
+            -1 if fix.satellites is None else fix.satellites,
+            fix.valid | fix.blackbox << 1,
+        ),
+        digest_size=8,
     )
-    digest = hashlib.blake2b(repr(parts).encode(), digest_size=8).digest()
-    return int.from_bytes(digest, "big") & 0x7FFF_FFFF_FFFF_FFFF
+    if fix.alarms or fix.params:
+        h.update(repr((sorted(fix.alarms), sorted(fix.params.items()))).encode())
+    return int.from_bytes(h.digest(), "big") & 0x7FFF_FFFF_FFFF_FFFF
 
 
 def fix_row(fix: Fix, now: datetime | None = None) -> dict[str, Any]:
