@@ -533,6 +533,8 @@ def hits_page(
     v = require(viewer, Perm.read)
     chosen = status or "pending"
     hits = watchlist.list_hits(session, v, None if chosen == "all" else HitStatus(chosen))
+    # opening the inbox reads the agency's new notifications
+    new = watchlist.notifications(session, v, unread_only=True, mark_read=True)
     t = translator(locale_of(request))
     now = utcnow()
     clocks = {h.id: _time_left(h.deadline, now, t) for h in hits}
@@ -545,6 +547,7 @@ def hits_page(
             "status": chosen,
             "statuses": ["pending", "confirmed", "rejected", "all"],
             "hours": watchlist.RESPONSE_HOURS,
+            "new_hits": sum(1 for n in new if n.kind == "watchlist_hit"),
             "decided": request.query_params.get("decided", ""),
         },
         v,
