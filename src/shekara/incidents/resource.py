@@ -5,7 +5,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import bindparam, select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session, joinedload, selectinload
 
 from shekara.cases.models import Case, CaseIncident
 from shekara.core.quantities import normalise
@@ -180,6 +180,7 @@ INCIDENTS = ResourceSpec(
     summary=_summary,
     extra=_extra,
     load_options=lambda: [selectinload(Incident.seizures), selectinload(Incident.involvements)],
+    detail_options=lambda: [joinedload(Incident.seizures), joinedload(Incident.involvements)],
     custom_fields=frozenset({"involvements", "seizures"}),
     create_example={
         "category": "drug_trafficking",

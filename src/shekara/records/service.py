@@ -234,12 +234,13 @@ def list_records(
 _DETAIL_STATEMENTS: dict[tuple[Any, ColumnElement[bool]], Any] = {}
 
 
-def _detail_statement(model: Any, condition: ColumnElement[bool]) -> Any:
+def _detail_statement(spec: ResourceSpec, condition: ColumnElement[bool]) -> Any:
     """``SELECT record WHERE id = :record_id AND <policy condition>``, built once per audience.
 
     ``condition`` is the (cached, immutable) expression from :func:`visible`; reusing the whole
     statement saves rebuilding and coercing it on every read, the costliest part of a detail read.
     """
+    model = spec.model
     key = (model, condition)
     stmt = _DETAIL_STATEMENTS.get(key)
     if stmt is None:
@@ -248,6 +249,8 @@ def _detail_statement(model: Any, condition: ColumnElement[bool]) -> Any:
         stmt = select(model).where(
             model.id == bindparam("record_id", type_=model.id.type), condition
         )
+        if spec.detail_options:
+            stmt = stmt.options(*spec.detail_options())
         _DETAIL_STATEMENTS[key] = stmt
     return stmt
 
@@ -257,10 +260,14 @@ def get_record(
 ) -> dict[str, Any]:
     """One record in full, or a hit notice, or NotFound (also when invisible); audited."""
     viewer = require(viewer, Perm.read)
-    obj = session.execute(
-        _detail_statement(spec.model, visible(viewer, spec.model, include_hit_only=True)),
-        {"record_id": record_id},
-    ).scalar_one_or_none()
+    obj = (
+        session.execute(
+            _detail_statement(spec, visible(viewer, spec.model, include_hit_only=True)),
+            {"record_id": record_id},
+        )
+        .unique()
+        .scalar_one_or_none()
+    )
     if obj is None:
         raise NotFound(f"no {spec.name} record {record_id}")
     if is_hit_notice(viewer, obj):

@@ -40,6 +40,8 @@ class ResourceSpec:
     extra: Callable[[Session, Viewer, Any], dict[str, Any]] | None = None
     # eager-loading options for lists (avoid one query per row)
     load_options: Callable[[], list[Any]] | None = None
+    # eager-loading options for a detail read (joined loads: children come in the same query)
+    detail_options: Callable[[], list[Any]] | None = None
     # Columns excluded from generic create/patch (set by build/patch)
     custom_fields: frozenset[str] = frozenset()
     create_example: dict[str, Any] = field(default_factory=dict)
