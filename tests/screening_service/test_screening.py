@@ -139,6 +139,25 @@ def test_rebuild_indexes_everything(session: Session, viewer: ViewerFactory) -> 
     assert "persons" in stages and not index.pending(session)
 
 
+def test_rebuild_in_worker_processes_gives_the_same_index(
+    session: Session, viewer: ViewerFactory
+) -> None:
+    """Keys computed by worker processes in small batches equal those of one process, and a
+    query finds the person right after the rebuild (the indexes are built again)."""
+    _world(session)
+
+    def keys() -> list[tuple[str, str, str]]:
+        rows = session.execute(select(ScreeningKey.kind, ScreeningKey.key, ScreeningKey.record_id))
+        return sorted((k, v, str(r)) for k, v, r in rows)
+
+    index.rebuild(session, workers=1)
+    alone = keys()
+    counts = index.rebuild(session, workers=2, batch=2)
+    assert keys() == alone and counts["persons"] >= 5
+    out = screen_person(session, viewer("kz-officer"), PersonInput.build(["NURGALIEV ERLAN"]))
+    assert out.hits
+
+
 def test_document_and_mrz_and_vehicle(session: Session, viewer: ViewerFactory) -> None:
     p = person(session, "KZ-BS", ["Нургалиев Ерлан"], dob="1985-03-12", documents=["N12345678"])
     car = vehicle(session, "RU-FSB-PS", "А123ВС 77 RUS")

@@ -299,13 +299,16 @@ def _person_batches(
 
 
 def rebuild(
-    session: Session, progress: Progress | None = None, workers: int | None = None
+    session: Session,
+    progress: Progress | None = None,
+    workers: int | None = None,
+    batch: int = REBUILD_BATCH,
 ) -> dict[str, int]:
     """Recompute the whole index (after bulk loads, or to check it). ``progress(stage, done,
     total)`` is called as it goes. Runs in the caller's transaction.
 
     The keys of persons are computed by ``workers`` processes (default: one per core, for
-    more than :data:`REBUILD_BATCH` persons); rows go in with COPY (PostgreSQL) or
+    more than ``batch`` persons); rows go in with COPY (PostgreSQL) or
     executemany (SQLite) while the key indexes are dropped, which are then built once."""
     session.flush()
     conn = session.connection()
@@ -324,11 +327,11 @@ def rebuild(
     total = session.execute(select(func.count()).select_from(Person)).scalar_one()
     n_workers = workers if workers is not None else min(4, os.cpu_count() or 1)
     pool: Any = None
-    if n_workers > 1 and total > REBUILD_BATCH:
+    if n_workers > 1 and total > batch:
         pool = multiprocessing.get_context("fork").Pool(n_workers)
     done = 0
     try:
-        batches = _person_batches(session)
+        batches = _person_batches(session, batch)
         keyed: Iterable[tuple[int, list[Row]]] = (
             ((len(b), _person_keys_chunk(b)) for b in batches)
             if pool is None
