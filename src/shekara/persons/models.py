@@ -40,10 +40,13 @@ class PersonNameToken(Base):
     """One folded word of any of a person's names: the index behind search in any script."""
 
     __tablename__ = "person_name_tokens"
+    # (person_id, token): a search for several words walks the range of one word and checks
+    # the others for each person from this index alone (no table visit per candidate).
+    __table_args__ = (Index("ix_person_name_tokens_person_token", "person_id", "token"),)
 
     token: Mapped[str] = mapped_column(String(60), primary_key=True)
     person_id: Mapped[uuid.UUID] = mapped_column(
-        ForeignKey("persons.id", ondelete="CASCADE"), primary_key=True, index=True
+        ForeignKey("persons.id", ondelete="CASCADE"), primary_key=True
     )
 
 
