@@ -164,7 +164,8 @@ class LiveView:
     bbox: BBox | None = None
     zoom: int = 6
     mode: str = "objects"
-    sent: dict[uuid.UUID, tuple[Any, ...]] = field(default_factory=dict)
+    sent: dict[uuid.UUID, Pos] = field(default_factory=dict)
+    """What the client holds: the position object last sent (replaced, never mutated)."""
     described: set[uuid.UUID] = field(default_factory=set)
     clusters_sent: list[list[Any]] = field(default_factory=list)
     alerts_sent: dict[uuid.UUID, tuple[Any, ...]] = field(default_factory=dict)
@@ -184,7 +185,8 @@ class LiveView:
         One narrow query (id, last change) over the visible devices; the details are read
         only for devices that are new to this view or changed since."""
         cond = and_(visible(self.viewer, Device), Device.active.is_(True))
-        stamps = dict(session.execute(select(Device.id, Device.updated_at).where(cond)).all())
+        conn = session.connection()  # Core rows: no ORM layer over thousands of rows
+        stamps = dict(conn.execute(select(Device.id, Device.updated_at).where(cond)).all())
         stale = [d for d, at in stamps.items() if self._stamps.get(d) != at]
         cols = (
             Device.id,
@@ -198,11 +200,11 @@ class LiveView:
         )
         rows: list[Any] = []
         if len(stale) == len(stamps):
-            rows = list(session.execute(select(*cols).where(cond)).all())
+            rows = list(conn.execute(select(*cols).where(cond)).all())
         else:
             for i in range(0, len(stale), 500):
                 part = stale[i : i + 500]
-                rows += session.execute(select(*cols).where(cond, Device.id.in_(part))).all()
+                rows += conn.execute(select(*cols).where(cond, Device.id.in_(part))).all()
         sector_ids = {r.sector_place_id for r in rows} - {None}
         sectors = (
             {
@@ -284,6 +286,7 @@ class LiveView:
         """Positions received since the last read (and every position of devices that just
         became visible); returns the visible devices whose position changed."""
         changed: set[uuid.UUID] = set()
+        conn = session.connection()
         if self._unloaded:
             q = select(*self._COLS).join(Device, Device.id == LatestPosition.device_id)
             q = q.where(visible(self.viewer, Device), Device.active.is_(True))
@@ -291,16 +294,16 @@ class LiveView:
                 new = sorted(self._unloaded)
                 for i in range(0, len(new), 500):
                     self._take(
-                        session.execute(q.where(LatestPosition.device_id.in_(new[i : i + 500]))),
+                        conn.execute(q.where(LatestPosition.device_id.in_(new[i : i + 500]))),
                         changed,
                     )
             else:
-                self._take(session.execute(q), changed)
+                self._take(conn.execute(q), changed)
             self._unloaded.clear()
         if self.cursor is not None:
             since = self.cursor - timedelta(seconds=self.overlap_s)
             self._take(
-                session.execute(select(*self._COLS).where(LatestPosition.received_at > since)),
+                conn.execute(select(*self._COLS).where(LatestPosition.received_at > since)),
                 changed,
             )
         return changed
@@ -425,15 +428,18 @@ class LiveView:
             view = set(ids)
             if fresh or self.mode != "objects":
                 self.sent = {}
-            msg["gone"] = [
-                self.devices[d].idx for d in self.sent if d not in view and d in self.devices
-            ]
-            shown = [d for d in ids if self.sent.get(d) != self.positions[d].key()]
+            left = [d for d in self.sent if d not in view]
+            msg["gone"] = [self.devices[d].idx for d in left if d in self.devices]
+            for d in left:
+                del self.sent[d]
+            positions, sent = self.positions, self.sent
+            shown = [d for d in ids if sent.get(d) is not positions[d]]
             new_meta = [d for d in shown if d not in self.described]
             msg["devices"] = [self.devices[d].row(self.trips.get(d, "")) for d in new_meta]
             self.described.update(new_meta)
             msg["objects"] = [self._object(d) for d in shown]
-            self.sent = {d: self.positions[d].key() for d in ids}
+            for d in shown:
+                sent[d] = positions[d]
             self.clusters_sent = []
             self.mode = "objects"
         if shown:
