@@ -30,7 +30,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -241,7 +241,6 @@ class LatencyRecorder:
             "latency_p50_s": _pct(lat, 0.50),
             "latency_p99_s": _pct(lat, 0.99),
             "latency_max_s": lat[-1] if lat else None,
-            "cpu_s": round(time.process_time(), 2),
         }
         tmp = self.path.with_suffix(".tmp")
         tmp.write_text(json.dumps(stats))
@@ -300,7 +299,7 @@ def serve(url: str, ports_file: Path, stats_file: Path, rules_in_process: bool) 
                 "fences": len(built.geo),
                 "fence_pieces": built.geo.pieces,
                 "world_build_s": round(build_s, 2),
-                "cpu_s": round(own_cpu + (0 if rules_in_process else rules.get("cpu_s", 0)), 2),
+                "cpu_s": round(own_cpu + getattr(processor, "cpu_s", 0.0), 2),
             }
             tmp = stats_file.with_suffix(".tmp")
             tmp.write_text(json.dumps(stats))
@@ -423,8 +422,13 @@ def build_load(plan: list[dict[str, Any]], fixes: int, batch: int, seed: int) ->
 
 
 async def drive(
-    devices: list[Device], ports: dict[str, int], interval: float | None = None
+    devices: list[Device],
+    ports: dict[str, int],
+    interval: float | None = None,
+    on_start: Callable[[], None] = lambda: None,
 ) -> tuple[float, float]:
+    """Connect (and log in) every device, then the clock starts: send and await the
+    acknowledgements."""
     sem = asyncio.Semaphore(200)
 
     async def connect(d: Device) -> None:
@@ -432,6 +436,8 @@ async def drive(
             await d.connect("127.0.0.1", ports)
 
     await asyncio.gather(*(connect(d) for d in devices))
+    await asyncio.sleep(0.5)  # the server's stats file catches up with the logins
+    on_start()
     t0 = time.perf_counter()
     rng = random.Random(7)
     await asyncio.gather(*(d.run(interval, rng) for d in devices))
@@ -485,12 +491,19 @@ def run_backend(
                 ["py-spy", "record", "--gil", "-f", "raw", "-r", "50", "-o", args.profile]
                 + ["--pid", str(server.pid)]
             )
-        cpu0 = read_stats(stats_file).get("cpu_s", 0.0)
         interval = args.devices * args.batch / rate if rate else None
         from shekara.telemetry.gateway.base import fast_event_loop
 
         fast_event_loop()  # the load generator too: it shares the two cores with the server
-        t0, t_acked = asyncio.run(drive(devices, ports, interval))
+        start: dict[str, float] = {}
+
+        def on_start() -> None:  # CPU clocks when the measured phase begins
+            start["server"] = read_stats(stats_file).get("cpu_s", 0.0)
+            start["client"] = time.process_time()
+
+        t0, t_acked = asyncio.run(drive(devices, ports, interval, on_start))
+        client_cpu = time.process_time() - start["client"]
+        cpu0 = start["server"]
         acked = sum(d.acked for d in devices)
         while True:
             stats = read_stats(stats_file)
@@ -530,6 +543,8 @@ def run_backend(
         "write_batches": stats.get("write_batches"),
         "world_build_s": stats.get("world_build_s"),
         "server_cpu_utilisation": round((stats.get("cpu_s", 0.0) - cpu0) / (t_rules - t0), 2),
+        "server_cpu_us_per_fix": round(1e6 * (stats.get("cpu_s", 0.0) - cpu0) / max(1, total)),
+        "load_generator_cpu_us_per_fix": round(1e6 * client_cpu / max(1, acked)),
         "setup_s": round(setup_s, 1),
     }
 

@@ -23,6 +23,14 @@ def ingest_cmd(
     egts_port: Annotated[int, typer.Option(help="EGTS TCP port")] = 20629,
     wialon_port: Annotated[int, typer.Option(help="Wialon IPS TCP port")] = 20332,
     ports_file: Annotated[Path | None, typer.Option(help="Write the bound ports here")] = None,
+    rules_in_process: Annotated[
+        bool,
+        typer.Option(
+            "--rules-in-process",
+            help="Evaluate the rules in a thread of this process (default: a child process, "
+            "on another core)",
+        ),
+    ] = False,
 ) -> None:
     """Run the tracker gateways (and the MQTT subscription when SHEKARA_MQTT_URL is set).
     Without a bus: store in the database (acknowledged after commit) and evaluate the rules in
@@ -31,7 +39,7 @@ def ingest_cmd(
     from shekara.db.engine import make_engine, make_sessionmaker
     from shekara.logs import configure_logging
     from shekara.tracking.ingest import serve
-    from shekara.tracking.processor import RuleProcessor
+    from shekara.tracking.processor import RuleProcess, RuleProcessor
 
     settings = load_settings()
     configure_logging(settings.log_level, settings.log_json)
@@ -46,7 +54,7 @@ def ingest_cmd(
         stop = asyncio.Event()
         nc = None
         writer: FixWriter | None = None
-        processor: RuleProcessor | None = None
+        processor: RuleProcess | RuleProcessor | None = None
         sink: FixSink
         if settings.bus_url:
             from shekara.tracking.bus import JetStreamSink, connect, ensure_stream
@@ -55,7 +63,10 @@ def ingest_cmd(
             await ensure_stream(js)
             sink = JetStreamSink(js)
         else:
-            processor = RuleProcessor(make_sessionmaker(engine)).start()
+            if rules_in_process:
+                processor = RuleProcessor(make_sessionmaker(engine)).start()
+            else:
+                processor = RuleProcess(settings.database_url).start(wait_s=300)
             writer = FixWriter(engine, on_stored=processor.submit).start()
             sink = writer
         tasks: list[Coroutine[Any, Any, object]] = [

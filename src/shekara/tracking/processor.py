@@ -772,11 +772,12 @@ class RuleProcess:
         ctx = multiprocessing.get_context("spawn")
         self._queue: Any = ctx.Queue()
         self._processed: Any = ctx.Value("q", 0)
+        self._cpu: Any = ctx.Value("d", 0.0)
         self._ready: Any = ctx.Event()
         self._process = ctx.Process(
             target=_rule_process_main,
             args=(database_url, self._queue, self._processed, os.getpid(), sweep_s, check_s),
-            kwargs={"on_events": on_events, "ready": self._ready},
+            kwargs={"on_events": on_events, "ready": self._ready, "cpu": self._cpu},
             name="shekara-rules",
             daemon=True,
         )
@@ -796,6 +797,11 @@ class RuleProcess:
     def processed(self) -> int:
         return int(self._processed.value)
 
+    @property
+    def cpu_s(self) -> float:
+        """CPU seconds the child used (updated ten times a second)."""
+        return float(self._cpu.value)
+
     def close(self, timeout: float = 30.0) -> None:
         if self._process.is_alive():
             self._queue.put(None)
@@ -814,6 +820,7 @@ def _rule_process_main(
     check_s: float,
     on_events: AlertCallback | None = None,
     ready: Any = None,
+    cpu: Any = None,
 ) -> None:
     from shekara.db.engine import make_engine, make_sessionmaker
     from shekara.settings import Settings
@@ -824,11 +831,15 @@ def _rule_process_main(
     with factory() as s:
         world.get(s)
     processor = RuleProcessor(factory, world=world, sweep_s=sweep_s, on_events=on_events).start()
+    if cpu is not None:
+        cpu.value = time.process_time()
     if ready is not None:
         ready.set()
     try:
         while True:
             processed.value = processor.processed
+            if cpu is not None:
+                cpu.value = time.process_time()
             try:
                 rows = inbox.get(timeout=0.1)
             except queue.Empty:
