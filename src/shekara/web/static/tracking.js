@@ -249,7 +249,13 @@
   function onMessage(data) {
     var t0 = performance.now();
     var msg = JSON.parse(data);
-    if (msg.event === "hello") { subscribe(); return; }
+    if (msg.event === "hello") {  // a new connection numbers its devices afresh
+      Object.keys(meta).forEach(function (k) { delete meta[k]; });
+      Object.keys(byId).forEach(function (k) { delete byId[k]; });
+      objs.clear();
+      subscribe();
+      return;
+    }
     if (msg.event === "error") { return; }
     if (msg.now) { clockSkew = msg.now - Date.now() / 1000; }
     (msg.devices || []).forEach(function (d) {
