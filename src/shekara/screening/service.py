@@ -17,9 +17,10 @@ import uuid
 from collections import defaultdict
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, fields, replace
+from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import String, cast, select
+from sqlalchemy import ColumnElement, String, bindparam, cast, select
 from sqlalchemy.orm import Session
 
 from shekara.accounts.constants import Perm
@@ -292,18 +293,10 @@ def _person_rows(
     """The candidates the viewer may know of, with their names: one statement (persons joined
     to their names, filtered by the sharing policy)."""
     out: dict[uuid.UUID, _Candidate] = {}
-    stmt = (
-        select(
-            Person.id, Person.display_name, Person.birth_year, Person.birth_month,
-            Person.birth_day, cast(Person.nationalities, String), Person.hit_only,
-            Person.owner_agency_id, PersonName.full_name,
-        )
-        .outerjoin(PersonName, PersonName.person_id == Person.id)
-        .where(Person.id.in_(list(ids)), visible(viewer, Person, include_hit_only=True))
-        .order_by(Person.id, PersonName.position)
-    )  # fmt: skip
+    stmt = _rows_statement(visible(viewer, Person, include_hit_only=True))
     # Core execution on the session's connection: the ORM layer adds nothing for plain columns
-    for pid, label, y, m, d, nats, hit_only, owner, full_name in session.connection().execute(stmt):
+    rows = session.connection().execute(stmt, {"ids": list(ids)})
+    for pid, label, y, m, d, nats, hit_only, owner, full_name in rows:
         c = out.get(pid)
         if c is None:
             # the JSON text is decoded only when it holds something (most records: "[]")
@@ -312,6 +305,22 @@ def _person_rows(
         if full_name:
             c.names.append(full_name)
     return out
+
+
+@lru_cache(maxsize=256)
+def _rows_statement(policy: ColumnElement[bool]) -> Any:
+    """The load statement for one audience (``visible`` returns one expression object per
+    audience): built once and reused, so that SQLAlchemy finds its compiled form at once."""
+    return (
+        select(
+            Person.id, Person.display_name, Person.birth_year, Person.birth_month,
+            Person.birth_day, cast(Person.nationalities, String), Person.hit_only,
+            Person.owner_agency_id, PersonName.full_name,
+        )
+        .outerjoin(PersonName, PersonName.person_id == Person.id)
+        .where(Person.id.in_(bindparam("ids", expanding=True)), policy)
+        .order_by(Person.id, PersonName.position)
+    )  # fmt: skip
 
 
 @dataclass
