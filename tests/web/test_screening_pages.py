@@ -195,6 +195,7 @@ def test_watchlist_alert_inbox_and_decisions(
     inbox = client.get("/screening/hits").text
     assert "Akhmetov Timur" in inbox and re.search(r"1[01] h \d+ min left", text_of(inbox))
     assert "1 new hit since this inbox was last opened." in inbox  # the notification, read
+    assert "Wanted for smuggling" in inbox  # which entry was hit
     assert "new hit since" not in client.get("/screening/hits").text
     hit = session.execute(select(WatchlistHit)).scalars().one()
     r = post(client, f"/screening/hits/{hit.id}/decision",

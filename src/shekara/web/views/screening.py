@@ -538,12 +538,14 @@ def hits_page(
     t = translator(locale_of(request))
     now = utcnow()
     clocks = {h.id: _time_left(h.deadline, now, t) for h in hits}
+    entries = {e.id: e for e in watchlist.list_entries(session, v)} if hits else {}
     return _page(
         request,
         "screening/hits.html",
         {
             "hits": hits,
             "clocks": clocks,
+            "entries": entries,
             "status": chosen,
             "statuses": ["pending", "confirmed", "rejected", "all"],
             "hours": watchlist.RESPONSE_HOURS,
