@@ -18,7 +18,8 @@
    10,000-object snapshot (parse, index, draw), draw time clustered and unclustered, while
    panning and while objects move.
 
-Results: bench/results/live-map.json, with the machine and its load.
+Results: bench/results/live-map.json (PostgreSQL: live-map-postgres.json), with the machine and
+its load.
 """
 
 from __future__ import annotations
@@ -500,7 +501,8 @@ def main() -> None:
             proc.wait(10)
         report["machine"]["load_average_1m_end"] = round(os.getloadavg()[0], 2)
         RESULTS.mkdir(exist_ok=True)
-        (RESULTS / "live-map.json").write_text(json.dumps(report, indent=2) + "\n")
+        name = "live-map.json" if args.backend == "sqlite" else f"live-map-{args.backend}.json"
+        (RESULTS / name).write_text(json.dumps(report, indent=2) + "\n")
         engine.dispose()
 
 

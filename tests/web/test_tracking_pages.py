@@ -210,3 +210,33 @@ def test_object_details_and_track_through_the_policy(
     login(client, "ru-officer")
     assert client.get(f"/tracking/objects/{dev['id']}").status_code == 404
     assert client.get(f"/tracking/objects/{dev['id']}/track").status_code == 404
+
+
+def test_patrol_details_show_heading_speed_status_and_sector(
+    client: TestClient, world: World
+) -> None:
+    body = {
+        "kind": "patrol",
+        "identifier": uuid.uuid4().hex[:15],
+        "issue_token": True,
+        "protocol": "http",
+        "label": "Patrol Bravo",
+        "device_class": "patrol_unit",
+        "patrol_name": "Bravo",
+        "sector_place_id": str(world.checkpoint_id),
+    }
+    r = client.post("/api/v1/tracking/devices", json=body, headers=world.headers("kz-duty"))
+    assert r.status_code == 201, r.text
+    dev = r.json()
+    fixes(client, dev["token"], 2)
+    for lang, words in (
+        ("en", ["Patrol", "Bravo", "Assigned sector", "Zhaisan", "48 km/h", "75°", "Moving"]),
+        ("ru", ["Патруль", "Закреплённый сектор", "Жайсан", "48 км/ч", "В движении"]),
+    ):
+        login(client, "kz-duty")
+        if lang != "en":
+            token = csrf(client, "/tracking")
+            client.post("/lang", data={"lang": lang, "next": "/tracking", "csrf_token": token})
+        text = client.get(f"/tracking/objects/{dev['id']}").text
+        for w in words:
+            assert w in text, (lang, w)
