@@ -2,15 +2,21 @@
 
 from __future__ import annotations
 
+import json
 import re
 import uuid
 
 import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from shekara.accounts.models import User
+from shekara.accounts.service import viewer_for
+from shekara.audit.models import AuditEntry
 from shekara.places.constants import ImpactLevel, PlaceKind
 from shekara.places.models import Place
+from shekara.web.geo import MapFilters, map_incidents
 from tests.conftest import World
 from tests.records.factories import create
 from tests.web.helpers import csrf, login, post
@@ -315,9 +321,7 @@ def test_dashboard_counts_incidents_by_border_section(
     assert "Test section" not in client.get("/dashboard").text
 
 
-def test_map_data_is_the_apis_query_and_defaults_to_a_year(
-    client: TestClient, world: World
-) -> None:
+def test_map_data_is_the_apis_query(client: TestClient, world: World) -> None:
     old = create(
         client, world, "kz-officer", "incidents", distribution="country", lat=43.2, lon=76.9
     )
@@ -343,8 +347,43 @@ def test_map_data_is_the_apis_query_and_defaults_to_a_year(
     assert mine[old]["properties"]["occurred_at"].startswith("2024-05-14T06:30")
     filtered = client.get("/map/incidents.geojson?since=2025-01-01").json()["features"]
     assert {f["id"] for f in filtered} >= {new} and old not in {f["id"] for f in filtered}
-    # the page's default "From": a year before the newest incident the user may see
-    assert 'name="since" type="date" value="2024-08-01"' in client.get("/map").text
-    assert 'value="2024-01-01"' in client.get("/map?since=2024-01-01").text
+    assert 'name="since" type="date" value="2024-01-01"' in client.get("/map?since=2024-01-01").text
     login(client, "kg-officer")
     assert new not in client.get("/map/incidents.geojson").text
+
+
+def test_map_groups_older_incidents_by_cell_and_audits_the_rest(
+    client: TestClient, world: World, session: Session
+) -> None:
+    ids = [
+        create(
+            client,
+            world,
+            "kz-officer",
+            "incidents",
+            distribution="country",
+            lat=43.2 + i / 100,
+            lon=76.9,
+            occurred_at=f"2024-05-1{i}T06:30:00Z",
+        )
+        for i in range(4)
+    ]
+    user = session.execute(select(User).where(User.username == "kz-police")).scalar_one()
+    body = json.loads(map_incidents(session, viewer_for(session, user), MapFilters(), detail=2))
+    singles = [f for f in body["features"] if "count" not in f["properties"]]
+    cells = [f for f in body["features"] if "count" in f["properties"]]
+    assert [f["id"] for f in singles] == [ids[3], ids[2]]  # the newest, one by one
+    assert sum(c["properties"]["count"] for c in cells) == body["grouped"] >= 2
+    assert all(set(c["properties"]) == {"count"} for c in cells)  # no ids, no summaries
+    entry = (
+        session.execute(
+            select(AuditEntry)
+            .where(AuditEntry.username == "kz-police")
+            .order_by(AuditEntry.seq.desc())
+        )
+        .scalars()
+        .first()
+    )
+    assert entry is not None and entry.query is not None
+    assert entry.query["grouped"] == body["grouped"]
+    assert set(entry.result_ids or []) == {str(uuid.UUID(i)) for i in ids[2:]}

@@ -77,8 +77,17 @@
       list.innerHTML = "";
       var bounds = [];
       var LIST_MAX = 300;
-      gj.features.forEach(function (f, i) {
+      var grouped = 0, single = 0;
+      gj.features.forEach(function (f) {
         var p = f.properties, ll = [f.geometry.coordinates[1], f.geometry.coordinates[0]];
+        bounds.push(ll);
+        if (p.count) {  // older incidents, counted per cell by the server
+          grouped += p.count;
+          L.circleMarker(ll, { radius: Math.min(6 + 2 * Math.sqrt(p.count), 22), color: "#5b6675", weight: 1, fillColor: "#9aa7b6", fillOpacity: 0.7 })
+            .bindPopup(text(T.grouped.replace("%(n)s", String(p.count)))).addTo(incidents);
+          return;
+        }
+        var i = single++;
         var when = new Date(p.occurred_at).toLocaleString(lang === "en" ? "en-GB" : lang, { dateStyle: "medium", timeStyle: "short", timeZone: "UTC" });
         var cat = categories[p.category] || p.category;
         var url = "/records/incidents/" + encodeURIComponent(f.id);
@@ -87,7 +96,6 @@
         var m = L.circleMarker(ll, { radius: 7, color: "#7a1d14", weight: 1, fillColor: "#d9572b", fillOpacity: 0.85 })
           .bindPopup(html).addTo(incidents);
         m.featureId = f.id;
-        bounds.push(ll);
         if (i >= LIST_MAX) { return; }
         var li = document.createElement("li");
         li.innerHTML = "<a href=\"" + url + "\">" + text(p.summary) + "</a><br><span class=\"meta\">" + text(cat) + " · " + text(when) + "</span>";
@@ -95,14 +103,15 @@
         li.querySelector("a").addEventListener("focus", function () { m.openPopup(); });
         list.appendChild(li);
       });
-      count.textContent = gj.features.length ? gj.features.length + " " + T.shown : T.none;
-      if (gj.features.length > LIST_MAX) {
+      var total = single + grouped;
+      count.textContent = total ? total + " " + T.shown : T.none;
+      if (total > LIST_MAX) {
         var more = document.createElement("li");
         more.className = "meta";
         more.textContent = T.more.replace("%(shown)s", String(LIST_MAX));
         list.appendChild(more);
       }
-      el.dataset.incidents = String(gj.features.length);
+      el.dataset.incidents = String(total);
       if (bounds.length) { map.fitBounds(bounds, { padding: [30, 30], maxZoom: 8 }); }
       el.removeAttribute("aria-busy");
     }).catch(failed);

@@ -20,7 +20,6 @@ from shekara.web.rendering import render
 from shekara.web.security import SignedIn, locale_of
 
 router = APIRouter(prefix="/map")
-DEFAULT_WINDOW = timedelta(days=365)
 
 
 def day_start(d: date | None, *, end: bool = False) -> datetime | None:
@@ -49,11 +48,6 @@ def map_page(
         for c in list_countries(session)
         if c.member
     ]
-    since = request.query_params.get("since", "")
-    if not request.query_params:  # by default, the year up to the newest visible incident
-        newest = geo.newest_incident(session, viewer)
-        if newest is not None:
-            since = (newest - DEFAULT_WINDOW).date().isoformat()
     return render(
         request,
         "map.html",
@@ -63,7 +57,7 @@ def map_page(
             "countries": countries,
             "tile_url": settings.tile_url,
             "category_names": dict(terms("threat_category")),
-            "since": since,
+            "since": request.query_params.get("since", ""),
         },
         viewer=viewer,
         session=session,
