@@ -135,3 +135,40 @@ def test_partitions_and_retention(engine: Engine, world: World) -> None:
             select(func.count()).select_from(FixRow).where(FixRow.device_id == uuid.UUID(device))
         )
         assert n == 0
+
+
+def test_fix_columns_and_flags_round_trip(engine: Engine, world: World) -> None:
+    """What the writer stores is what the device said: typed columns, alarms and parameters
+    as a JSON object (PostgreSQL: the binary COPY path), twice in one transaction."""
+    from shekara.tracking.storage import write_fixes
+
+    [device] = make_devices(engine, world, 1)
+    start = datetime(2026, 11, 1, 8, 0, tzinfo=UTC)
+    fixes = track(device, 3, start=start, protocol="egts")
+    fixes[1] = dataclasses.replace(
+        fixes[1], alarms=frozenset({Alarm.SOS}), params={"event_code": 13, "power_v": 12.5}
+    )
+    fixes[2] = dataclasses.replace(fixes[2], lat=None, lon=None, valid=False, speed_kmh=None)
+    with engine.begin() as conn:
+        write_fixes(conn, fixes[:2])
+        write_fixes(conn, fixes[1:])  # the second batch of the transaction, one fix again
+    with Session(engine) as s:
+        rows = s.scalars(
+            select(FixRow).where(FixRow.device_id == uuid.UUID(device)).order_by(FixRow.fix_time)
+        ).all()
+        assert len(rows) == 3
+        assert [r.flags for r in rows] == [
+            None,
+            {"event_code": 13, "power_v": 12.5, "alarms": ["sos"]},
+            None,
+        ]
+        assert (rows[0].lat, rows[0].sats, rows[0].protocol, rows[0].valid) == (
+            fixes[0].lat,
+            9,
+            "egts",
+            True,
+        )
+        assert (rows[2].lat, rows[2].speed, rows[2].valid) == (None, None, False)
+        latest = s.get(LatestPosition, uuid.UUID(device))
+        assert latest is not None and latest.valid is False
+        assert (latest.last_valid_lat, latest.last_valid_lon) == (fixes[1].lat, fixes[1].lon)

@@ -24,6 +24,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import structlog
+from psycopg.types.json import Json
 from sqlalchemy import bindparam, case, func, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, sessionmaker
@@ -281,6 +282,10 @@ ON CONFLICT (device_id) DO UPDATE SET state = excluded.state,
 """
 
 
+def _compact(obj: Any) -> str:
+    return json.dumps(obj, separators=(",", ":"))
+
+
 def save_states(session: Session, states: dict[str, DeviceState]) -> None:
     if not states:
         return
@@ -290,19 +295,21 @@ def save_states(session: Session, states: dict[str, DeviceState]) -> None:
         raw = conn.connection.driver_connection
         with raw.cursor() as cur:  # type: ignore[union-attr]
             cur.execute(_PG_STATES)
-            with cur.copy(f"COPY tracking_rule_states_in ({_STATE_COLUMNS}) FROM STDIN") as cp:
+            copy_sql = f"COPY tracking_rule_states_in ({_STATE_COLUMNS}) FROM STDIN (FORMAT BINARY)"
+            with cur.copy(copy_sql) as cp:
+                cp.set_types(["uuid", "json", "timestamptz", "timestamptz", "bool", "timestamptz"])
                 for k, st in states.items():
                     cp.write_row(
                         (
-                            k,
-                            json.dumps(state_to_json(st), separators=(",", ":")),
+                            uuid.UUID(k),
+                            Json(state_to_json(st), dumps=_compact),
                             st.live.last_time,
                             st.last_seen,
                             st.signal_alerted,
                             now,
                         )
                     )
-            cur.execute(_PG_STATES_UPSERT)
+            cur.execute(f"{_PG_STATES_UPSERT}; DELETE FROM tracking_rule_states_in")
         return
     rows = [
         {
@@ -823,9 +830,12 @@ def _rule_process_main(
     cpu: Any = None,
 ) -> None:
     from shekara.db.engine import make_engine, make_sessionmaker
+    from shekara.logs import configure_logging
     from shekara.settings import Settings
 
-    engine = make_engine(Settings(), database_url or None)
+    settings = Settings()
+    configure_logging(settings.log_level, settings.log_json)
+    engine = make_engine(settings, database_url or None)
     factory = make_sessionmaker(engine)
     world = WorldCache(check_s=check_s)
     with factory() as s:

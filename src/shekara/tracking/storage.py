@@ -31,6 +31,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import structlog
+from psycopg.types.json import Json
 from sqlalchemy import Connection, CursorResult, Engine, delete, func, text
 from sqlalchemy.dialects import postgresql, sqlite
 
@@ -179,6 +180,9 @@ _PG_STAGE_CREATE = (
     f"CREATE TEMP TABLE IF NOT EXISTS {_PG_STAGE} "
     "(LIKE tracking_fixes INCLUDING DEFAULTS) ON COMMIT DELETE ROWS"
 )
+_PG_STAGE_CLEAR = f"DELETE FROM {_PG_STAGE}"
+"""Empties the staging table for a second batch in the same transaction (the commit truncates
+it anyway: a temporary table is never vacuumed)."""
 _PG_INSERT_FIXES = (
     f"INSERT INTO tracking_fixes ({_PG_COLUMNS}) SELECT {_PG_COLUMNS} FROM {_PG_STAGE} "
     "ON CONFLICT DO NOTHING"
@@ -206,6 +210,26 @@ WHERE t.fix_time < excluded.fix_time
 """
 
 
+_PG_TYPES = [
+    "uuid",
+    "timestamptz",
+    "int8",
+    "timestamptz",
+    *["float8"] * 5,
+    "int2",
+    "float8",
+    "bool",
+    "bool",
+    "varchar",
+    "json",
+]
+"""The column types of `tracking_fixes`, in `_PG_COLUMNS` order, for the binary COPY."""
+
+
+def _opt(value: float | None) -> float | None:
+    return None if value is None else float(value)
+
+
 def _pg_write(conn: Connection, fixes: Sequence[Fix], *, returning: bool) -> list[Fix]:
     """PostgreSQL: COPY the batch into a session-local staging table, then one statement
     inserts the new fixes (``ON CONFLICT DO NOTHING``) and one upserts the latest positions,
@@ -215,32 +239,33 @@ def _pg_write(conn: Connection, fixes: Sequence[Fix], *, returning: bool) -> lis
     with raw.cursor() as cur:  # type: ignore[union-attr]
         cur.execute(_PG_STAGE_CREATE)  # once per connection; then a catalog look-up
         keys: list[tuple[uuid.UUID, int]] = []
-        with cur.copy(f"COPY {_PG_STAGE} ({_PG_COLUMNS}) FROM STDIN") as copy:
+        with cur.copy(f"COPY {_PG_STAGE} ({_PG_COLUMNS}) FROM STDIN (FORMAT BINARY)") as copy:
+            copy.set_types(_PG_TYPES)
             for f in fixes:
                 device = uuid.UUID(f.device_id)
                 key = fix_key(f)
                 keys.append((device, key))
-                flags: str | None = None
+                flags: Json | None = None
                 if f.alarms or f.params:
                     extra: dict[str, Any] = dict(f.params)
                     if f.alarms:
                         extra["alarms"] = sorted(f.alarms)
-                    flags = json.dumps(extra)
+                    flags = Json(extra)
                 copy.write_row(
                     (
                         device,
                         f.fix_time,
                         key,
                         f.received_at or now,
-                        f.lat,
-                        f.lon,
-                        f.speed_kmh,
-                        f.course_deg,
-                        f.altitude_m,
+                        _opt(f.lat),
+                        _opt(f.lon),
+                        _opt(f.speed_kmh),
+                        _opt(f.course_deg),
+                        _opt(f.altitude_m),
                         f.satellites,
-                        f.hdop,
-                        f.valid,
-                        f.blackbox,
+                        _opt(f.hdop),
+                        bool(f.valid),
+                        bool(f.blackbox),
                         f.protocol[:20],
                         flags,
                     )
@@ -250,9 +275,9 @@ def _pg_write(conn: Connection, fixes: Sequence[Fix], *, returning: bool) -> lis
             cur.execute(_PG_INSERT_FIXES + " RETURNING device_id, fix_key")
             inserted = set(cur.fetchall())
             fresh = [f for f, k in zip(fixes, keys, strict=True) if k in inserted]
-            cur.execute(_PG_UPSERT_LATEST)
-        else:
-            cur.execute(f"{_PG_INSERT_FIXES}; {_PG_UPSERT_LATEST}")  # one round trip
+            cur.execute(f"{_PG_UPSERT_LATEST}; {_PG_STAGE_CLEAR}")
+        else:  # one round trip
+            cur.execute(f"{_PG_INSERT_FIXES}; {_PG_UPSERT_LATEST}; {_PG_STAGE_CLEAR}")
     return fresh
 
 
