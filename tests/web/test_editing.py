@@ -317,3 +317,36 @@ def test_officer_cannot_create_without_write(client: TestClient, world: World) -
     login(client, "kz-duty")
     assert 'href="/records/persons/new"' not in client.get("/records/persons").text
     assert client.get("/records/persons/new").status_code == 403
+
+
+def test_person_form_validates_as_typed_and_others_cannot_save(
+    client: TestClient, world: World
+) -> None:
+    login(client, "kz-officer")
+    data = {
+        "names[0].full_name": "",
+        "names[0].kind": "native",
+        "birth_year": "1890",
+        "distribution": "country",
+        "handling_code": "H0",
+        "source_reliability": "X",
+        "info_credibility": "4",
+    }
+    r = _post(client, "/records/persons/new/validate", data, "/records/persons/new")
+    assert r.status_code == 200
+    assert "Enter 1900 or more." in r.text and 'id="err-birth_year"' in r.text
+    assert "Names: Add at least one." in r.text
+    data.update({"names[0].full_name": "Ахметов Бауыржан", "birth_year": "1990"})
+    r = _post(client, "/records/persons/new/validate", data, "/records/persons/new")
+    assert "Everything looks right" in r.text
+    assert "Ахметов" not in client.get("/records/persons").text  # validation saved nothing
+    vid = create(client, world, "kz-officer", "vehicles", distribution="country")
+    values = form_values(client.get(f"/records/vehicles/{vid}/edit").text)
+    login(client, "kz-police")  # same country, another agency: reads it, may not change it
+    values["make"] = "Stolen"
+    r = _post(client, f"/records/vehicles/{vid}/edit", values, "/search")
+    assert r.status_code == 403
+    r = _post(client, f"/records/vehicles/{vid}/edit/validate", values, "/search")
+    assert r.status_code == 403
+    api = client.get(f"/api/v1/vehicles/{vid}", headers=world.headers("kz-officer")).json()
+    assert api["make"] != "Stolen"

@@ -169,6 +169,7 @@ def field_label(path: str, t: Translator) -> str:
 _PYDANTIC: dict[str, str] = {
     "missing": N_("Fill this in."),
     "string_too_short": N_("Fill this in."),
+    "too_short": N_("Add at least one."),
     "string_too_long": N_("Shorten this to at most %(max_length)s characters."),
     "decimal_parsing": N_("Enter a number, for example 12.5."),
     "float_parsing": N_("Enter a number, for example 12.5."),
