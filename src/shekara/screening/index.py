@@ -116,14 +116,16 @@ def name_keys(names: Iterable[str], birth_year: int | None = None) -> set[Key]:
     for n in names:
         if not n or not n.strip():
             continue
-        keys.update((KeyKind.name.value, k[:KEY_LENGTH]) for k in index_keys(n))
+        keys.update((_NAME, k[:KEY_LENGTH]) for k in index_keys(n))
         pairs = pair_keys(n)
-        keys.update((KeyKind.pair.value, k) for k in pairs)
+        keys.update((_PAIR, k) for k in pairs)
         if birth_year:
-            keys.update(
-                (KeyKind.pair_year.value, f"{k[: KEY_LENGTH - 5]}@{birth_year}") for k in pairs
-            )
+            year = f"@{birth_year}"
+            keys.update((_PAIR_YEAR, k[: KEY_LENGTH - 5] + year) for k in pairs)
     return keys
+
+
+_NAME, _PAIR, _PAIR_YEAR = KeyKind.name.value, KeyKind.pair.value, KeyKind.pair_year.value
 
 
 def document_keys(number: str) -> set[Key]:
