@@ -491,7 +491,18 @@ def run_backend(
         time.sleep(0.5)
         if args.profile:  # py-spy the server (a dev tool, not a dependency)
             profiler = subprocess.Popen(
-                ["py-spy", "record", "--gil", "-f", "raw", "-r", "50", "-o", args.profile]
+                [
+                    "py-spy",
+                    "record",
+                    "--gil",
+                    "--subprocesses",
+                    "-f",
+                    "raw",
+                    "-r",
+                    "50",
+                    "-o",
+                    args.profile,
+                ]
                 + ["--pid", str(server.pid)]
             )
         interval = args.devices * args.batch / rate if rate else None

@@ -11,7 +11,6 @@ see bus.py); it also runs the signal-lost sweep every ``sweep_s`` seconds.
 from __future__ import annotations
 
 import gc
-import json
 import os
 import queue
 import threading
@@ -23,6 +22,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import orjson
 import structlog
 from psycopg.types.json import Json
 from sqlalchemy import bindparam, case, func, select, text, update
@@ -282,10 +282,6 @@ ON CONFLICT (device_id) DO UPDATE SET state = excluded.state,
 """
 
 
-def _compact(obj: Any) -> str:
-    return json.dumps(obj, separators=(",", ":"))
-
-
 def save_states(session: Session, states: dict[str, DeviceState]) -> None:
     if not states:
         return
@@ -302,7 +298,7 @@ def save_states(session: Session, states: dict[str, DeviceState]) -> None:
                     cp.write_row(
                         (
                             uuid.UUID(k),
-                            Json(state_to_json(st), dumps=_compact),
+                            Json(state_to_json(st), dumps=orjson.dumps),
                             st.live.last_time,
                             st.last_seen,
                             st.signal_alerted,

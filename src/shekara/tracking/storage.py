@@ -21,7 +21,6 @@ import asyncio
 import hashlib
 import json
 import queue
-import struct
 import threading
 import time
 import uuid
@@ -30,6 +29,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import orjson
 import structlog
 from psycopg.types.json import Json
 from sqlalchemy import Connection, CursorResult, Engine, delete, func, text
@@ -44,32 +44,31 @@ StoredCallback = Callable[[Sequence[Fix]], None]
 """Called in the writer thread with the fixes of each committed batch (e.g. the rule queue)."""
 
 
-_KEY_NUMBERS = struct.Struct("<6diB")
-_NAN = float("nan")
-
-
-def _num(value: float | None) -> float:
-    return _NAN if value is None else float(value)
-
-
 def fix_key(fix: Fix) -> int:
-    """A 63-bit hash of what a fix says: the same report sent twice has the same key."""
-    h = hashlib.blake2b(
-        _KEY_NUMBERS.pack(
-            _num(fix.lat),
-            _num(fix.lon),
-            _num(fix.speed_kmh),
-            _num(fix.course_deg),
-            _num(fix.altitude_m),
-            _num(fix.hdop),
-            -1 if fix.satellites is None else fix.satellites,
-            fix.valid | fix.blackbox << 1,
-        ),
-        digest_size=8,
+    """A 63-bit hash of what a fix says: the same report sent twice has the same key.
+
+    A plain position (no alarm, no parameter: most fixes) is hashed as a tuple of numbers,
+    which CPython hashes the same way in every process (numbers are not salted, unlike text);
+    a fix with parameters goes through BLAKE2b."""
+    values = (
+        fix.lat,
+        fix.lon,
+        fix.speed_kmh,
+        fix.course_deg,
+        fix.altitude_m,
+        fix.hdop,
+        fix.satellites,
     )
-    if fix.alarms or fix.params:
-        h.update(repr((sorted(fix.alarms), sorted(fix.params.items()))).encode())
-    return int.from_bytes(h.digest(), "big") & 0x7FFF_FFFF_FFFF_FFFF
+    mask = sum(1 << i for i, v in enumerate(values) if v is None)
+    numbers = tuple(0.0 if v is None else float(v) for v in values)
+    flags = mask | fix.valid << 8 | fix.blackbox << 9
+    if not fix.alarms and not fix.params:
+        return hash((*numbers, flags)) & 0x7FFF_FFFF_FFFF_FFFF
+    digest = hashlib.blake2b(
+        repr((numbers, flags, sorted(fix.alarms), sorted(fix.params.items()))).encode(),
+        digest_size=8,
+    ).digest()
+    return int.from_bytes(digest, "big") & 0x7FFF_FFFF_FFFF_FFFF
 
 
 def fix_row(fix: Fix, now: datetime | None = None) -> dict[str, Any]:
@@ -250,7 +249,7 @@ def _pg_write(conn: Connection, fixes: Sequence[Fix], *, returning: bool) -> lis
                     extra: dict[str, Any] = dict(f.params)
                     if f.alarms:
                         extra["alarms"] = sorted(f.alarms)
-                    flags = Json(extra)
+                    flags = Json(extra, dumps=orjson.dumps)
                 copy.write_row(
                     (
                         device,
