@@ -72,6 +72,7 @@ class Settings(BaseSettings):
         1.0, ge=0, description="How often a server chains new audit entries; 0 turns it off"
     )
     db_pool_size: int = Field(10, ge=1, description="PostgreSQL connection pool size")
+    workers: int = Field(1, ge=1, description="HTTP server processes started by `shekara serve`")
     db_pool_pre_ping: bool = Field(
         False, description="Test each pooled PostgreSQL connection with a round trip before use"
     )

@@ -8,7 +8,7 @@ from typing import Annotated
 from fastapi import Depends, Header, Request
 from sqlalchemy.orm import Session
 
-from shekara.accounts.service import user_for_token, viewer_for
+from shekara.accounts.service import viewer_for_token
 from shekara.policy.sharing import Viewer
 from shekara.settings import Settings
 
@@ -55,10 +55,7 @@ def get_viewer(
         token = request.session["token"]
     if not token:
         return None
-    user = user_for_token(session, token)
-    if user is None:
-        return None
-    return viewer_for(session, user, _client_ip(request), (x_purpose or "")[:300])
+    return viewer_for_token(session, token, _client_ip(request), (x_purpose or "")[:300])
 
 
 ViewerDep = Annotated[Viewer | None, Depends(get_viewer)]

@@ -98,6 +98,10 @@ def init(
 def serve(
     host: Annotated[str | None, typer.Option(help="Bind address")] = None,
     port: Annotated[int | None, typer.Option(help="Port")] = None,
+    workers: Annotated[
+        int | None,
+        typer.Option(help="Server processes (default SHEKARA_WORKERS; one per core is typical)"),
+    ] = None,
 ) -> None:
     """Run the HTTP server (API at /api/v1, documentation at /docs)."""
     import uvicorn
@@ -107,7 +111,21 @@ def serve(
 
     settings = load_settings()
     configure_logging(settings.log_level, settings.log_json)
-    uvicorn.run(create_app(settings), host=host or settings.host, port=port or settings.port)
+    n = settings.workers if workers is None else workers
+    if n < 1:
+        console.print("[red]--workers must be at least 1[/red]")
+        raise typer.Exit(2)
+    if n == 1:
+        uvicorn.run(create_app(settings), host=host or settings.host, port=port or settings.port)
+        return
+    # Several processes: each builds its own app (and engine) from the same settings.
+    uvicorn.run(
+        "shekara.api.app:create_app",
+        factory=True,
+        workers=n,
+        host=host or settings.host,
+        port=port or settings.port,
+    )
 
 
 @agency_app.command("add")
