@@ -1,0 +1,190 @@
+"""Authorised record reads per second over HTTP: `shekara serve --workers N` driven by wrk.
+
+    python bench/bench_http.py --persons 1000000 --incidents 1000000 [--workers 2] [--seconds 15]
+
+Uses the PostgreSQL database that ``bench/bench_records.py --backend postgres`` loads (same sizes),
+issues one API token per bench user, starts the real server (uvicorn, N processes) and runs
+``wrk`` (Debian package ``wrk``) with a Lua script that reads random persons or incidents with
+random users' tokens: each request is a full ``GET /api/v1/<resource>/<id>`` with the token
+lookup, the sharing policy, the audit entry and the JSON answer (404 for records the user may not
+see, exactly as for a missing one). wrk runs on the same 2 cores, so the figure is a lower bound.
+Prints and saves JSON to bench/results/http-postgres.json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import random
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import select
+
+from shekara.accounts.models import ApiToken, User
+from shekara.accounts.security import new_token, token_digest
+from shekara.db.engine import make_engine, make_sessionmaker
+from shekara.incidents.models import Incident
+from shekara.persons.models import Person
+from shekara.settings import Settings
+
+LUA = """
+local ids = {%(ids)s}
+local tokens = {%(tokens)s}
+local path = "/api/v1/%(resource)s/"
+math.randomseed(%(seed)d)
+request = function()
+  local h = {["Authorization"] = "Bearer " .. tokens[math.random(#tokens)]}
+  return wrk.format("GET", path .. ids[math.random(#ids)], h)
+end
+"""
+
+
+def _ms(text: str) -> float:
+    m = re.match(r"([\d.]+)(us|ms|s)", text)
+    if not m:
+        return float("nan")
+    v, unit = float(m.group(1)), m.group(2)
+    return round(v / 1000 if unit == "us" else v * 1000 if unit == "s" else v, 2)
+
+
+def parse_wrk(out: str, seconds: float) -> dict[str, Any]:
+    res: dict[str, Any] = {}
+    m = re.search(r"(\d+) requests in", out)
+    res["requests"] = int(m.group(1)) if m else 0
+    m = re.search(r"Requests/sec:\s+([\d.]+)", out)
+    res["requests_per_s"] = float(m.group(1)) if m else 0.0
+    for p in ("50", "90", "99"):
+        m = re.search(rf"^\s+{p}(?:\.000)?%\s+(\S+)", out, re.M)
+        res[f"p{p}_ms"] = _ms(m.group(1)) if m else None
+    m = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+    non2xx = int(m.group(1)) if m else 0
+    res["not_visible_share"] = round(non2xx / max(1, res["requests"]), 3)
+    m = re.search(r"Socket errors: (.*)", out)
+    res["socket_errors"] = m.group(1) if m else ""
+    return res
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--persons", type=int, default=1_000_000)
+    ap.add_argument("--incidents", type=int, default=1_000_000)
+    ap.add_argument("--workers", type=int, default=2, help="server processes")
+    ap.add_argument("--connections", type=int, default=16)
+    ap.add_argument("--seconds", type=int, default=15)
+    ap.add_argument("--port", type=int, default=8765)
+    ap.add_argument("--seed", type=int, default=7)
+    args = ap.parse_args()
+    if shutil.which("wrk") is None:
+        sys.exit("wrk is not installed (apt-get install wrk)")
+    tag = f"{args.persons}p_{args.incidents}i"
+    url = f"postgresql+psycopg://postgres@127.0.0.1:5432/shekara_bench_{tag}"
+    engine = make_engine(Settings(), url)
+    sm = make_sessionmaker(engine)
+    rng = random.Random(args.seed)
+    with sm() as s:
+        users = list(s.execute(select(User).where(User.username.like("bench-%"))).scalars())
+        if not users:
+            sys.exit(f"no bench data in {url}: run bench/bench_records.py --backend postgres first")
+        tokens = []
+        now = datetime.now(UTC)
+        for u in users:
+            tok = new_token()
+            s.add(
+                ApiToken(
+                    user_id=u.id,
+                    token_hash=token_digest(tok),
+                    name="bench",
+                    created_at=now,
+                    expires_at=now + timedelta(hours=1),
+                )
+            )
+            tokens.append(tok)
+        n = args.persons
+        pids = list(
+            s.execute(
+                select(Person.id).limit(5000).offset(rng.randrange(max(1, n - 5000)))
+            ).scalars()
+        )
+        iids = list(s.execute(select(Incident.id).limit(5000)).scalars())
+        s.commit()
+    engine.dispose()
+    env = {
+        **os.environ,
+        "SHEKARA_DATABASE_URL": url,
+        "SHEKARA_LOG_LEVEL": "WARNING",
+        "SHEKARA_WORKERS": str(args.workers),
+    }
+    server = subprocess.Popen(
+        [str(Path(sys.executable).parent / "shekara"), "serve", "--port", str(args.port)],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    results: dict[str, Any] = {}
+    try:
+        base = f"http://127.0.0.1:{args.port}"
+        for _ in range(120):
+            try:
+                urllib.request.urlopen(base + "/health", timeout=1)
+                break
+            except Exception:
+                time.sleep(0.5)
+        for resource, ids in (("persons", pids), ("incidents", iids)):
+            with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as f:
+                f.write(
+                    LUA
+                    % {
+                        "ids": ",".join(f'"{i}"' for i in ids),
+                        "tokens": ",".join(f'"{t}"' for t in tokens),
+                        "resource": resource,
+                        "seed": args.seed,
+                    }
+                )
+                script = f.name
+            warm = ["wrk", "-t1", f"-c{args.connections}", "-d3s", "-s", script, base]
+            subprocess.run(warm, capture_output=True, check=True)
+            cmd = ["wrk", "-t1", f"-c{args.connections}", f"-d{args.seconds}s", "--latency"]
+            out = subprocess.run(
+                [*cmd, "-s", script, base], capture_output=True, text=True, check=True
+            ).stdout
+            os.unlink(script)
+            results[f"{resource}_detail"] = parse_wrk(out, args.seconds)
+            print(resource, results[f"{resource}_detail"], file=sys.stderr)
+    finally:
+        os.killpg(server.pid, signal.SIGTERM)
+        server.wait(timeout=30)
+    result = {
+        "benchmark": "http",
+        "backend": "postgres",
+        "dataset": {"persons": args.persons, "incidents": args.incidents},
+        "server": {"workers": args.workers, "client": f"wrk -t1 -c{args.connections}"},
+        "machine": {
+            "load_average_1_5_15": [round(x, 2) for x in os.getloadavg()],
+            "platform": platform.platform(),
+            "cpus": os.cpu_count(),
+            "python": platform.python_version(),
+        },
+        "audit": "on (one hash-chained entry per request)",
+        "at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "results": results,
+    }
+    out_path = Path("bench/results/http-postgres.json")
+    out_path.write_text(json.dumps(result, indent=2))
+    print(json.dumps(result, indent=2))
+
+
+if __name__ == "__main__":
+    main()
