@@ -180,6 +180,12 @@ ENUM_LABELS: dict[str, dict[str, str]] = {
         "export": N_("exported"),
         "stats": N_("statistics"),
         "login": N_("signed in"),
+        "login_failed": N_("failed sign-in"),
+        "login_refused": N_("sign-in refused"),
+        "handover": N_("handed over"),
+        "import": N_("imported"),
+        "judge": N_("judged"),
+        "screen": N_("screened"),
     },
     **EXTRA_ENUMS,
 }
