@@ -184,22 +184,6 @@ def _from_plain(rows: list[Plain]) -> list[Score]:
     return [Score(v, tuple(Reason(c, p) for c, p in rs), m, g) for v, m, g, rs in rows]
 
 
-def _score_parallel(jobs: list[Job]) -> list[list[Score]]:
-    """Split the jobs between this process and the workers (all cores busy)."""
-    pool = _pool()
-    if pool is None or len(jobs) < 2:
-        return [service.score_job(*job) for job in jobs]
-    parts = os.cpu_count() or 2
-    size = -(-len(jobs) // parts)
-    slices = [jobs[i : i + size] for i in range(0, len(jobs), size)]
-    futures = [pool.submit(_score_plain, sl) for sl in slices[1:]]
-    mine = [service.score_job(*job) for job in slices[0]]
-    out = mine
-    for f in futures:
-        out += [_from_plain(r) for r in f.result()]
-    return out
-
-
 def screen_manifest(
     session: Session,
     viewer: Viewer | None,
@@ -208,40 +192,29 @@ def screen_manifest(
     *,
     lang: str = "en",
     progress: Progress | None = None,
-    rows: list[dict[str, str]] | None = None,
-    first: int = 1,
 ) -> ManifestOut:
     """Screen every row; one audit entry for the manifest.
 
-    ``rows`` (from :func:`parse_manifest`, ``data`` then unused) screens one part of a manifest,
-    numbered from ``first``, with one audit entry for that part: the console screens a long
-    manifest part by part, each in its own short transaction, so that no transaction holds the
-    database (SQLite's single writer) for the whole list.
-
     Rows are screened in chunks of :data:`CHUNK_ROWS` with the database work batched
-    (:func:`~shekara.screening.service.person_hits_many`) and, for larger manifests, the
-    scoring shared between this process and a worker per extra core; every row gets the same
-    answer as a single query."""
+    (:func:`~shekara.screening.service.prepare_many`). For larger manifests the pure scoring
+    of a chunk runs in a worker process while this process reads the next chunk (a pipeline
+    over two cores); every row gets the same answer as a single query."""
     v = require(viewer, Perm.read)
     start = time.perf_counter()
-    rows = parse_manifest(data, filename) if rows is None else rows
+    rows = parse_manifest(data, filename)
     service.ensure_current(session)
     cfg = service.get_config(session)
-    parallel = _score_parallel if len(rows) >= PARALLEL_ROWS else None
+    pool = _pool() if len(rows) >= PARALLEL_ROWS else None
     results: list[ManifestRow] = []
     all_hits: list[Hit] = []
-    for lo in range(0, len(rows), CHUNK_ROWS):
-        chunk = list(enumerate(rows[lo : lo + CHUNK_ROWS], start=lo + first))
-        queries: list[tuple[int, service.PersonInput]] = []
-        for i, row in chunk:
-            try:
-                queries.append((i, row_input(row)))
-            except AppError as e:
-                results.append(ManifestRow(row=i, query=str(row)[:200], hits=0, error=e.detail))
-        answers = service.person_hits_many(
-            session, v, [q for _, q in queries], lang=lang, limit=3, config=cfg,
-            score_many=parallel,
-        )  # fmt: skip
+    pending: tuple[list[tuple[int, service.PersonInput]], service.PreparedBatch, Any] | None = None
+
+    def finish(
+        queries: list[tuple[int, service.PersonInput]], batch: service.PreparedBatch, scores: Any
+    ) -> None:
+        got = scores.result() if pool is not None else scores
+        plain = [_from_plain(r) for r in got] if pool is not None else got
+        answers = service.finish_many(session, v, batch, plain, lang=lang, limit=3)
         listed = wl.listed_targets(
             session, [h.id for hits, _ in answers for h in hits if h.match or h.notice]
         )
@@ -257,15 +230,34 @@ def screen_manifest(
                 wl.attach_alerts(session, v, hits, q.identity(), query)
             all_hits.extend(h for h in hits if h.match or h.notice)
             results.append(_summary(i, q, hits))
-        results.sort(key=lambda r: r.row)
+
+    for lo in range(0, len(rows), CHUNK_ROWS):
+        queries: list[tuple[int, service.PersonInput]] = []
+        for i, row in enumerate(rows[lo : lo + CHUNK_ROWS], start=lo + 1):
+            try:
+                queries.append((i, row_input(row)))
+            except AppError as e:
+                results.append(ManifestRow(row=i, query=str(row)[:200], hits=0, error=e.detail))
+        batch = service.prepare_many(session, v, [q for _, q in queries], cfg)
+        scores: Any = (
+            pool.submit(_score_plain, batch.jobs)
+            if pool is not None
+            else [service.score_job(*job) for job in batch.jobs]
+        )
+        if pending is not None:
+            finish(*pending)
+        pending = (queries, batch, scores)
         if progress:
             progress(min(lo + CHUNK_ROWS, len(rows)), len(rows))
+    if pending is not None:
+        finish(*pending)
+    results.sort(key=lambda r: r.row)
     audit.record(
         session,
         v,
         "screen",
         "manifest",
-        query={"file": filename, "rows": len(rows), **({"first": first} if first > 1 else {})},
+        query={"file": filename, "rows": len(rows)},
         result_ids=[h.id for h in all_hits],
         owners=[h.owner_agency.id for h in all_hits],
     )

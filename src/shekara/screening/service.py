@@ -523,9 +523,26 @@ def person_hits_many(
     """:func:`person_hits` for many queries (a manifest) with the database work batched: the
     keys of all queries read together, each key once; the candidates of all queries loaded
     (through the policy) together; ``score_many`` scores the candidates (in this process by
-    default; a manifest hands them to worker processes). Same answers as one query at a time.
-    """
+    default). Same answers as one query at a time."""
     cfg = config or get_config(session)
+    batch = prepare_many(session, viewer, queries, cfg)
+    scores = (score_many or _score_here)(batch.jobs)
+    return finish_many(session, viewer, batch, scores, lang=lang, limit=limit)
+
+
+@dataclass
+class PreparedBatch:
+    """Many queries after stage 1 and the policy: ``jobs`` is what stage 2 must score (pure,
+    may run elsewhere); :func:`finish_many` turns the scores into hits."""
+
+    preps: list[_Prepared]
+    jobs: list[tuple[ScoredPerson, list[ScoredPerson], int, float | None, ScoringConfig]]
+
+
+def prepare_many(
+    session: Session, viewer: Viewer, queries: Sequence[PersonInput], cfg: ScoringConfig
+) -> PreparedBatch:
+    """The database part of :func:`person_hits_many`."""
     dobs = [parse_partial_date(q.birth_date) for q in queries]
     keys = [
         index.person_query_keys(q.names, q.documents, d.year if d else None)
@@ -549,11 +566,24 @@ def person_hits_many(
         for p in preps
         if p.candidates
     ]
-    scored = iter((score_many or _score_here)(jobs))
+    return PreparedBatch(preps, jobs)
+
+
+def finish_many(
+    session: Session,
+    viewer: Viewer,
+    batch: PreparedBatch,
+    scores: Sequence[Sequence[Score]],
+    *,
+    lang: str = "en",
+    limit: int = 10,
+) -> list[tuple[list[Hit], int]]:
+    """Hits of a :class:`PreparedBatch` from the scores of its jobs (in order)."""
+    scored = iter(scores)
     out: list[tuple[list[Hit], int]] = []
-    for p in preps:
-        scores = next(scored) if p.candidates else []
-        out.append((_hits(session, viewer, p, scores, lang, limit), p.admitted))
+    for p in batch.preps:
+        got = next(scored) if p.candidates else []
+        out.append((_hits(session, viewer, p, got, lang, limit), p.admitted))
     return out
 
 
