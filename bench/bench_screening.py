@@ -519,7 +519,8 @@ def compare_nomenklatura(
             "queries_per_second_per_core": round(len(picked) / our_seconds, 2),
             "pairs_per_second": round(pairs / our_seconds, 1),
         },
-        "shekara_pipeline_top12": {
+        "shekara_pipeline": {
+            "scored_per_query": service.SCORE_LIMIT,
             "detection": round(pipe_det[0] / max(1, pipe_det[1]), 5),
             "seconds": round(pipe_seconds, 3),
             "queries_per_second_per_core": round(len(picked) / pipe_seconds, 2),
