@@ -70,7 +70,13 @@ class Processes:
             + ["--stream", self.stream, "--prefix", self.prefix, *extra],
             env=env,
             stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
+            stderr=(self.workdir / f"{module}.log").open("ab"),  # shown when the test fails
+        )
+
+    def logs(self) -> str:
+        return "\n".join(
+            f"--- {p.name}\n{p.read_text(errors='replace')[-3000:]}"
+            for p in sorted(self.workdir.glob("*.log"))
         )
 
     def start_gateway(self) -> None:
@@ -231,7 +237,9 @@ def test_sigkill_gateway_and_rule_processor(engine: Engine, tmp_path: Path) -> N
 
     assert len(acked) > 100, "the terminals should have had fixes acknowledged"
     missing = acked - stored
-    assert not missing, f"{len(missing)} acknowledged fixes lost, e.g. {sorted(missing)[:3]}"
+    assert not missing, (
+        f"{len(missing)} acknowledged fixes lost, e.g. {sorted(missing)[:3]}\n{procs.logs()}"
+    )
     unprocessed = {i for i in ids if newest[i] and last.get(i) != newest[i]}
     assert not unprocessed, f"stored fixes never evaluated for {unprocessed}"
     # once and in order: the live SOS edges of each stored track, and no late alert

@@ -29,7 +29,7 @@ from typing import Any
 import nats
 import structlog
 from nats.js import JetStreamContext
-from nats.js.api import AckPolicy, ConsumerConfig, StorageType, StreamConfig
+from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy, StorageType, StreamConfig
 from sqlalchemy.orm import Session, sessionmaker
 
 from shekara.db.engine import session_scope
@@ -169,28 +169,62 @@ class BusConsumer:
         self._subs: list[JetStreamContext.PullSubscription] = []
 
     async def start(self) -> BusConsumer:
-        for p in self.partitions:
-            sub = await self.js.pull_subscribe(
-                f"{self.prefix}.{p}.>",
-                durable=f"{self.durable}-{p}",
-                stream=self.stream,
-                config=ConsumerConfig(
-                    ack_policy=AckPolicy.ALL, ack_wait=60.0, max_ack_pending=100_000
-                ),
-            )
-            self._subs.append(sub)
+        self._subs = [await self._subscribe(p) for p in self.partitions]
         return self
 
+    async def _subscribe(self, partition: int) -> JetStreamContext.PullSubscription:
+        """Bind to the partition's durable consumer, rewound to its acknowledgement floor.
+
+        What an earlier process fetched and never acknowledged (it was killed, or its
+        transaction failed) must be delivered again *first*: the server would otherwise
+        deliver the next messages and keep those for after the acknowledgement wait, and
+        acknowledging a later batch (ack-all) would acknowledge them unseen. One process
+        consumes a partition at a time, so the consumer is recreated from the first
+        unacknowledged message; what was already stored is stored once and not evaluated
+        again."""
+        name = f"{self.durable}-{partition}"
+        try:
+            info = await self.js.consumer_info(self.stream, name)
+        except nats.js.errors.NotFoundError:
+            info = None
+        if info is not None:
+            delivered = info.delivered.consumer_seq if info.delivered else 0
+            acked = info.ack_floor.consumer_seq if info.ack_floor else 0
+            if not info.num_ack_pending and (delivered or 0) <= (acked or 0):
+                return await self.js.pull_subscribe_bind(durable=name, stream=self.stream)
+            floor = (info.ack_floor.stream_seq if info.ack_floor else 0) or 0
+            await self.js.delete_consumer(self.stream, name)
+            log.info("tracking.bus_rewind", consumer=name, from_stream_seq=floor + 1)
+        config = ConsumerConfig(
+            durable_name=name,
+            filter_subject=f"{self.prefix}.{partition}.>",
+            ack_policy=AckPolicy.ALL,
+            ack_wait=60.0,
+            max_ack_pending=100_000,
+        )
+        if info is not None:
+            config.deliver_policy = DeliverPolicy.BY_START_SEQUENCE
+            config.opt_start_seq = floor + 1
+        await self.js.add_consumer(self.stream, config)
+        return await self.js.pull_subscribe_bind(durable=name, stream=self.stream)
+
     async def run_once(self, timeout: float = 1.0) -> int:
-        """Fetch, store and evaluate one batch per partition; returns fixes handled."""
+        """Fetch, store and evaluate one batch per partition; returns fixes handled. When a
+        batch fails, its partition is rewound (nothing after it is acknowledged) and the error
+        raised."""
         handled = 0
-        for sub in self._subs:
+        for i, sub in enumerate(self._subs):
             try:
                 msgs = await sub.fetch(self.batch, timeout=timeout)
             except (nats.errors.TimeoutError, TimeoutError):
                 continue
-            fixes = [fix_from_dict(d) for m in msgs for d in json.loads(m.data)]
-            await asyncio.to_thread(self._handle, fixes)
+            try:
+                fixes = [fix_from_dict(d) for m in msgs for d in json.loads(m.data)]
+                await asyncio.to_thread(self._handle, fixes)
+            except Exception:
+                await sub.unsubscribe()
+                self._subs[i] = await self._subscribe(self.partitions[i])
+                raise
             await msgs[-1].ack()  # AckPolicy.ALL: acknowledges the whole batch
             handled += len(fixes)
         self.processed += handled
