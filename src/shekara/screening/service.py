@@ -279,6 +279,7 @@ def _notice(session: Session, rtype: str, obj: Any, lang: str) -> Hit:
     )
 
 
+@lru_cache(maxsize=1 << 16)
 def _dob_bonus(q: PartialDate | None, y: int | None, m: int | None, d: int | None) -> float:
     """Cheap pre-ranking evidence from the date of birth (before full scoring)."""
     if q is None or y is None:
