@@ -21,6 +21,7 @@ from shekara.telemetry.gateway.base import (
     Authenticator,
     FixSink,
     GatewaySettings,
+    IdleWatch,
     close,
     read,
     send,
@@ -43,6 +44,7 @@ class EgtsGateway:
         self.sink = sink
         self.authenticate = authenticate
         self.settings = settings or GatewaySettings()
+        self.idle = IdleWatch(self.settings.idle_timeout_s)
 
     async def start(self, host: str, port: int) -> asyncio.Server:
         return await asyncio.start_server(self.handle, host, port)
@@ -51,6 +53,7 @@ class EgtsGateway:
         peer = writer.get_extra_info("peername")
         session = _Session(self, writer, log.bind(protocol=PROTOCOL, peer=str(peer)))
         session.log.info("egts.connected")
+        self.idle.touch(writer)
         try:
             await session.run(reader)
         except (ConnectionError, TimeoutError) as exc:  # peer gone, or not reading our answers
@@ -58,6 +61,7 @@ class EgtsGateway:
         except Exception:
             session.log.exception("egts.session_failed")
         finally:
+            self.idle.forget(writer)
             session.log.info("egts.disconnected", device_id=session.device_id)
             await close(writer)
 
@@ -88,7 +92,7 @@ class _Session:
         settings = self.gateway.settings
         buf = bytearray()
         while True:
-            data = await read(reader, settings)
+            data = await read(reader, settings, self.gateway.idle, self.writer)
             if data is None:
                 return
             buf += data

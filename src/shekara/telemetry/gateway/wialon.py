@@ -22,6 +22,7 @@ from shekara.telemetry.gateway.base import (
     Authenticator,
     FixSink,
     GatewaySettings,
+    IdleWatch,
     close,
     read,
     send,
@@ -54,6 +55,7 @@ class WialonGateway:
         self.sink = sink
         self.authenticate = authenticate
         self.settings = settings or GatewaySettings()
+        self.idle = IdleWatch(self.settings.idle_timeout_s)
 
     async def start(self, host: str, port: int) -> asyncio.Server:
         return await asyncio.start_server(self.handle, host, port)
@@ -69,6 +71,7 @@ class WialonGateway:
         peer = writer.get_extra_info("peername")
         session = _TcpSession(self, writer, log.bind(protocol=PROTOCOL, peer=str(peer)))
         session.log.info("wialon.connected")
+        self.idle.touch(writer)
         try:
             await session.run(reader)
         except (ConnectionError, TimeoutError) as exc:  # peer gone, or not reading our answers
@@ -76,6 +79,7 @@ class WialonGateway:
         except Exception:
             session.log.exception("wialon.session_failed")
         finally:
+            self.idle.forget(writer)
             session.log.info("wialon.disconnected", device_id=session.device_id)
             await close(writer)
 
@@ -106,7 +110,7 @@ class _TcpSession:
         settings = self.gateway.settings
         buf = bytearray()
         while True:
-            data = await read(reader, settings)
+            data = await read(reader, settings, self.gateway.idle, self.writer)
             if data is None:
                 return
             buf += data
