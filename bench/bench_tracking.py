@@ -270,6 +270,7 @@ def serve(url: str, ports_file: Path, stats_file: Path, rules_in_process: bool) 
         built = world.get(s)
     build_s = time.perf_counter() - t
     processor: RuleProcess | RuleProcessor
+    rules_in_process = rules_in_process or engine.dialect.name == "sqlite"  # as the ingest does
     if rules_in_process:
         processor = RuleProcessor(factory, world=world, sweep_s=3600, on_events=recorder)
         processor.start()
@@ -542,7 +543,9 @@ def run_backend(
     return {
         "mode": f"steady at {round(rate)} fixes/s" if rate else "saturated (closed loop)",
         "offered_fixes_per_s": round(rate) if rate else None,
-        "rules": "thread of the ingest process" if args.rules_in_process else "own process",
+        "rules": "thread of the ingest process"
+        if args.rules_in_process or backend == "sqlite"
+        else "own process",
         "devices": args.devices,
         "geofences": stats.get("fences"),
         "geofence_pieces": stats.get("fence_pieces"),
@@ -599,7 +602,8 @@ def main() -> None:
     parser.add_argument(
         "--rules-in-process",
         action="store_true",
-        help="rules in a thread of the server process (default: a process of their own)",
+        help="rules in a thread of the server process (default on PostgreSQL: a process of "
+        "their own; on SQLite always a thread, as `shekara tracking ingest` does)",
     )
     parser.add_argument(
         "--steady-fraction",

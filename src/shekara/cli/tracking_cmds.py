@@ -27,8 +27,8 @@ def ingest_cmd(
         bool,
         typer.Option(
             "--rules-in-process",
-            help="Evaluate the rules in a thread of this process (default: a child process, "
-            "on another core)",
+            help="Evaluate the rules in a thread of this process (default on PostgreSQL: a "
+            "child process, on another core; on SQLite always a thread)",
         ),
     ] = False,
 ) -> None:
@@ -63,7 +63,7 @@ def ingest_cmd(
             await ensure_stream(js)
             sink = JetStreamSink(js)
         else:
-            if rules_in_process:
+            if rules_in_process or engine.dialect.name == "sqlite":  # one writer at a time
                 processor = RuleProcessor(make_sessionmaker(engine)).start()
             else:
                 processor = RuleProcess(settings.database_url).start(wait_s=300)

@@ -146,7 +146,8 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument(
         "--rules-in-process",
         action="store_true",
-        help="evaluate the rules in a thread of this process, not in a child process",
+        help="evaluate the rules in a thread of this process, not in a child process "
+        "(always so on SQLite: one writer at a time)",
     )
     parser.add_argument("--bus-url", default="", help="publish to JetStream (SHEKARA_BUS_URL)")
     parser.add_argument("--stream", default="", help="JetStream stream name (tests)")
@@ -162,7 +163,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         return
     on_stored: StoredCallback | None = None
     processor: RuleProcess | RuleProcessor | None = None
-    if args.rules_in_process:
+    if args.rules_in_process or engine.dialect.name == "sqlite":
         processor = RuleProcessor(make_sessionmaker(engine)).start()
         on_stored = processor.submit
     elif not args.no_rules:
