@@ -44,13 +44,17 @@ StoredCallback = Callable[[Sequence[Fix]], None]
 """Called in the writer thread with the fixes of each committed batch (e.g. the rule queue)."""
 
 
+_NONE = -1.2345678901234567e300
+"""Stands for a missing value in a fix key (``hash(None)`` differs between processes)."""
+
+
 def fix_key(fix: Fix) -> int:
     """A 63-bit hash of what a fix says: the same report sent twice has the same key.
 
     A plain position (no alarm, no parameter: most fixes) is hashed as a tuple of numbers,
-    which CPython hashes the same way in every process (numbers are not salted, unlike text);
-    a fix with parameters goes through BLAKE2b."""
-    values = (
+    which CPython hashes the same way in every process (numbers are not salted, unlike text,
+    and an integer hashes as the equal float); a fix with parameters goes through BLAKE2b."""
+    values: tuple[float | int | None, ...] = (
         fix.lat,
         fix.lon,
         fix.speed_kmh,
@@ -58,14 +62,14 @@ def fix_key(fix: Fix) -> int:
         fix.altitude_m,
         fix.hdop,
         fix.satellites,
+        fix.valid + 2 * fix.blackbox,
     )
-    mask = sum(1 << i for i, v in enumerate(values) if v is None)
-    numbers = tuple(0.0 if v is None else float(v) for v in values)
-    flags = mask | fix.valid << 8 | fix.blackbox << 9
+    if None in values:
+        values = tuple(_NONE if v is None else v for v in values)
     if not fix.alarms and not fix.params:
-        return hash((*numbers, flags)) & 0x7FFF_FFFF_FFFF_FFFF
+        return hash(values) & 0x7FFF_FFFF_FFFF_FFFF
     digest = hashlib.blake2b(
-        repr((numbers, flags, sorted(fix.alarms), sorted(fix.params.items()))).encode(),
+        repr((values, sorted(fix.alarms), sorted(fix.params.items()))).encode(),
         digest_size=8,
     ).digest()
     return int.from_bytes(digest, "big") & 0x7FFF_FFFF_FFFF_FFFF
