@@ -60,7 +60,9 @@ from shekara.screening.translit import skeleton_keys
 from shekara.vehicles.models import Vehicle
 
 #: rows read per key at most; a key shared by more records is skipped as too common
-KEY_CAP = 100
+KEY_CAP = 300
+#: the same for the prefix, suffix and initial pair keys (typo keys, less selective)
+FUZZY_PAIR_CAP = 100
 #: the same for single name parts
 SINGLE_CAP = 30
 #: candidates kept per query (scored in stage 2)
@@ -452,12 +454,12 @@ def lookup(session: Session, keys: Sequence[Key], cap: int = KEY_CAP) -> dict[Ke
     out: dict[Key, list[Any]] = defaultdict(list)
     for k in keys:
         if k not in wanted:
-            out[k] = [None] * (key_cap(k[0], cap) + 1)
+            out[k] = [None] * (key_cap(k[0], cap, k[1]) + 1)
     if not wanted:
         return out
     params: list[object] = []
     for kind, key in wanted:
-        params += (kind, key, key_cap(kind, cap) + 1)
+        params += (kind, key, key_cap(kind, cap, key) + 1)
     # the driver's cursor directly: hundreds of rows per query, most of them only counted
     conn = session.connection()
     sqlite = conn.dialect.name == "sqlite"
@@ -469,14 +471,19 @@ def lookup(session: Session, keys: Sequence[Key], cap: int = KEY_CAP) -> dict[Ke
     finally:
         cur.close()
     for k in wanted:
-        if len(out[k]) > key_cap(k[0], cap):
+        if len(out[k]) > key_cap(k[0], cap, k[1]):
             _COMMON[k] = now
     return out
 
 
-def key_cap(kind: str, cap: int = KEY_CAP) -> int:
-    """Single name parts discriminate less than pairs: a lower cap (read fewer namesakes)."""
-    return min(cap, SINGLE_CAP) if kind == KeyKind.name else cap
+def key_cap(kind: str, cap: int = KEY_CAP, key: str = "=") -> int:
+    """Single name parts discriminate less than pairs: a lower cap (read fewer namesakes);
+    so do the prefix, suffix and initial pairs (typo keys)."""
+    if kind == _NAME:
+        return min(cap, SINGLE_CAP)
+    if key[:1] in ("^", "$", "!"):
+        return min(cap, FUZZY_PAIR_CAP)
+    return cap
 
 
 def _weight(kind: str, key: str) -> float:
@@ -491,7 +498,7 @@ def rank(hits: dict[Key, list[Any]], cap: int = KEY_CAP) -> dict[Any, float]:
     """Weighted count of shared keys per record, ignoring keys that hit more than ``cap``."""
     scores: dict[Any, float] = defaultdict(float)
     for (kind, key), ids in hits.items():
-        if len(ids) > key_cap(kind, cap):
+        if len(ids) > key_cap(kind, cap, key):
             continue
         w = _weight(kind, key)
         for rid in set(ids):

@@ -520,6 +520,10 @@ def _chance(reasons: Sequence[Reason], config: ScoringConfig) -> tuple[float, st
     return 1.0, "name"
 
 
+#: namesakes assumed when the candidate's name is not the query's (typo, loose similarity)
+UNKNOWN_NAMESAKES: Final = 1000
+
+
 def grade_person(
     score: Score,
     namesakes: int,
@@ -538,13 +542,18 @@ def grade_person(
     and month swapped: weak evidence) alerts only when the name is rare: ``name_rarity``, the
     number of records expected to carry it by chance given how frequent each of its parts is
     in the index, stays at or below ``max_expected_namesakes``. A name that matches only with a
-    typo or loosely is never rare (its frequency is not known). Otherwise a match is shown as
-    a possible match and the officer checks further.
+    typo or loosely is never rare, and counts as carried by many (:data:`UNKNOWN_NAMESAKES`):
+    its frequency is not known. Otherwise a match is shown as a possible match and the
+    officer checks further.
     """
     if not score.match:
         return replace(score, grade="no_match" if score.value < config.threshold else "possible")
     chance, evidence = _chance(score.reasons, config)
     count = max(1, namesakes)
+    if not _same_name(score.reasons):
+        # the count is that of the query's spelling; a name matched with a typo or loosely may
+        # belong to many people: count it as common
+        count = max(count, UNKNOWN_NAMESAKES)
     if evidence == "name":
         rare = name_rarity is not None and _same_name(score.reasons)
         expected = name_rarity if rare and name_rarity is not None else float(count)
