@@ -57,3 +57,11 @@ def test_administrator_can_loosen_the_grade() -> None:
     cfg = replace(DEFAULT_CONFIG, max_expected_namesakes=1.0)
     cand = Person(("AKHMETOV ERLAN",), "1985")
     assert grade_person(score_person(Q, cand, cfg), 40, cfg).grade == "alert"
+
+
+def test_typo_name_with_a_birth_year_counts_as_common() -> None:
+    """The query's spelling is rare (a typo), but the name it resembles may not be."""
+    cand = Person(("AKHMETOV ERLAN",), "1985")
+    assert graded(Person(("Ахметов Ерлам",), "1985-03-12"), cand, namesakes=1) == "possible"
+    exact = Person(("AKHMETOV ERLAN",), "1985-03-12")
+    assert graded(Person(("Ахметов Ерлам",), "1985-03-12"), exact, namesakes=1) == "alert"
