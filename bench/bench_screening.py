@@ -699,6 +699,7 @@ def main() -> None:
             t0, c0 = time.perf_counter(), time.process_time()
             counts = index.rebuild(s, Bar())
             s.commit()
+            index.vacuum(engine)
             result["index"] = {
                 **counts,
                 "rebuild_seconds": round(time.perf_counter() - t0, 1),

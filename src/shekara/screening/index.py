@@ -317,8 +317,10 @@ def rebuild(
     session.flush()
     conn = session.connection()
     postgres = conn.dialect.name == "postgresql"
+    # TRUNCATE on PostgreSQL: a DELETE of millions of queued rows leaves dead tuples that every
+    # later probe of the queue would scan
     session.execute(text("TRUNCATE screening_keys") if postgres else delete(ScreeningKey))
-    session.execute(delete(ScreeningDirty))
+    session.execute(text("TRUNCATE screening_dirty") if postgres else delete(ScreeningDirty))
     for name, _ in _KEY_INDEXES:
         conn.exec_driver_sql(f"DROP INDEX IF EXISTS {name}")
     counts: dict[str, int] = {}
@@ -393,6 +395,17 @@ def rebuild(
     session.flush()
     _PERSONS.clear()
     return counts
+
+
+def vacuum(engine: Any) -> None:
+    """After a rebuild has been committed, on PostgreSQL: ``VACUUM (ANALYZE)`` the index and
+    the queue, so that key lookups are index-only scans at once (autovacuum would get there
+    later). Nothing to do on SQLite."""
+    if engine.dialect.name != "postgresql":
+        return
+    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        conn.exec_driver_sql("VACUUM (ANALYZE) screening_keys")
+        conn.exec_driver_sql("VACUUM (ANALYZE) screening_dirty")
 
 
 def _parallel(
