@@ -249,7 +249,9 @@ def test_sigkill_gateway_and_rule_processor(engine: Engine, tmp_path: Path) -> N
                 Alert.device_id.in_(list(ids.values()))
             )
         ).all()
-    assert not [a for a in alerts if a.late], "a fix was evaluated twice or out of order"
+    assert not [a for a in alerts if a.late], (
+        f"a fix evaluated twice or out of order\n{procs.logs()}"
+    )
     for imei, device_id in ids.items():
         times = sorted(t for d, t in stored if d == imei)
         on = [(t - t0).total_seconds() % 2 == 1 for t in times]

@@ -167,9 +167,12 @@ class BusConsumer:
         self.processed = 0
         self.alerts = 0
         self._subs: list[JetStreamContext.PullSubscription] = []
+        self._next: list[int] = []
+        """Per partition, the consumer sequence the next delivery must carry."""
 
     async def start(self) -> BusConsumer:
         self._subs = [await self._subscribe(p) for p in self.partitions]
+        self._next = [1] * len(self._subs)
         return self
 
     async def _subscribe(self, partition: int) -> JetStreamContext.PullSubscription:
@@ -187,11 +190,8 @@ class BusConsumer:
             info = await self.js.consumer_info(self.stream, name)
         except nats.js.errors.NotFoundError:
             info = None
-        if info is not None:
-            delivered = info.delivered.consumer_seq if info.delivered else 0
-            acked = info.ack_floor.consumer_seq if info.ack_floor else 0
-            if not info.num_ack_pending and (delivered or 0) <= (acked or 0):
-                return await self.js.pull_subscribe_bind(durable=name, stream=self.stream)
+        if info is not None:  # recreated even when nothing is pending: a pull request of a
+            # killed process may still be held by the server and deliver into the void
             floor = (info.ack_floor.stream_seq if info.ack_floor else 0) or 0
             await self.js.delete_consumer(self.stream, name)
             log.info("tracking.bus_rewind", consumer=name, from_stream_seq=floor + 1)
@@ -218,17 +218,29 @@ class BusConsumer:
                 msgs = await sub.fetch(self.batch, timeout=timeout)
             except (nats.errors.TimeoutError, TimeoutError):
                 continue
+            seqs = [m.metadata.sequence.consumer for m in msgs]
+            if seqs != list(range(self._next[i], self._next[i] + len(msgs))):
+                # a delivery never reached us (a fetch that timed out while the server was
+                # still sending): start again from the first unacknowledged message
+                log.warning("tracking.bus_gap", expected=self._next[i], got=seqs[:3])
+                await self._rewind(i)
+                continue
             try:
                 fixes = [fix_from_dict(d) for m in msgs for d in json.loads(m.data)]
                 await asyncio.to_thread(self._handle, fixes)
             except Exception:
-                await sub.unsubscribe()
-                self._subs[i] = await self._subscribe(self.partitions[i])
+                await self._rewind(i)
                 raise
             await msgs[-1].ack()  # AckPolicy.ALL: acknowledges the whole batch
+            self._next[i] = seqs[-1] + 1
             handled += len(fixes)
         self.processed += handled
         return handled
+
+    async def _rewind(self, i: int) -> None:
+        await self._subs[i].unsubscribe()
+        self._subs[i] = await self._subscribe(self.partitions[i])
+        self._next[i] = 1  # a recreated consumer numbers its deliveries from 1
 
     def _handle(self, fixes: list[Fix]) -> None:
         try:
