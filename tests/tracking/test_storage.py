@@ -172,3 +172,18 @@ def test_fix_columns_and_flags_round_trip(engine: Engine, world: World) -> None:
         latest = s.get(LatestPosition, uuid.UUID(device))
         assert latest is not None and latest.valid is False
         assert (latest.last_valid_lat, latest.last_valid_lon) == (fixes[1].lat, fixes[1].lon)
+
+
+def test_new_fixes_returns_each_new_fix_once(engine: Engine, world: World) -> None:
+    """What a bus consumer evaluates: a fix delivered twice in one batch is new once; a
+    stationary device's identical reports at two times are two new fixes; a batch stored
+    again has nothing new."""
+    from shekara.tracking.storage import new_fixes
+
+    [device] = make_devices(engine, world, 1)
+    start = datetime(2026, 11, 2, 8, 0, tzinfo=UTC)
+    a, b = track(device, 2, start=start, dlat=0.0, dlon=0.0)  # same content, two times
+    with engine.begin() as conn:
+        assert new_fixes(conn, [a, a, b, a]) == [a, b]
+    with engine.begin() as conn:
+        assert new_fixes(conn, [a, b]) == []

@@ -275,12 +275,31 @@ def _pg_write(conn: Connection, fixes: Sequence[Fix], *, returning: bool) -> lis
                 )
         fresh: list[Fix] = []
         if returning:
-            cur.execute(_PG_INSERT_FIXES + " RETURNING device_id, fix_key")
+            cur.execute(_PG_INSERT_FIXES + " RETURNING device_id, fix_time, fix_key")
             inserted = set(cur.fetchall())
-            fresh = [f for f, k in zip(fixes, keys, strict=True) if k in inserted]
+            fresh = _first_of_each(
+                fixes, [(d, f.fix_time, k) for f, (d, k) in zip(fixes, keys, strict=True)], inserted
+            )
             cur.execute(f"{_PG_UPSERT_LATEST}; {_PG_STAGE_CLEAR}")
         else:  # one round trip
             cur.execute(f"{_PG_INSERT_FIXES}; {_PG_UPSERT_LATEST}; {_PG_STAGE_CLEAR}")
+    return fresh
+
+
+def _aware(value: datetime) -> datetime:
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
+
+
+def _first_of_each(
+    fixes: Sequence[Fix], keys: Sequence[tuple[Any, ...]], inserted: set[Any]
+) -> list[Fix]:
+    """The fixes this statement inserted, each once: a fix delivered twice in one batch (a
+    redelivered message next to its first delivery) is new only the first time."""
+    fresh = []
+    for f, k in zip(fixes, keys, strict=True):
+        if k in inserted:
+            inserted.discard(k)
+            fresh.append(f)
     return fresh
 
 
@@ -296,13 +315,11 @@ def _write(conn: Connection, fixes: Sequence[Fix], *, returning: bool) -> list[F
     fresh: list[Fix] = []
     if returning:
         fc = FixRow.__table__.c
-        result = conn.execute(stmt.returning(fc.device_id, fc.fix_key), rows)
-        inserted = {(r.device_id, r.fix_key) for r in result}
-        fresh = [
-            f
-            for f, r in zip(fixes, rows, strict=True)
-            if (r["device_id"], r["fix_key"]) in inserted
-        ]
+        result = conn.execute(stmt.returning(fc.device_id, fc.fix_time, fc.fix_key), rows)
+        inserted = {(r.device_id, _aware(r.fix_time), r.fix_key) for r in result}
+        fresh = _first_of_each(
+            fixes, [(r["device_id"], r["fix_time"], r["fix_key"]) for r in rows], inserted
+        )
     else:
         _sqlite_insert(conn, rows)
     newest: dict[uuid.UUID, dict[str, Any]] = {}
