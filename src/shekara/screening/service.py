@@ -507,8 +507,9 @@ def _score_here(
     return [score_job(*job) for job in jobs]
 
 
-#: candidate ids per statement when the candidates of many queries are loaded together
-LOAD_BATCH = 2000
+#: candidate ids per statement when the candidates of many queries are loaded together (with
+#: thousands of ids PostgreSQL turns to scanning person_names whole: 16x slower per id)
+LOAD_BATCH = 400
 
 
 def person_hits_many(
