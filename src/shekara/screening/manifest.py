@@ -192,8 +192,15 @@ def screen_manifest(
     *,
     lang: str = "en",
     progress: Progress | None = None,
+    rows: list[dict[str, str]] | None = None,
+    first: int = 1,
 ) -> ManifestOut:
     """Screen every row; one audit entry for the manifest.
+
+    ``rows`` (from :func:`parse_manifest`, ``data`` then unused) screens one part of a manifest,
+    numbered from ``first``, with one audit entry for that part: the console screens a long
+    manifest part by part, each in its own short transaction, so that no transaction holds the
+    database (SQLite's single writer) for the whole list.
 
     Rows are screened in chunks of :data:`CHUNK_ROWS` with the database work batched
     (:func:`~shekara.screening.service.prepare_many`). For larger manifests the pure scoring
@@ -201,7 +208,7 @@ def screen_manifest(
     over two cores); every row gets the same answer as a single query."""
     v = require(viewer, Perm.read)
     start = time.perf_counter()
-    rows = parse_manifest(data, filename)
+    rows = parse_manifest(data, filename) if rows is None else rows
     service.ensure_current(session)
     cfg = service.get_config(session)
     pool = _pool() if len(rows) >= PARALLEL_ROWS else None
@@ -233,7 +240,7 @@ def screen_manifest(
 
     for lo in range(0, len(rows), CHUNK_ROWS):
         queries: list[tuple[int, service.PersonInput]] = []
-        for i, row in enumerate(rows[lo : lo + CHUNK_ROWS], start=lo + 1):
+        for i, row in enumerate(rows[lo : lo + CHUNK_ROWS], start=lo + first):
             try:
                 queries.append((i, row_input(row)))
             except AppError as e:
@@ -257,7 +264,7 @@ def screen_manifest(
         v,
         "screen",
         "manifest",
-        query={"file": filename, "rows": len(rows)},
+        query={"file": filename, "rows": len(rows), **({"first": first} if first > 1 else {})},
         result_ids=[h.id for h in all_hits],
         owners=[h.owner_agency.id for h in all_hits],
     )
