@@ -4,6 +4,7 @@ import inspect as pyinspect
 import uuid
 from typing import Annotated, Any
 
+import orjson
 from fastapi import APIRouter, Body, Query, Request, Response
 
 from shekara.api.deps import SessionDep, SettingsDep, ViewerDep
@@ -17,6 +18,13 @@ ERRORS: dict[int | str, dict[str, Any]] = {
     404: {"description": "No such record, or one the caller may not see"},
     422: {"description": "Invalid input: each error names the field and the reason"},
 }
+
+
+def json_response(data: Any) -> Response:
+    """The service's answer, already validated against the public schema and dumped to JSON
+    types, sent as is: FastAPI would otherwise validate it a second time against the
+    ``response_model`` (which stays declared for the OpenAPI document)."""
+    return Response(content=orjson.dumps(data), media_type="application/json")
 
 
 def _filters_from(request: Request, spec: ResourceSpec) -> dict[str, Any]:
@@ -64,8 +72,8 @@ def make_router(spec: ResourceSpec) -> APIRouter:
         limit: Annotated[int, Query(ge=1, le=500)] = 50,
         offset: Annotated[int, Query(ge=0)] = 0,
         **_filters: Any,
-    ) -> Page[Any]:
-        return service.list_records(
+    ) -> Any:
+        page = service.list_records(
             session,
             viewer,
             spec,
@@ -74,6 +82,7 @@ def make_router(spec: ResourceSpec) -> APIRouter:
             limit=min(limit, settings.page_size_max),
             offset=offset,
         )
+        return json_response(page.model_dump(mode="json"))
 
     # Advertise the resource's filters as query parameters in the OpenAPI document.
     params = [
@@ -100,7 +109,7 @@ def make_router(spec: ResourceSpec) -> APIRouter:
     )
 
     def get_(record_id: uuid.UUID, session: SessionDep, viewer: ViewerDep) -> Any:
-        return service.get_record(session, viewer, spec, record_id)
+        return json_response(service.get_record(session, viewer, spec, record_id))
 
     router.add_api_route(
         "/{record_id}",
