@@ -14,7 +14,6 @@ from __future__ import annotations
 import asyncio
 import json
 from collections.abc import Awaitable, Callable
-from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlparse
 
@@ -23,8 +22,8 @@ import structlog
 from pydantic import ValidationError
 
 from shekara.telemetry.gateway import FixSink
-from shekara.telemetry.protocols.fix import Alarm, Fix
-from shekara.tracking.schemas import IngestBody
+from shekara.telemetry.protocols.fix import Fix
+from shekara.tracking.schemas import IngestBody, fixes_from_body
 
 log = structlog.get_logger(__name__)
 
@@ -40,28 +39,7 @@ def parse_payload(device_id: str, payload: bytes) -> list[Fix]:
         body = IngestBody.model_validate(data)
     except ValidationError as e:
         raise ValueError(str(e)) from e
-    now = datetime.now(UTC)
-    known = {a.value for a in Alarm}
-    return [
-        Fix(
-            device_id=device_id,
-            fix_time=f.fix_time.astimezone(UTC),
-            lat=f.lat,
-            lon=f.lon,
-            valid=f.valid and f.lat is not None and f.lon is not None,
-            speed_kmh=f.speed,
-            course_deg=f.course,
-            altitude_m=f.altitude,
-            satellites=f.sats,
-            hdop=f.hdop,
-            blackbox=f.blackbox,
-            received_at=now,
-            protocol="mqtt",
-            alarms=frozenset(Alarm(a) for a in f.alarms if a in known),
-            params=dict(f.params),
-        )
-        for f in body.fixes
-    ]
+    return fixes_from_body(device_id, body, "mqtt")
 
 
 async def subscribe(

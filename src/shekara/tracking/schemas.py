@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from shekara.policy.constants import Distribution
+from shekara.telemetry.protocols.fix import Alarm, Fix
 from shekara.tracking.constants import (
     PROTOCOLS,
     AlertKind,
@@ -205,3 +206,29 @@ class IngestBody(BaseModel):
 class IngestResult(BaseModel):
     stored: int
     alerts: int
+
+
+def fixes_from_body(device_id: str, body: IngestBody, protocol: str) -> list[Fix]:
+    """The fixes of a JSON ingest body (HTTP or MQTT), received now; unknown alarms dropped."""
+    now = datetime.now(UTC)
+    known = {a.value for a in Alarm}
+    return [
+        Fix(
+            device_id=device_id,
+            fix_time=f.fix_time.astimezone(UTC),
+            lat=f.lat,
+            lon=f.lon,
+            valid=f.valid and f.lat is not None and f.lon is not None,
+            speed_kmh=f.speed,
+            course_deg=f.course,
+            altitude_m=f.altitude,
+            satellites=f.sats,
+            hdop=f.hdop,
+            blackbox=f.blackbox,
+            received_at=now,
+            protocol=protocol,
+            alarms=frozenset(Alarm(a) for a in f.alarms if a in known),
+            params=dict(f.params),
+        )
+        for f in body.fixes
+    ]

@@ -22,7 +22,6 @@ from shekara.audit import service as audit
 from shekara.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from shekara.policy.sharing import Viewer, visible
 from shekara.records.service import require, snapshot
-from shekara.telemetry.protocols.fix import Alarm, Fix
 from shekara.tracking.constants import DEVICE_CLASSES, AlertStatus, TripStatus
 from shekara.tracking.models import Alert, Device, FixRow, LatestPosition, RuleState, Trip
 from shekara.tracking.processor import RuleProcessor, WorldCache, claim_writer, process_batch
@@ -35,6 +34,7 @@ from shekara.tracking.schemas import (
     IngestBody,
     TripClose,
     TripCreate,
+    fixes_from_body,
 )
 from shekara.tracking.storage import write_fixes
 
@@ -654,31 +654,6 @@ def device_for_token(session: Session, token: str | None) -> Device:
     return device
 
 
-def fixes_from_body(device: Device, body: IngestBody) -> list[Fix]:
-    now = datetime.now(UTC)
-    known = {a.value for a in Alarm}
-    return [
-        Fix(
-            device_id=str(device.id),
-            fix_time=f.fix_time.astimezone(UTC),
-            lat=f.lat,
-            lon=f.lon,
-            valid=f.valid and f.lat is not None and f.lon is not None,
-            speed_kmh=f.speed,
-            course_deg=f.course,
-            altitude_m=f.altitude,
-            satellites=f.sats,
-            hdop=f.hdop,
-            blackbox=f.blackbox,
-            received_at=now,
-            protocol="http",
-            alarms=frozenset(Alarm(a) for a in f.alarms if a in known),
-            params=dict(f.params),
-        )
-        for f in body.fixes
-    ]
-
-
 def ingest(
     session: Session,
     token: str | None,
@@ -690,7 +665,7 @@ def ingest(
     device = device_for_token(session, token)
     if device.protocol not in ("any", "http"):
         raise Forbidden("this device is not registered for HTTP ingest")
-    fixes = fixes_from_body(device, body)
+    fixes = fixes_from_body(str(device.id), body, "http")
     write_fixes(session.connection(), fixes)
     session.commit()
     if processor is not None:
