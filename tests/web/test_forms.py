@@ -64,6 +64,9 @@ def test_invalid_form_keeps_input_and_says_what_to_do(client: TestClient, world:
     assert "Fill this in." in text and "Enter a number, for example 12.5." in text
     assert 'value="twelve"' in text and 'value="2024-05-14T06:30"' in text
     assert re.search(r'<option value="hashish" selected>', text)
+    # The summary at the top lists both problems, each a link to its field.
+    assert "2 things to fix before saving:" in text
+    assert 'href="#f-summary"' in text
 
 
 def test_service_errors_are_shown_on_the_field(client: TestClient, world: World) -> None:
