@@ -447,6 +447,41 @@ async def drive(
     return t0, time.perf_counter()
 
 
+def backend_pids(url: str) -> list[int]:
+    """PostgreSQL: the server processes that will do the benchmark's work (the backends of the
+    benchmark database, the WAL writer, the checkpointer and the background writer), read when
+    the server's connections are open. Empty on SQLite, or when the server is not local."""
+    if not url.startswith("postgresql"):
+        return []
+    engine = create_engine(url)
+    try:
+        with engine.connect() as c:
+            pids = c.execute(
+                text(
+                    "SELECT pid FROM pg_stat_activity WHERE (datname = current_database() "
+                    "AND pid <> pg_backend_pid()) OR backend_type IN "
+                    "('walwriter', 'checkpointer', 'background writer')"
+                )
+            ).scalars()
+            found = [int(p) for p in pids]
+    finally:
+        engine.dispose()
+    return [p for p in found if Path(f"/proc/{p}/stat").exists()]
+
+
+def pg_cpu_s(pids: Sequence[int]) -> float:
+    """CPU seconds (user + system) the processes used so far (Linux /proc)."""
+    tick = os.sysconf("SC_CLK_TCK")
+    total = 0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += int(fields[11]) + int(fields[12])
+    return total / tick
+
+
 def read_stats(path: Path) -> dict[str, Any]:
     try:
         return dict(json.loads(path.read_text()))
@@ -458,6 +493,7 @@ def run_backend(
     backend: str, args: argparse.Namespace, rate: float | None = None
 ) -> dict[str, Any]:
     """One run on a fresh database: flat out (``rate`` None) or at ``rate`` fixes/s."""
+    load_before = round(os.getloadavg()[0], 2)
     workdir = Path(tempfile.mkdtemp(prefix=f"bench-tracking-{backend}-"))
     url = make_db(backend, workdir)
     t = time.perf_counter()
@@ -490,27 +526,13 @@ def run_backend(
             time.sleep(0.1)
         ports = json.loads(ports_file.read_text())
         time.sleep(0.5)
-        if args.profile:  # py-spy the server (a dev tool, not a dependency)
-            profiler = subprocess.Popen(
-                [
-                    "py-spy",
-                    "record",
-                    "--gil",
-                    "--subprocesses",
-                    "-f",
-                    "raw",
-                    "-r",
-                    "50",
-                    "-o",
-                    args.profile,
-                ]
-                + ["--pid", str(server.pid)]
-            )
         interval = args.devices * args.batch / rate if rate else None
         from shekara.telemetry.gateway.base import fast_event_loop
 
         fast_event_loop()  # the load generator too: it shares the two cores with the server
         start: dict[str, float] = {}
+        profilers: list[subprocess.Popen[bytes]] = []
+        pg_pids: list[int] = []
 
         def on_start() -> None:  # CPU clocks when the measured phase begins
             begin = read_stats(stats_file)
@@ -518,9 +540,20 @@ def run_backend(
             start["ingest"] = begin.get("ingest_cpu_s", 0.0)
             start["rules"] = begin.get("rules_cpu_s", 0.0)
             start["client"] = time.process_time()
+            pg_pids.extend(backend_pids(url))  # now that every connection is open
+            start["pg"] = pg_cpu_s(pg_pids)
+            if args.profile:  # py-spy the server's measured phase (a dev tool, not a dependency)
+                profilers.append(
+                    subprocess.Popen(
+                        ["py-spy", "record", "--gil", "--subprocesses", "-f", "raw", "-r", "50"]
+                        + ["-o", args.profile, "--pid", str(server.pid)]
+                    )
+                )
 
         t0, t_acked = asyncio.run(drive(devices, ports, interval, on_start))
         client_cpu = time.process_time() - start["client"]
+        if profilers:
+            profiler = profilers[0]
         cpu0 = start["server"]
         acked = sum(d.acked for d in devices)
         while True:
@@ -529,6 +562,7 @@ def run_backend(
                 break
             time.sleep(0.05)
         t_rules = time.perf_counter()
+        pg_used = pg_cpu_s(pg_pids) - start["pg"] if pg_pids else None
         time.sleep(0.5)
         stats = read_stats(stats_file)
     finally:
@@ -571,7 +605,11 @@ def run_backend(
             1e6 * (stats.get("rules_cpu_s", 0.0) - start["rules"]) / max(1, total)
         ),
         "load_generator_cpu_us_per_fix": round(1e6 * client_cpu / max(1, acked)),
+        "postgres_cpu_us_per_fix": None
+        if pg_used is None
+        else round(1e6 * pg_used / max(1, total)),
         "setup_s": round(setup_s, 1),
+        "load_average_1m": load_before,
     }
 
 
@@ -652,6 +690,13 @@ def main() -> None:
                 f"  fix-to-alert latency: p50 {r['fix_to_alert_latency_p50_s']} s, "
                 f"p99 {r['fix_to_alert_latency_p99_s']} s over {r['alert_events']} alert "
                 f"events (target p99 < {TARGET_P99_S} s)"
+            )
+            print(
+                f"  CPU per fix: server {r['server_cpu_us_per_fix']} µs (ingest "
+                f"{r['ingest_cpu_us_per_fix']}, rules {r['rules_cpu_us_per_fix']}), PostgreSQL "
+                f"{r['postgres_cpu_us_per_fix']} µs, load generator "
+                f"{r['load_generator_cpu_us_per_fix']} µs; load average "
+                f"{r['load_average_1m']} at the start"
             )
 
 

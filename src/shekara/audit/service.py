@@ -120,6 +120,40 @@ def record(
     )
 
 
+def record_many(
+    session: Session,
+    action: str,
+    resource: str,
+    entries: Iterable[tuple[uuid.UUID, uuid.UUID, dict[str, Any] | None]],
+    *,
+    actor: str,
+) -> None:
+    """`record` by a non-user ``actor`` for many records, each with one owner:
+    ``entries`` are (record id, owner agency id, after). One multi-row INSERT."""
+    at = utcnow()
+    rows = [
+        {
+            "at": at,
+            "user_id": None,
+            "username": actor,
+            "agency_id": None,
+            "action": action,
+            "resource": resource,
+            "record_id": record_id,
+            "owner_agency_id": owner,
+            "query": None,
+            "result_ids": None,
+            "before": None,
+            "after": _canon(after) if after is not None else None,
+            "ip": "",
+            "purpose": "",
+        }
+        for record_id, owner, after in entries
+    ]
+    if rows:
+        session.connection().execute(_INSERT_ENTRY, rows)
+
+
 def seal(session: Session, batch: int = 5000) -> int:
     """Chain the committed entries not yet sealed; returns how many. Commit afterwards."""
     get_backend(session).lock_audit_chain(session)

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -202,9 +203,9 @@ class GeoQueries(Protocol):
 
     def kind(self, fence_id: str) -> str: ...
 
-    def at(self, lat: float, lon: float) -> set[str]: ...
+    def at(self, lat: float, lon: float) -> AbstractSet[str]: ...
 
-    def crossed(self, lat1: float, lon1: float, lat2: float, lon2: float) -> set[str]: ...
+    def crossed(self, lat1: float, lon1: float, lat2: float, lon2: float) -> AbstractSet[str]: ...
 
     def segment_within(
         self, fence_id: str, lat1: float, lon1: float, lat2: float, lon2: float
@@ -326,47 +327,42 @@ class GeofenceIndex:
             return Prefetched(
                 self, at, dict(zip(segments, self.crossed_many(segments), strict=True))
             )
-        at_sets: dict[tuple[float, float], set[str]] = {}
-        for p in points:
-            at_sets.setdefault(p, set())
-        keys = list(at_sets)
-        if keys and len(self._geoms):
-            coords = np.asarray(keys, dtype=float)
+        at_hits: dict[tuple[float, float], set[str]] = {}
+        if points and len(self._geoms):
+            coords = np.array(points, dtype=float)
             pts = shapely.points(coords[:, 1], coords[:, 0])
             if len(self._shared_idx):
                 src, dst = self._shared_tree.query(pts, predicate="intersects")
                 owners = self._owners[self._shared_idx[dst]]
                 for i, o in zip(src.tolist(), owners.tolist(), strict=True):
-                    at_sets[keys[i]].add(o)
+                    at_hits.setdefault(points[i], set()).add(o)
             # own geofences: every (point, piece) pair, one vectorised exact test
-            slot = {k: i for i, k in enumerate(keys)}
             pair_pts: list[int] = []
             pair_pieces: list[np.ndarray[Any, Any]] = []
-            for p, fence_ids in zip(points, own, strict=True):
+            pieces_of = self._pieces_of
+            for i, fence_ids in enumerate(own):
                 for fid in fence_ids:
-                    pieces = self._pieces_of.get(fid)
+                    pieces = pieces_of.get(fid)
                     if pieces is not None:
-                        pair_pts.extend([slot[p]] * len(pieces))
+                        pair_pts.extend([i] * len(pieces))
                         pair_pieces.append(pieces)
             if pair_pts:
                 idx = np.asarray(pair_pts)
                 pieces_idx = np.concatenate(pair_pieces)
                 hit = shapely.intersects(self._geoms[pieces_idx], pts[idx])
                 for i, j in zip(idx[hit].tolist(), pieces_idx[hit].tolist(), strict=True):
-                    at_sets[keys[i]].add(self._owners[j])
-        crossed: dict[tuple[float, float, float, float], set[str]] = {
-            seg: set() for seg in segments
-        }
-        segs = list(crossed)
-        if segs and len(self._shared_idx):
-            coords3 = np.array(
-                [[(lon1, lat1), (lon2, lat2)] for lat1, lon1, lat2, lon2 in segs], dtype=float
-            )
-            src, dst = self._shared_tree.query(shapely.linestrings(coords3), predicate="intersects")
+                    at_hits.setdefault(points[i], set()).add(self._owners[j])
+        crossed_hits: dict[tuple[float, float, float, float], set[str]] = {}
+        if segments and len(self._shared_idx):
+            ends = np.array(segments, dtype=float)[:, [1, 0, 3, 2]].reshape(-1, 2, 2)
+            src, dst = self._shared_tree.query(shapely.linestrings(ends), predicate="intersects")
             owners = self._owners[self._shared_idx[dst]]
             for i, o in zip(src.tolist(), owners.tolist(), strict=True):
-                crossed[segs[i]].add(o)
-        return Prefetched(self, at_sets, crossed)
+                crossed_hits.setdefault(segments[i], set()).add(o)
+        return Prefetched(self, at_hits, crossed_hits, set(points), set(segments))
+
+
+_NOTHING: frozenset[str] = frozenset()
 
 
 class Prefetched:
@@ -377,22 +373,35 @@ class Prefetched:
         index: GeofenceIndex,
         at: dict[tuple[float, float], set[str]],
         crossed: dict[tuple[float, float, float, float], set[str]],
+        points: AbstractSet[tuple[float, float]] | None = None,
+        segments: AbstractSet[tuple[float, float, float, float]] | None = None,
     ):
+        """``at`` and ``crossed`` hold the answers; ``points`` and ``segments``, when given,
+        are what was asked (those absent from the answers touch nothing), else the keys of
+        the answers."""
         self.index = index
         self.fences = index.fences
         self._at = at
         self._crossed = crossed
+        self._points = at.keys() if points is None else points
+        self._segments = crossed.keys() if segments is None else segments
 
     def kind(self, fence_id: str) -> str:
         return self.index.fences[fence_id].kind
 
-    def at(self, lat: float, lon: float) -> set[str]:
-        hit = self._at.get((lat, lon))
-        return hit if hit is not None else self.index.at(lat, lon)
+    def at(self, lat: float, lon: float) -> AbstractSet[str]:
+        key = (lat, lon)
+        hit = self._at.get(key)
+        if hit is not None:
+            return hit
+        return _NOTHING if key in self._points else self.index.at(lat, lon)
 
-    def crossed(self, lat1: float, lon1: float, lat2: float, lon2: float) -> set[str]:
-        hit = self._crossed.get((lat1, lon1, lat2, lon2))
-        return hit if hit is not None else self.index.crossed(lat1, lon1, lat2, lon2)
+    def crossed(self, lat1: float, lon1: float, lat2: float, lon2: float) -> AbstractSet[str]:
+        key = (lat1, lon1, lat2, lon2)
+        hit = self._crossed.get(key)
+        if hit is not None:
+            return hit
+        return _NOTHING if key in self._segments else self.index.crossed(lat1, lon1, lat2, lon2)
 
     def segment_within(
         self, fence_id: str, lat1: float, lon1: float, lat2: float, lon2: float

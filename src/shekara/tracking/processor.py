@@ -26,7 +26,7 @@ from typing import Any
 import orjson
 import structlog
 from psycopg.types.json import Json
-from sqlalchemy import bindparam, case, func, select, text, update
+from sqlalchemy import bindparam, case, func, insert, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -385,16 +385,16 @@ def record_alerts(
             )
     folded: dict[uuid.UUID, list[Any]] = {}  # id -> [count, first, last]
     touched: list[RecordedAlert] = []
-    created: list[Alert] = []
+    created: dict[uuid.UUID, dict[str, Any]] = {}  # id -> row, opened by this batch
     for device_id, ev in events:
         key = (device_id, str(ev.kind), ev.trip_id or "", ev.late)
         existing = open_alerts.get(key)
         if existing is not None:
-            if existing.new:  # opened earlier in this batch: still an ORM object
-                obj = next(x for x in created if x.id == existing.id)
-                obj.occurrences += 1
-                obj.last_fix_time = max(obj.last_fix_time, ev.fix_time)
-                obj.first_fix_time = min(obj.first_fix_time, ev.fix_time)
+            if existing.new:  # opened earlier in this batch: not written yet
+                opened = created[existing.id]
+                opened["occurrences"] += 1
+                opened["last_fix_time"] = max(opened["last_fix_time"], ev.fix_time)
+                opened["first_fix_time"] = min(opened["first_fix_time"], ev.fix_time)
             else:
                 agg = folded.setdefault(existing.id, [0, ev.fix_time, ev.fix_time])
                 agg[0] += 1
@@ -405,26 +405,27 @@ def record_alerts(
         owner = world.sharing.get(ev.trip_id or "") or world.sharing.get(device_id)
         if owner is None:
             continue
-        alert = Alert(
-            id=new_id(),
-            kind=ev.kind,
-            severity=ev.severity,
-            device_id=uuid.UUID(device_id),
-            trip_id=uuid.UUID(ev.trip_id) if ev.trip_id else None,
-            first_fix_time=ev.fix_time,
-            last_fix_time=ev.fix_time,
-            lat=ev.lat,
-            lon=ev.lon,
-            occurrences=1,
-            message=ev.message[:500],
-            detail=dict(ev.detail),
-            late=ev.late,
-            owner_agency_id=owner.owner_agency_id,
-            owner_country=owner.owner_country,
-            distribution=owner.distribution,
-        )
-        created.append(alert)
-        ref = RecordedAlert(alert.id, alert.device_id, str(ev.kind), alert.trip_id, ev.late, True)
+        alert_id = new_id()
+        trip_id = uuid.UUID(ev.trip_id) if ev.trip_id else None
+        created[alert_id] = {
+            "id": alert_id,
+            "kind": ev.kind,
+            "severity": ev.severity,
+            "device_id": uuid.UUID(device_id),
+            "trip_id": trip_id,
+            "first_fix_time": ev.fix_time,
+            "last_fix_time": ev.fix_time,
+            "lat": ev.lat,
+            "lon": ev.lon,
+            "occurrences": 1,
+            "message": ev.message[:500],
+            "detail": dict(ev.detail),
+            "late": ev.late,
+            "owner_agency_id": owner.owner_agency_id,
+            "owner_country": owner.owner_country,
+            "distribution": owner.distribution,
+        }
+        ref = RecordedAlert(alert_id, uuid.UUID(device_id), str(ev.kind), trip_id, ev.late, True)
         open_alerts[key] = ref
         touched.append(ref)
     if folded:
@@ -435,32 +436,36 @@ def record_alerts(
                 for k, (n, first, last) in sorted(folded.items())
             ],
         )
-    if created:
-        session.add_all(created)
+    if not created:
+        return touched
+    rows = list(created.values())
+    session.execute(insert(Alert), rows)  # one multi-row INSERT (column defaults applied)
+    grants: list[dict[str, Any]] = []
+    for new in rows:
+        if new["distribution"] != Distribution.partners:
+            continue
+        owner = world.sharing.get(str(new["trip_id"] or "")) or world.sharing[str(new["device_id"])]
+        for g in session.scalars(select(ShareGrant).where(ShareGrant.record_id == owner.record_id)):
+            grants.append(
+                {
+                    "record_id": new["id"],
+                    "partner_country": g.partner_country,
+                    "partner_agency_id": g.partner_agency_id,
+                }
+            )
+    if grants:
+        session.add_all(ShareGrant(**g) for g in grants)
         session.flush()
-    for alert in created:
-        owner = world.sharing.get(str(alert.trip_id or "")) or world.sharing[str(alert.device_id)]
-        if owner.distribution == Distribution.partners:
-            for g in session.scalars(
-                select(ShareGrant).where(ShareGrant.record_id == owner.record_id)
-            ):
-                session.add(
-                    ShareGrant(
-                        record_id=alert.id,
-                        partner_country=g.partner_country,
-                        partner_agency_id=g.partner_agency_id,
-                    )
-                )
-        audit.record(
-            session,
-            None,
-            "create",
-            "tracking_alerts",
-            record_id=alert.id,
-            owners=[alert.owner_agency_id],
-            after={"kind": alert.kind, "late": alert.late},
-            actor=ACTOR,
-        )
+    audit.record_many(
+        session,
+        "create",
+        "tracking_alerts",
+        [
+            (new["id"], new["owner_agency_id"], {"kind": new["kind"], "late": new["late"]})
+            for new in rows
+        ],
+        actor=ACTOR,
+    )
     return touched
 
 

@@ -81,7 +81,7 @@ class AlertEvent:
     trip_id: str | None = None
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True, unsafe_hash=True)
 class Dwell:
     """Hysteresis of one condition: consecutive observations while it holds or not."""
 
@@ -91,7 +91,7 @@ class Dwell:
     back: int = 0
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True, unsafe_hash=True)
 class Track:
     """Per-timeline state (one for live fixes, one for historic black-box fixes)."""
 
@@ -108,7 +108,7 @@ class Track:
     alarms: frozenset[str] = frozenset()
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True, unsafe_hash=True)
 class DeviceState:
     live: Track = Track()
     hist: Track = Track()
@@ -119,6 +119,12 @@ class DeviceState:
     max_gap_s: float = 0.0
     """Largest silence between live fixes since the trip began (green corridor)."""
     signal_losses: int = 0
+
+
+# State values: `Dwell`, `Track` and `DeviceState` are never changed in place (the rules return
+# new ones, `dataclasses.replace` gives changed copies). They are not frozen dataclasses only
+# because a frozen one costs five to ten times more to build (each field is set through
+# ``object.__setattr__``) and the rules build a few per fix, tens of thousands a second.
 
 
 # --- serialisation (the processor stores the state as JSON) ---------------------------------
@@ -203,6 +209,9 @@ def state_from_json(data: Mapping[str, Any] | None) -> DeviceState:
 # --- the rules ----------------------------------------------------------------------------------
 
 
+_CLEAR = Dwell()
+
+
 def dwell_step(
     d: Dwell, holds: bool, t: datetime, need_fixes: int, need_s: float, clear_fixes: int
 ) -> tuple[Dwell, bool]:
@@ -216,10 +225,10 @@ def dwell_step(
         fire = not d.alerted and count >= need_fixes and (t - since).total_seconds() >= need_s
         return Dwell(since, count, d.alerted or fire, 0), fire
     if not d.alerted:
-        return Dwell(), False  # the run is broken before it was confirmed
+        return _CLEAR, False  # the run is broken before it was confirmed
     back = d.back + 1
     if back >= clear_fixes:
-        return Dwell(), False
+        return _CLEAR, False
     return Dwell(d.since, d.count, d.alerted, back), False
 
 

@@ -59,9 +59,12 @@ SEAL_ALARM_CODES: Mapping[int, Alarm] = {
 """Customs-union electronic navigation seal alarm codes (see shared/domain.md)."""
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True, unsafe_hash=True)
 class Fix:
-    """One position report, as decoded from any tracker protocol.
+    """One position report, as decoded from any tracker protocol. A value: never changed in
+    place (`with_device` and `dataclasses.replace` give a changed copy). It is not a frozen
+    dataclass only because building one costs ten times more (each field set through
+    ``object.__setattr__``), and a tracking server builds tens of thousands a second.
 
     `fix_time` is the device's time of the position (UTC); `received_at` the server's time of
     reception. `valid` is the device's own validity flag (EGTS VLD; for Wialon IPS, coordinates
