@@ -80,3 +80,42 @@ def test_incremental_resolution(session: Session) -> None:
     assert resolution.resolve_records(session, [b.id]) == 1
     row = session.execute(select(ResolutionPair)).scalar_one()
     assert {row.left_id, row.right_id} == {a.id, b.id}
+
+
+def test_batch_run_same_pairs_on_every_core(
+    session: Session, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The batch job finds the same pairs with the same scores and reasons whether it scores
+    in one process or shares the work with worker processes, and whether it reads the
+    profiles by id or the tables whole."""
+    from sqlalchemy import delete
+
+    people = [
+        ("KZ-BS", ["Нұрғалиев Ерлан Маратұлы", "NURGALIEV ERLAN"], "1985-03-12", ["N1234567"]),
+        ("RU-FSB-PS", ["Нургалиев Ерлан Маратович"], "1985-03-12", []),
+        ("KG-POL", ["NURGALIEV ERLAN"], "1985", []),
+        ("KG-POL", ["Иванова Анна Сергеевна"], "1990-06-01", []),
+        ("KZ-BS", ["IVANOVA ANNA"], "1990-06-01", []),
+        ("RU-FSB-PS", ["Иванова Анна"], None, []),
+        ("KZ-BS", ["Иванова Анна"], "1971-02-02", []),  # namesake, another date of birth
+        ("RU-FSB-PS", ["Петров Олег"], "1970-01-05", ["N1234567"]),  # same passport number
+        ("KZ-BS", ["PETROV OLEG"], "1970-01-05", []),
+    ]
+    for agency, names, dob, docs in people:
+        person(session, agency, names, dob=dob, documents=docs)
+    session.flush()
+
+    def stored() -> dict[tuple[object, object], tuple[float, list[dict[str, object]]]]:
+        rows = session.execute(select(ResolutionPair)).scalars().all()
+        return {(p.left_id, p.right_id): (p.score, p.reasons) for p in rows}
+
+    monkeypatch.setattr(resolution, "_SCAN_SHARE", 1e9)  # profiles read by id
+    serial = resolution.run(session, parallel=False)
+    alone = stored()
+    session.execute(delete(ResolutionPair))
+    monkeypatch.setattr(resolution, "_SCAN_SHARE", 0.0)  # tables read whole
+    monkeypatch.setattr(resolution, "SCORE_CHUNK", 2)  # many tasks, most in the workers
+    parallel = resolution.run(session, parallel=True)
+    assert parallel == serial and serial["person_pairs"] >= 5
+    assert stored() == alone
+    assert all(left < right for left, right in alone)  # type: ignore[operator]

@@ -10,12 +10,9 @@ from __future__ import annotations
 
 import csv
 import io
-import multiprocessing
-import os
 import re
 import time
 from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import ProcessPoolExecutor
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -25,7 +22,7 @@ from shekara.audit import service as audit
 from shekara.errors import AppError, ValidationFailed
 from shekara.policy.sharing import Viewer
 from shekara.records.service import require
-from shekara.screening import service
+from shekara.screening import service, workers
 from shekara.screening import watchlist as wl
 from shekara.screening.schemas import Hit, ManifestOut, ManifestRow
 from shekara.screening.scoring import Person as ScoredPerson
@@ -149,22 +146,6 @@ CHUNK_ROWS = 500
 #: from this many rows on, scoring is shared with a worker process per extra core
 PARALLEL_ROWS = 200
 
-_POOL: list[ProcessPoolExecutor] = []
-
-
-def _pool() -> ProcessPoolExecutor | None:
-    """Worker processes for scoring (one per extra core; started once, on first use, from a
-    clean fork server: they hold no database connection and run only the pure scores)."""
-    workers = (os.cpu_count() or 1) - 1
-    if workers < 1:
-        return None
-    if not _POOL:
-        ctx = multiprocessing.get_context("forkserver")
-        ctx.set_forkserver_preload(["shekara.screening.scoring", "shekara.screening.service"])
-        _POOL.append(ProcessPoolExecutor(max_workers=workers, mp_context=ctx))
-    return _POOL[0]
-
-
 Job = tuple[ScoredPerson, list[ScoredPerson], int, float | None, ScoringConfig]
 Plain = tuple[float, bool | None, str | None, tuple[tuple[str, dict[str, Any]], ...]]
 
@@ -211,7 +192,7 @@ def screen_manifest(
     rows = parse_manifest(data, filename) if rows is None else rows
     service.ensure_current(session)
     cfg = service.get_config(session)
-    pool = _pool() if len(rows) >= PARALLEL_ROWS else None
+    pool = workers.pool() if len(rows) >= PARALLEL_ROWS else None
     results: list[ManifestRow] = []
     all_hits: list[Hit] = []
     pending: tuple[list[tuple[int, service.PersonInput]], service.PreparedBatch, Any] | None = None

@@ -20,120 +20,342 @@ may see (hit/no-hit-only members as notices).
 
 from __future__ import annotations
 
+import json
 import uuid
-from collections import Counter, defaultdict
-from collections.abc import Callable, Iterable
+from collections import Counter, defaultdict, deque
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Future
 from typing import Any
 
-from sqlalchemy import and_, func, insert, select
+from sqlalchemy import bindparam, func, insert, select, text, update
 from sqlalchemy.orm import Session, aliased
 
 from shekara.accounts.constants import Perm
 from shekara.audit import service as audit
 from shekara.db.base import new_id
 from shekara.errors import NotFound
-from shekara.persons.models import Document, Person, PersonName
+from shekara.persons.models import Person
 from shekara.policy.sharing import Viewer, is_hit_notice, visible
 from shekara.records.service import agency_ref, require
-from shekara.screening import index
+from shekara.screening import index, workers
 from shekara.screening.models import (
     ClusterMember,
     Judgement,
     KeyKind,
     RecordType,
     ResolutionPair,
-    ScreeningKey,
     Verdict,
 )
 from shekara.screening.names import compare_dates, parse_partial_date
 from shekara.screening.schemas import ClusterMemberOut, ClusterOut, PairOut
 from shekara.screening.scoring import DEFAULT_CONFIG, ScoringConfig, score_person
 from shekara.screening.scoring import Person as ScoredPerson
-from shekara.screening.service import _birth, reasons_out
+from shekara.screening.service import _birth_of, reasons_out
 from shekara.vehicles.models import Vehicle
 
 BLOCK_CAP = 50
 SMALL_BLOCK = 6
 MIN_SCORE = 0.75
+#: candidate pairs per scoring task (a worker process scores one task at a time)
+SCORE_CHUNK = 4_000
+#: from this many candidate pairs on, the scoring is shared with worker processes
+PARALLEL_PAIRS = 20_000
+#: rows inserted per statement when pairs are stored
+INSERT_BATCH = 10_000
 Progress = Callable[[str, int, int], None]
 Pair = tuple[uuid.UUID, uuid.UUID]
+#: a pair of dense record numbers ``a < b`` as one int: ``a * _STRIDE + b``
+_STRIDE = 1 << 32
+
+
+class _Dense:
+    """Dense numbers for record ids as the driver returns them (one UUID object per record,
+    not per key row; a pair of numbers packs into one int, so millions of pairs stay small)."""
+
+    def __init__(self) -> None:
+        self.number: dict[Any, int] = {}
+        self.ids: list[uuid.UUID] = []
+
+    def __call__(self, raw: Any) -> int:
+        n = self.number.get(raw)
+        if n is None:
+            n = self.number[raw] = len(self.ids)
+            self.ids.append(index._as_uuid(raw))
+        return n
+
+
+#: large reads come in batches (a server-side cursor on PostgreSQL), not all at once
+_STREAM = {"stream_results": True, "yield_per": 20_000}
+_BLOCK_SQL = text(
+    "SELECT key, record_id FROM screening_keys WHERE kind = :kind AND key LIKE :prefix ORDER BY key"
+)
+
+
+def _key_blocks(session: Session, kind: str, prefix: str, cap: int) -> Iterator[list[Any]]:
+    """Record ids (as stored) of each key of ``kind`` starting with ``prefix`` that 2 to
+    ``cap`` records hold: one ordered pass over the covering index, streamed."""
+    rows = session.connection().execute(
+        _BLOCK_SQL, {"kind": kind, "prefix": prefix + "%"}, execution_options=_STREAM
+    )
+    block: list[Any] = []
+    current = None
+    for key, rid in rows:
+        if key != current:
+            if 1 < len(block) <= cap:
+                yield block
+            block, current = [], key
+        block.append(rid)
+    if 1 < len(block) <= cap:
+        yield block
+
+
+def _add_block(pairs: set[int], dense: _Dense, block: Iterable[Any]) -> None:
+    nums = sorted({dense(r) for r in block})
+    for i, a in enumerate(nums):
+        base = a * _STRIDE
+        pairs.update(base + b for b in nums[i + 1 :])
 
 
 def _blocked_pairs(
     session: Session, kind: str, prefix: str = "", cap: int = BLOCK_CAP
 ) -> set[Pair]:
     """Pairs of records sharing a key of ``kind`` in a block of at most ``cap`` records."""
-    a, b = aliased(ScreeningKey), aliased(ScreeningKey)
-    conds = [ScreeningKey.kind == kind]
-    if prefix:
-        conds.append(ScreeningKey.key.like(prefix + "%"))
-    blocks = (
-        select(ScreeningKey.key)
-        .where(*conds)
-        .group_by(ScreeningKey.key)
-        .having(func.count() > 1, func.count() <= cap)
-        .subquery()
-    )
-    stmt = (
-        select(a.record_id, b.record_id)
-        .join(blocks, blocks.c.key == a.key)
-        .join(b, and_(b.kind == kind, b.key == a.key, a.record_id < b.record_id))
-        .where(a.kind == kind)
-        .distinct()
-    )
-    return {(x, y) for x, y in session.execute(stmt)}
+    dense, packed = _Dense(), set[int]()
+    for block in _key_blocks(session, kind, prefix, cap):
+        _add_block(packed, dense, block)
+    ids = dense.ids
+    out: set[Pair] = set()
+    for code in packed:
+        x, y = ids[code // _STRIDE], ids[code % _STRIDE]
+        out.add((min(x, y), max(x, y)))
+    return out
 
 
-def _document_pairs(session: Session) -> set[Pair]:
-    """Persons holding documents with the same number (match key)."""
-    docs = _blocked_pairs(session, KeyKind.doc.value)
-    if not docs:
-        return set()
-    ids = {i for p in docs for i in p}
-    holder = dict(
-        session.execute(
-            select(Document.id, Document.person_id).where(
-                Document.id.in_(ids), Document.person_id.isnot(None)
+def _document_blocks(session: Session) -> Iterator[list[Any]]:
+    """Persons (ids as stored) holding documents with the same number (match key)."""
+    blocks = list(_key_blocks(session, KeyKind.doc.value, "", BLOCK_CAP))
+    docs = list({d for block in blocks for d in block})
+    holder: dict[Any, Any] = {}
+    stmt = text("SELECT id, person_id FROM documents WHERE person_id IS NOT NULL AND id IN :ids")
+    stmt = stmt.bindparams(bindparam("ids", expanding=True))
+    for i in range(0, len(docs), 500):
+        holder.update(
+            (d, p) for d, p in session.connection().execute(stmt, {"ids": docs[i : i + 500]})
+        )
+    for block in blocks:
+        persons = {holder[d] for d in block if d in holder}
+        if len(persons) > 1:
+            yield list(persons)
+
+
+def _nationalities(value: Any) -> tuple[str, ...]:
+    if isinstance(value, str):  # JSON text (SQLite); PostgreSQL's driver decodes it
+        return tuple(json.loads(value)) if value not in ("[]", "null", "") else ()
+    return tuple(value or ())
+
+
+#: below this share of the persons, profiles are read by id; above it the tables are read
+#: whole in one pass (a batch run needs most of them)
+_SCAN_SHARE = 0.05
+_PROFILE_SQL = (
+    "SELECT id, owner_agency_id, birth_year, birth_month, birth_day, nationalities, "
+    "display_name FROM persons"
+)
+_NAMES_SQL = "SELECT person_id, full_name FROM person_names"
+_DOCS_SQL = "SELECT person_id, number FROM documents WHERE person_id IS NOT NULL"
+#: an owner agency and what scoring compares
+Profile = tuple[Any, ScoredPerson]
+
+
+def _profiles_by_raw(session: Session, wanted: set[Any]) -> dict[Any, Profile]:
+    """Profiles of the persons ``wanted`` (ids as the driver returns them), read with plain
+    statements: by id for a few, the tables whole for many."""
+    conn = session.connection()
+    names: dict[Any, list[str]] = defaultdict(list)
+    docs: dict[Any, list[str]] = defaultdict(list)
+    people: list[Any] = []
+    if len(wanted) > _SCAN_SHARE * index.persons_indexed(session):
+        names_sql = text(_NAMES_SQL + " ORDER BY person_id, position")
+        for pid, n in conn.execute(names_sql, execution_options=_STREAM):
+            if pid in wanted:
+                names[pid].append(n)
+        for pid, number in conn.execute(text(_DOCS_SQL), execution_options=_STREAM):
+            if pid in wanted:
+                docs[pid].append(number)
+        stmt = text(_PROFILE_SQL)
+        people = [r for r in conn.execute(stmt, execution_options=_STREAM) if r[0] in wanted]
+    else:
+        ids = list(wanted)
+        by_ids = " WHERE {} IN :ids"
+        for i in range(0, len(ids), 500):
+            chunk = {"ids": ids[i : i + 500]}
+            stmt = text(_NAMES_SQL + by_ids.format("person_id") + " ORDER BY person_id, position")
+            for pid, n in conn.execute(stmt.bindparams(bindparam("ids", expanding=True)), chunk):
+                names[pid].append(n)
+            stmt = text(_DOCS_SQL + " AND person_id IN :ids")
+            for pid, number in conn.execute(
+                stmt.bindparams(bindparam("ids", expanding=True)), chunk
+            ):
+                docs[pid].append(number)
+            stmt = text(_PROFILE_SQL + by_ids.format("id"))
+            people += conn.execute(stmt.bindparams(bindparam("ids", expanding=True)), chunk)
+    return {
+        pid: (
+            owner,
+            ScoredPerson(
+                tuple(names.get(pid, ())) or (label,),
+                _birth_of(y, m, d),
+                _nationalities(nats),
+                tuple(docs.get(pid, ())),
+            ),
+        )
+        for pid, owner, y, m, d, nats, label in people
+    }
+
+
+def _raw_ids(session: Session, ids: Iterable[uuid.UUID]) -> list[Any]:
+    """Record ids in the form the driver returns them (hex text on SQLite)."""
+    sqlite = session.get_bind().dialect.name == "sqlite"
+    return [i.hex if sqlite else i for i in ids]
+
+
+def _person_profiles(session: Session, ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, Profile]:
+    """Profiles by record id."""
+    got = _profiles_by_raw(session, set(_raw_ids(session, ids)))
+    return {index._as_uuid(r): p for r, p in got.items()}
+
+
+#: a scoring task: pairs of dense numbers (the lower record id first, as pairs are stored),
+#: the profiles they name, the threshold, whether a conflicting date of birth rules a pair
+#: out, and the configuration
+Task = tuple[list[tuple[int, int]], dict[int, ScoredPerson], float, bool, ScoringConfig]
+#: a stored pair: its two dense numbers, score and reasons
+Scored = tuple[int, int, float, list[dict[str, Any]]]
+
+
+def score_task(
+    pairs: list[tuple[int, int]],
+    people: dict[int, ScoredPerson],
+    min_score: float,
+    skip_conflicts: bool,
+    config: ScoringConfig,
+) -> list[Scored]:
+    """Score pairs (pure: runs in a worker process); those at or above ``min_score``."""
+    out: list[Scored] = []
+    for x, y in pairs:
+        px, py = people[x], people[y]
+        if (
+            skip_conflicts
+            and compare_dates(
+                parse_partial_date(px.birth_date), parse_partial_date(py.birth_date)
+            ).outcome
+            == "conflict"
+        ):
+            continue  # cannot reach min_score: the name scores at most 1
+        s = score_person(px, py, config)
+        if s.value >= min_score:
+            out.append((x, y, s.value, [r.as_dict() for r in s.reasons]))
+    return out
+
+
+def _score_all(
+    tasks: Iterator[Task], total: int, progress: Progress | None, parallel: bool
+) -> Iterator[tuple[int, list[Scored]]]:
+    """Results of the tasks (with the number of pairs each covered), in any order: handed to
+    the worker processes while they have room, scored here while they are busy."""
+    pool = workers.pool() if parallel else None
+    window = 2 * workers.count()
+    inflight: deque[tuple[int, Future[list[Scored]]]] = deque()
+    done = 0
+    for task in tasks:
+        if pool is not None and len(inflight) < window:
+            inflight.append((len(task[0]), pool.submit(score_task, *task)))
+        else:
+            yield len(task[0]), score_task(*task)
+            done += len(task[0])
+        while inflight and inflight[0][1].done():
+            n, fut = inflight.popleft()
+            yield n, fut.result()
+            done += n
+        if progress:
+            progress("scoring", done, total)
+    for n, fut in inflight:
+        yield n, fut.result()
+        done += n
+        if progress:
+            progress("scoring", done, total)
+
+
+def _score_packed(
+    session: Session,
+    packed: set[int],
+    dense: _Dense,
+    *,
+    min_score: float,
+    config: ScoringConfig,
+    progress: Progress | None,
+    parallel: bool | None = None,
+) -> int:
+    """Score packed pairs of dense numbers and store those of different agencies at or above
+    ``min_score`` (scores and reasons refreshed, judgements kept); returns pairs stored."""
+    if progress:
+        progress("loading", 0, 1)
+    number = dense.number
+    profiles = {number[r]: p for r, p in _profiles_by_raw(session, set(number)).items()}
+    if progress:
+        progress("loading", 1, 1)
+    ids = dense.ids
+    existing = {
+        (left, right): pid
+        for pid, left, right in session.execute(
+            select(ResolutionPair.id, ResolutionPair.left_id, ResolutionPair.right_id).where(
+                ResolutionPair.record_type == RecordType.person
             )
         )
-    )
-    out: set[Pair] = set()
-    for x, y in docs:
-        px, py = holder.get(x), holder.get(y)
-        if px is not None and py is not None and px != py:
-            out.add((min(px, py), max(px, py)))
-    return out
+    }
+    skip_conflicts = min_score > 1.0 - config.dob_conflict_penalty
+    order = sorted(packed)
+    total = len(order)
 
+    def tasks() -> Iterator[Task]:
+        for i in range(0, total, SCORE_CHUNK):
+            chunk = []
+            for code in order[i : i + SCORE_CHUNK]:
+                a, b = code // _STRIDE, code % _STRIDE
+                pa, pb = profiles.get(a), profiles.get(b)
+                if pa is not None and pb is not None and pa[0] != pb[0]:
+                    chunk.append((a, b) if ids[a] < ids[b] else (b, a))
+            people = {n: profiles[n][1] for pair in chunk for n in pair}
+            yield chunk, people, min_score, skip_conflicts, config
 
-def _person_profiles(session: Session, ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, Any]:
-    ids = list(ids)
-    out: dict[uuid.UUID, Any] = {}
-    names: dict[uuid.UUID, list[str]] = defaultdict(list)
-    docs: dict[uuid.UUID, list[str]] = defaultdict(list)
-    for i in range(0, len(ids), 900):
-        chunk = ids[i : i + 900]
-        for pid, n in session.execute(
-            select(PersonName.person_id, PersonName.full_name).where(
-                PersonName.person_id.in_(chunk)
-            )
-        ):
-            names[pid].append(n)
-        for holder, number in session.execute(
-            select(Document.person_id, Document.number).where(Document.person_id.in_(chunk))
-        ):
-            if holder is not None:
-                docs[holder].append(number)
-        for p in session.execute(select(Person).where(Person.id.in_(chunk))).scalars():
-            out[p.id] = (
-                p.owner_agency_id,
-                ScoredPerson(
-                    tuple(names[p.id]) or (p.display_name,),
-                    _birth(p),
-                    tuple(p.nationalities or ()),
-                    tuple(docs[p.id]),
-                ),
-            )
-    return out
+    if parallel is None:
+        parallel = total >= PARALLEL_PAIRS
+    stored = 0
+    new_rows: list[dict[str, Any]] = []
+    updates: list[dict[str, Any]] = []
+    for _, results in _score_all(tasks(), total, progress, parallel):
+        for a, b, value, reasons in results:
+            x, y = ids[a], ids[b]
+            row_id = existing.get((x, y))
+            if row_id is None:
+                new_rows.append({
+                    "id": new_id(), "record_type": RecordType.person.value, "left_id": x,
+                    "right_id": y, "score": value, "reasons": reasons,
+                })  # fmt: skip
+            else:
+                updates.append({"id": row_id, "score": value, "reasons": reasons})
+            stored += 1
+        if len(new_rows) >= INSERT_BATCH:
+            session.execute(insert(ResolutionPair), new_rows)
+            new_rows = []
+    if new_rows:
+        session.execute(insert(ResolutionPair), new_rows)
+    if updates:
+        session.execute(update(ResolutionPair), updates)
+    session.flush()
+    if progress:
+        progress("scoring", total, total)
+    return stored
 
 
 def score_pairs(
@@ -143,52 +365,19 @@ def score_pairs(
     min_score: float = MIN_SCORE,
     config: ScoringConfig = DEFAULT_CONFIG,
     progress: Progress | None = None,
+    parallel: bool | None = None,
 ) -> int:
     """Score person pairs of different agencies and store those at or above ``min_score``
-    (scores and reasons refreshed, judgements kept); returns pairs stored."""
-    pairs = sorted(pairs)
-    profiles = _person_profiles(session, {i for p in pairs for i in p})
-    existing = {
-        (p.left_id, p.right_id): p
-        for p in session.execute(
-            select(ResolutionPair).where(ResolutionPair.record_type == RecordType.person)
-        ).scalars()
-    }
-    stored = 0
-    skip_conflicts = min_score > 1.0 - config.dob_conflict_penalty
-    new_rows: list[dict[str, Any]] = []
-    for n, (x, y) in enumerate(pairs, start=1):
-        px, py = profiles.get(x), profiles.get(y)
-        if px is None or py is None or px[0] == py[0]:
-            continue
-        if skip_conflicts and (
-            compare_dates(
-                parse_partial_date(px[1].birth_date), parse_partial_date(py[1].birth_date)
-            ).outcome
-            == "conflict"
-        ):
-            continue  # cannot reach min_score: the name scores at most 1
-        s = score_person(px[1], py[1], config)
-        if s.value < min_score:
-            continue
-        reasons = [r.as_dict() for r in s.reasons]
-        row = existing.get((x, y))
-        if row is None:
-            new_rows.append({
-                "id": new_id(), "record_type": RecordType.person.value, "left_id": x,
-                "right_id": y, "score": s.value, "reasons": reasons,
-            })  # fmt: skip
-        else:
-            row.score, row.reasons = s.value, reasons
-        stored += 1
-        if progress and n % 1000 == 0:
-            progress("scoring", n, len(pairs))
-    if new_rows:
-        session.execute(insert(ResolutionPair), new_rows)
-    session.flush()
-    if progress:
-        progress("scoring", len(pairs), len(pairs))
-    return stored
+    (scores and reasons refreshed, judgements kept); returns pairs stored. ``parallel``:
+    share the scoring with worker processes (default: from :data:`PARALLEL_PAIRS` pairs)."""
+    dense, packed = _Dense(), set[int]()
+    for x, y in pairs:
+        if x != y:
+            _add_block(packed, dense, _raw_ids(session, (x, y)))
+    return _score_packed(
+        session, packed, dense, min_score=min_score, config=config, progress=progress,
+        parallel=parallel,
+    )  # fmt: skip
 
 
 def _vehicle_pairs(session: Session) -> int:
@@ -238,23 +427,36 @@ def run(
     min_score: float = MIN_SCORE,
     config: ScoringConfig = DEFAULT_CONFIG,
     progress: Progress | None = None,
+    parallel: bool | None = None,
 ) -> dict[str, int]:
-    """The batch job: block, score, store candidate pairs (persons and vehicles)."""
+    """The batch job: block, score, store candidate pairs (persons and vehicles).
+
+    Blocking reads the key index in key order, one pass per kind of key, and keeps the pairs
+    as packed numbers (millions of them fit in memory); profiles are read in one pass; the
+    scoring is shared with a worker process per extra core (``parallel``: default from
+    :data:`PARALLEL_PAIRS` pairs). Progress: ``blocking``, ``loading``, ``scoring``."""
     index.catch_up(session)
-    if progress:
-        progress("blocking", 0, 1)
     # full name pairs born the same year; full name pairs alone only in small blocks (records
     # without a date of birth), so that frequent names do not make quadratic blocks
-    pairs = (
-        _blocked_pairs(session, KeyKind.pair_year.value, "=")
-        | _blocked_pairs(session, KeyKind.pair.value, "=", cap=SMALL_BLOCK)
-        | _document_pairs(session)
+    dense, packed = _Dense(), set[int]()
+    sources = (  # generators: each runs its statement when its turn comes
+        _key_blocks(session, KeyKind.pair_year.value, "=", BLOCK_CAP),
+        _key_blocks(session, KeyKind.pair.value, "=", SMALL_BLOCK),
+        _document_blocks(session),
     )
+    for step, blocks in enumerate(sources):
+        if progress:
+            progress("blocking", step, len(sources))
+        for block in blocks:
+            _add_block(packed, dense, block)
     if progress:
-        progress("blocking", 1, 1)
-    persons = score_pairs(session, pairs, min_score=min_score, config=config, progress=progress)
+        progress("blocking", len(sources), len(sources))
+    persons = _score_packed(
+        session, packed, dense, min_score=min_score, config=config, progress=progress,
+        parallel=parallel,
+    )  # fmt: skip
     vehicles = _vehicle_pairs(session)
-    return {"candidate_pairs": len(pairs), "person_pairs": persons, "vehicle_pairs": vehicles}
+    return {"candidate_pairs": len(packed), "person_pairs": persons, "vehicle_pairs": vehicles}
 
 
 def resolve_records(
