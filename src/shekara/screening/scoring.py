@@ -130,6 +130,16 @@ class ScoringConfig:
     chance_same_date: float = 0.00005  # full date equal: about 1 in 55 years x 365 days
     chance_same_month: float = 0.0015  # year and month equal, a day missing on one side
     chance_same_year: float = 0.018  # year equal, month missing: about 1 in 55 years
+    #: a namesake whose patronymic (father's name) agrees too: about 1 in 10 at most
+    chance_same_patronymic: float = 0.1
+    # --- the deployment's records by precision of the date of birth (shares in [0, 1]). A
+    # namesake agrees with a year of birth by accident only if its own record carries no more
+    # than the year: :func:`~shekara.screening.service.get_config` measures these from the
+    # person records (smoothed towards 1 while there are few); 1.0 = unknown, assume any.
+    share_dates_full: float = 1.0
+    share_dates_year_month: float = 1.0
+    share_dates_year: float = 1.0
+    share_dates_missing: float = 1.0
 
     def __hash__(self) -> int:  # configs key the caches below: hash once, not per call
         cached: int | None = self.__dict__.get("_hash")
@@ -503,21 +513,58 @@ def _same_name(reasons: Sequence[Reason]) -> bool:
     )
 
 
+def _level(date: str) -> int:
+    """Precision of a date of birth: 0 none, 1 year, 2 year and month, 3 full date."""
+    d = parse_partial_date(date or None)
+    return 0 if d is None else 3 if d.day is not None else 2 if d.month is not None else 1
+
+
 def _chance(reasons: Sequence[Reason], config: ScoringConfig) -> tuple[float, str]:
-    """Chance that a namesake's date of birth or document agrees this well by accident, and
-    the evidence it rests on."""
-    codes = {r.code for r in reasons}
+    """Expected share of a name's records that agree with the query this well by accident
+    (the query's person being someone else), and the evidence it rests on.
+
+    A namesake's record agrees at the precision both dates share: a record with only a year
+    can agree with a full date of birth only on the year (1 in 55), a record without a date
+    agrees on nothing but the name. Summed over the deployment's records by precision of their
+    date (``share_dates_*``), counting every agreement at least as close as this one. A
+    patronymic that agrees too divides the chance (``chance_same_patronymic``)."""
+    codes = {r.code: r for r in reasons}
     if "document_match" in codes:
         return 0.0, "document"
-    if "dob_exact" in codes:
-        return config.chance_same_date, "date"
-    if "dob_compatible" in codes:
-        dob = next(r for r in reasons if r.code == "dob_compatible")
-        dates = [parse_partial_date(str(dob.params.get(k) or "")) for k in ("query", "candidate")]
-        if all(d is not None and d.month is not None for d in dates):
-            return config.chance_same_month, "year_month"
-        return config.chance_same_year, "year"
-    return 1.0, "name"
+    dob = next((r for r in reasons if r.code.startswith("dob_")), None)
+    exact = dob is not None and dob.code == "dob_exact"
+    compatible = dob is not None and dob.code == "dob_compatible"
+    q_level = _level(str(dob.params.get("query") or "")) if dob is not None else 0
+    if exact:
+        level = 3
+    elif compatible and dob is not None:
+        level = min(q_level, _level(str(dob.params.get("candidate") or "")))
+        if level == 3:  # two full dates, one the 1 January placeholder: the year agrees
+            level = 1
+    else:
+        # no date on one side, or a date one digit off or with day and month swapped (weak)
+        level = 0
+    shares = (
+        config.share_dates_missing,
+        config.share_dates_year,
+        config.share_dates_year_month,
+        config.share_dates_full,
+    )
+    agree = (1.0, config.chance_same_year, config.chance_same_month, config.chance_same_date)
+    weak = dob is not None and dob.code in ("dob_one_digit", "dob_day_month_swap")
+    if q_level == 0 or weak:
+        chance = 1.0  # the query has no date (or a doubtful one): any namesake agrees as well
+    else:
+        # a namesake's record of precision p agrees at min(query's, p), by chance agree[...]
+        chance = sum(
+            share * agree[min(q_level, p)]
+            for p, share in enumerate(shares)
+            if min(q_level, p) >= level
+        )
+    if "patronymic_match" in codes:
+        chance *= config.chance_same_patronymic
+    evidence = ("name", "year", "year_month", "date")[level]
+    return chance, evidence
 
 
 #: namesakes assumed when the candidate's name is not the query's (typo, loose similarity)
@@ -555,17 +602,17 @@ def grade_person(
         # belong to many people: count it as common
         count = max(count, UNKNOWN_NAMESAKES)
     if evidence == "name":
+        # the records carrying a name in the index say little of how many people carry it:
+        # only a name whose parts are rare enough (``name_rarity``) counts as rare
         rare = name_rarity is not None and _same_name(score.reasons)
-        expected = name_rarity if rare and name_rarity is not None else float(count)
+        expected = name_rarity * chance if rare and name_rarity is not None else float(count)
     else:
         expected = count * chance
     if expected <= config.max_expected_namesakes:
         return replace(score, grade="alert")
-    params: dict[str, Param] = {
-        "count": count,
-        "expected": round(expected, 2),
-    }
-    reasons = (*score.reasons, Reason(f"namesake_{evidence}", params))
+    # the count of records carrying the name is not shown: it would tell the viewer about
+    # records she may not see
+    reasons = (*score.reasons, Reason(f"namesake_{evidence}"))
     return Score(score.value, reasons, False, "possible")
 
 
@@ -637,14 +684,14 @@ MESSAGES: Final[Mapping[str, Mapping[str, str]]] = {
         "document_similar": "Document number: {query} ~ {candidate}, O/0 or I/1 confusion",
         "document_different": "Document numbers differ",
         "document_missing": "Document number missing in one record",
-        "namesake_name": "Possible match only: a name alone ({count} records carry it), "
-        "no date of birth or document confirms this one",
-        "namesake_year": "Possible match only: {count} records carry this name; "
-        "a year of birth alone leaves about {expected} by coincidence",
-        "namesake_year_month": "Possible match only: {count} records carry this name; "
-        "the year and month of birth leave about {expected} by coincidence",
-        "namesake_date": "Possible match only: {count} records carry this name; "
-        "even the date of birth leaves about {expected} by coincidence",
+        "namesake_name": "Possible match only: the name alone, no date of birth or document "
+        "confirms this one; other people carry this name",
+        "namesake_year": "Possible match only: other people carry this name, and a year of birth "
+        "alone can agree by coincidence",
+        "namesake_year_month": "Possible match only: other people carry this name, and a "
+        "year and month of birth can agree by coincidence",
+        "namesake_date": "Possible match only: a very common name, even a date of birth can agree "
+        "by coincidence",
     },
     "ru": {
         "surname_suffix": "Фамилия: {query} ~ {candidate}, с окончанием -ов/-ев и без него",
@@ -669,14 +716,14 @@ MESSAGES: Final[Mapping[str, Mapping[str, str]]] = {
         "document_similar": "Номер документа: {query} ~ {candidate}, путаница O/0 или I/1",
         "document_different": "Номера документов различаются",
         "document_missing": "Номер документа отсутствует в одной записи",
-        "namesake_name": "Только возможное совпадение: одно имя (в {count} записях), "
-        "дата рождения или документ не подтверждают",
-        "namesake_year": "Только возможное совпадение: такое имя в {count} записях; "
-        "один год рождения даёт около {expected} случайных совпадений",
-        "namesake_year_month": "Только возможное совпадение: такое имя в {count} записях; "
-        "год и месяц рождения дают около {expected} случайных совпадений",
-        "namesake_date": "Только возможное совпадение: такое имя в {count} записях; "
-        "даже дата рождения даёт около {expected} случайных совпадений",
+        "namesake_name": "Только возможное совпадение: совпадает лишь имя, дата рождения или "
+        "документ не подтверждают; такое имя носят и другие",
+        "namesake_year": "Только возможное совпадение: такое имя носят и другие, а один год "
+        "рождения может совпасть случайно",
+        "namesake_year_month": "Только возможное совпадение: такое имя носят и другие, "
+        "а год и месяц рождения могут совпасть случайно",
+        "namesake_date": "Только возможное совпадение: очень распространённое имя, даже дата "
+        "рождения может совпасть случайно",
     },
     "kk": {
         "surname_suffix": "Тегі: {query} ~ {candidate}, -ов/-ев жалғауымен және онсыз",
@@ -701,14 +748,14 @@ MESSAGES: Final[Mapping[str, Mapping[str, str]]] = {
         "document_similar": "Құжат нөмірі: {query} ~ {candidate}, O/0 немесе I/1 шатасуы",
         "document_different": "Құжат нөмірлері әртүрлі",
         "document_missing": "Құжат нөмірі бір жазбада жоқ",
-        "namesake_name": "Тек ықтимал сәйкестік: тек есім ({count} жазбада бар), "
-        "туған күні немесе құжат растамайды",
-        "namesake_year": "Тек ықтимал сәйкестік: бұл есім {count} жазбада бар; "
-        "тек туған жылы бойынша шамамен {expected} кездейсоқ сәйкестік",
-        "namesake_year_month": "Тек ықтимал сәйкестік: бұл есім {count} жазбада бар; "
-        "туған жылы мен айы бойынша шамамен {expected} кездейсоқ сәйкестік",
-        "namesake_date": "Тек ықтимал сәйкестік: бұл есім {count} жазбада бар; "
-        "туған күні бойынша да шамамен {expected} кездейсоқ сәйкестік",
+        "namesake_name": "Тек ықтимал сәйкестік: тек есім сәйкес, туған күні немесе құжат "
+        "растамайды; бұл есім басқаларда да бар",
+        "namesake_year": "Тек ықтимал сәйкестік: бұл есім басқаларда да бар, ал тек туған жылы "
+        "кездейсоқ сәйкес келуі мүмкін",
+        "namesake_year_month": "Тек ықтимал сәйкестік: бұл есім басқаларда да бар, "
+        "ал туған жылы мен айы кездейсоқ сәйкес келуі мүмкін",
+        "namesake_date": "Тек ықтимал сәйкестік: өте кең таралған есім, туған күні де кездейсоқ "
+        "сәйкес келуі мүмкін",
     },
 }
 
