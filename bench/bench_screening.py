@@ -264,6 +264,19 @@ def run_queries(
     false_possible = [0]
     found: dict[str, int] = defaultdict(int)  # right person on top, alert or possible
     misses: dict[str, int] = defaultdict(int)
+    # what the stored records of each identity say of its date of birth: the best of them
+    # (an alert needs a date that tells namesakes apart; see docs/screening.md)
+    wanted = sorted({pid for q in queries if q.identity is not None for pid in truth[q.identity]})
+    precision: dict[uuid.UUID, int] = {}
+    for i in range(0, len(wanted), 500):
+        for pid, y, m, d in session.execute(
+            select(Person.id, Person.birth_year, Person.birth_month, Person.birth_day).where(
+                Person.id.in_(wanted[i : i + 500])
+            )
+        ):
+            precision[pid] = 3 if d else 2 if m else 1 if y else 0
+    levels = ("no date", "year", "year and month", "full date")
+    by_evidence: dict[str, list[int]] = defaultdict(lambda: [0, 0])
     for i, q in enumerate(queries):
         pq = service.PersonInput.build([q.name], q.birth_date)
         dob = pq.birth_date
@@ -300,6 +313,11 @@ def run_queries(
                 stats[tag][1] += 1
                 stats[tag][0] += ok
                 found[tag] += shown
+            best = max(precision.get(pid, 0) for pid in want)
+            q_date = "full date" if len(dob or "") > 4 else "year"
+            cls = f"query {q_date}, best record {levels[best]}"
+            by_evidence[cls][1] += 1
+            by_evidence[cls][0] += ok
             if matched and matched[0].id not in want:
                 wrong_top += 1
             if not ok:
@@ -328,6 +346,12 @@ def run_queries(
         "candidate_recall": round(recall[0] / n_match, 5),
         "detection": {t: round(d / n, 5) for t, (d, n) in sorted(stats.items())},
         "detection_counts": {t: [d, n] for t, (d, n) in sorted(stats.items())},
+        # by the dates of birth the query and the identity's best stored record carry: an
+        # alert is possible where a date tells namesakes apart
+        "detection_by_date_evidence": {
+            c: {"detected": d, "queries": n, "rate": round(d / n, 5)}
+            for c, (d, n) in sorted(by_evidence.items())
+        },
         # the right person on top as an alert or as a possible match (shown to the officer)
         "found_alert_or_possible": {
             t: round(found[t] / n, 5) for t, (_, n) in sorted(stats.items())
