@@ -1,16 +1,29 @@
-"""Typed dependencies, declared once: the settings, the unit of work, the viewer."""
+"""Typed dependencies, declared once: the settings, the unit of work, the viewer.
+
+Record reads (detail, list, search) do not use :data:`SessionDep` and :data:`ViewerDep`: a
+synchronous dependency costs a hop to the thread pool (a generator one, two), which cost more
+than the read itself. Those handlers are ``async`` and run their whole unit of work (session,
+viewer, read, audit entry, commit, JSON) in one worker thread with :func:`run_unit_of_work`,
+with the same rules as the dependencies here.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from typing import Annotated
+import inspect
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Annotated, Any, TypeVar
 
+from anyio import to_thread
 from fastapi import Depends, Header, Request
 from sqlalchemy.orm import Session
 
 from shekara.accounts.service import viewer_for_token
 from shekara.policy.sharing import Viewer
 from shekara.settings import Settings
+
+T = TypeVar("T")
 
 
 def get_settings_dep(request: Request) -> Settings:
@@ -39,13 +52,8 @@ def _client_ip(request: Request) -> str:
     return request.client.host if request.client else ""
 
 
-def get_viewer(
-    request: Request,
-    session: SessionDep,
-    authorization: Annotated[str | None, Header(description="Bearer <token>")] = None,
-    x_purpose: Annotated[
-        str | None, Header(description="Why you access (recorded in the audit log)")
-    ] = None,
+def viewer_from(
+    request: Request, session: Session, authorization: str | None, x_purpose: str | None
 ) -> Viewer | None:
     """The signed-in user from a bearer token or the web session cookie; None if anonymous."""
     token = None
@@ -58,4 +66,73 @@ def get_viewer(
     return viewer_for_token(session, token, _client_ip(request), (x_purpose or "")[:300])
 
 
+def get_viewer(
+    request: Request,
+    session: SessionDep,
+    authorization: Annotated[str | None, Header(description="Bearer <token>")] = None,
+    x_purpose: Annotated[
+        str | None, Header(description="Why you access (recorded in the audit log)")
+    ] = None,
+) -> Viewer | None:
+    """The signed-in user from a bearer token or the web session cookie; None if anonymous."""
+    return viewer_from(request, session, authorization, x_purpose)
+
+
 ViewerDep = Annotated[Viewer | None, Depends(get_viewer)]
+
+
+@dataclass(frozen=True, slots=True)
+class Credentials:
+    """What :func:`get_viewer` reads from the request, taken on the event loop (no thread)."""
+
+    request: Request
+    authorization: str | None
+    x_purpose: str | None
+
+
+async def get_credentials(
+    request: Request,
+    authorization: Annotated[str | None, Header(description="Bearer <token>")] = None,
+    x_purpose: Annotated[
+        str | None, Header(description="Why you access (recorded in the audit log)")
+    ] = None,
+) -> Credentials:
+    return Credentials(request, authorization, x_purpose)
+
+
+CredentialsDep = Annotated[Credentials, Depends(get_credentials)]
+
+
+@contextmanager
+def unit_of_work(request: Request) -> Iterator[Session]:
+    """:func:`get_session` as a context manager, for code already in a worker thread.
+
+    Honours ``app.dependency_overrides[get_session]`` (the tests' session) like FastAPI does.
+    """
+    provider: Callable[..., Any] | None = request.app.dependency_overrides.get(get_session)
+    if provider is None:
+        yield from get_session(request)
+        return
+    gen = provider(request) if inspect.signature(provider).parameters else provider()
+    session = next(gen)
+    try:
+        yield session
+    except BaseException as e:
+        try:
+            gen.throw(e)
+        except StopIteration:
+            pass
+        raise
+    next(gen, None)
+
+
+def _in_unit_of_work(creds: Credentials, work: Callable[[Session, Viewer | None], T]) -> T:
+    with unit_of_work(creds.request) as session:
+        viewer = viewer_from(creds.request, session, creds.authorization, creds.x_purpose)
+        return work(session, viewer)
+
+
+async def run_unit_of_work(creds: Credentials, work: Callable[[Session, Viewer | None], T]) -> T:
+    """``work(session, viewer)`` in one worker thread, in one transaction: committed when it
+    returns, rolled back when it raises (the error then reaches the exception handlers)."""
+    return await to_thread.run_sync(_in_unit_of_work, creds, work)

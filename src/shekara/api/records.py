@@ -6,8 +6,10 @@ from typing import Annotated, Any
 
 import orjson
 from fastapi import APIRouter, Body, Query, Request, Response
+from sqlalchemy.orm import Session
 
-from shekara.api.deps import SessionDep, SettingsDep, ViewerDep
+from shekara.api.deps import CredentialsDep, SessionDep, ViewerDep, run_unit_of_work
+from shekara.policy.sharing import Viewer
 from shekara.records import service
 from shekara.records.schemas import HitNotice, Page
 from shekara.records.spec import ResourceSpec
@@ -63,26 +65,30 @@ def make_router(spec: ResourceSpec) -> APIRouter:
     Create = spec.create_schema
     Update = spec.update_schema
 
-    def list_(
+    async def list_(
         request: Request,
-        session: SessionDep,
-        viewer: ViewerDep,
-        settings: SettingsDep,
+        creds: CredentialsDep,
         q: Annotated[str | None, Query(description="Text search")] = None,
         limit: Annotated[int, Query(ge=1, le=500)] = 50,
         offset: Annotated[int, Query(ge=0)] = 0,
         **_filters: Any,
     ) -> Any:
-        page = service.list_records(
-            session,
-            viewer,
-            spec,
-            filters=_filters_from(request, spec),
-            q=q,
-            limit=min(limit, settings.page_size_max),
-            offset=offset,
-        )
-        return json_response(page.model_dump(mode="json"))
+        filters = _filters_from(request, spec)
+        page_size_max = request.app.state.settings.page_size_max
+
+        def work(session: Session, viewer: Viewer | None) -> Response:
+            page = service.list_records(
+                session,
+                viewer,
+                spec,
+                filters=filters,
+                q=q,
+                limit=min(limit, page_size_max),
+                offset=offset,
+            )
+            return json_response(page.model_dump(mode="json"))
+
+        return await run_unit_of_work(creds, work)
 
     # Advertise the resource's filters as query parameters in the OpenAPI document.
     params = [
@@ -108,8 +114,11 @@ def make_router(spec: ResourceSpec) -> APIRouter:
         summary=f"List {spec.name} the caller may see",
     )
 
-    def get_(record_id: uuid.UUID, session: SessionDep, viewer: ViewerDep) -> Any:
-        return json_response(service.get_record(session, viewer, spec, record_id))
+    async def get_(record_id: uuid.UUID, creds: CredentialsDep) -> Any:
+        def work(session: Session, viewer: Viewer | None) -> Response:
+            return json_response(service.get_record(session, viewer, spec, record_id))
+
+        return await run_unit_of_work(creds, work)
 
     router.add_api_route(
         "/{record_id}",

@@ -16,7 +16,13 @@ from shekara.accounts.limits import LoginLimits, TooManyAttempts
 from shekara.accounts.schemas import LoginIn, TokenOut, UserCreate, UserPublic, UserUpdate
 from shekara.agencies import service as agencies
 from shekara.agencies.schemas import AgencyCreate, AgencyPublic, CountryPublic
-from shekara.api.deps import SessionDep, SettingsDep, ViewerDep
+from shekara.api.deps import (
+    CredentialsDep,
+    SessionDep,
+    SettingsDep,
+    ViewerDep,
+    run_unit_of_work,
+)
 from shekara.audit import service as audit
 from shekara.cases import service as cases
 from shekara.cases.schemas import CasePublic, Handover, StatusChange
@@ -86,14 +92,15 @@ search_router = APIRouter(tags=["Search"])
     response_model=SearchResult,
     summary="Search every record the caller may see, names in any script",
 )
-def search_all(
-    session: SessionDep,
-    viewer: ViewerDep,
+async def search_all(
+    creds: CredentialsDep,
     q: Annotated[str, Query(min_length=2, max_length=200)],
     types: Annotated[list[str] | None, Query(description="Limit to these resources")] = None,
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
 ) -> SearchResult:
-    return search(session, viewer, q, types=types, limit=limit)
+    return await run_unit_of_work(
+        creds, lambda session, viewer: search(session, viewer, q, types=types, limit=limit)
+    )
 
 
 class AuditOut(BaseModel):

@@ -14,10 +14,9 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
-from starlette.middleware.gzip import GZipMiddleware
-from starlette.middleware.sessions import SessionMiddleware
 from starlette.staticfiles import StaticFiles
 
+from shekara.api.middleware import WebGZipMiddleware, WebSessionMiddleware
 from shekara.errors import AppError
 from shekara.logs import get_logger
 from shekara.settings import Environment, Settings
@@ -68,7 +67,7 @@ def mount(app: FastAPI) -> None:
     """Add the session middleware, static files, the pages and HTML error pages."""
     settings: Settings = app.state.settings
     app.add_middleware(
-        SessionMiddleware,
+        WebSessionMiddleware,
         secret_key=settings.secret_key,
         session_cookie=SESSION_COOKIE,
         # The idle timeout is checked on the server (``security.web_viewer``); the cookie
@@ -77,7 +76,7 @@ def mount(app: FastAPI) -> None:
         same_site="lax",
         https_only=settings.env == Environment.production,
     )
-    app.add_middleware(GZipMiddleware, minimum_size=1024)
+    app.add_middleware(WebGZipMiddleware, minimum_size=1024)
     app.mount("/static", StaticFiles(directory=STATIC_DIR, check_dir=False), name="static")
     for router in ROUTERS:
         app.include_router(router, include_in_schema=False)
