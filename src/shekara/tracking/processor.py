@@ -21,12 +21,12 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
 import orjson
 import structlog
 from psycopg.types.json import Json
-from sqlalchemy import bindparam, case, func, insert, select, text, update
+from sqlalchemy import Table, bindparam, case, func, insert, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -361,6 +361,9 @@ def _fold_statement() -> Any:
     )
 
 
+_INSERT_ALERT = insert(cast(Table, Alert.__table__))
+
+
 def record_alerts(
     session: Session, world: RuleWorld, events: Sequence[tuple[str, AlertEvent]]
 ) -> list[RecordedAlert]:
@@ -439,7 +442,7 @@ def record_alerts(
     if not created:
         return touched
     rows = list(created.values())
-    session.execute(insert(Alert), rows)  # one multi-row INSERT (column defaults applied)
+    session.connection().execute(_INSERT_ALERT, rows)  # multi-row, column defaults applied
     grants: list[dict[str, Any]] = []
     for new in rows:
         if new["distribution"] != Distribution.partners:

@@ -67,7 +67,8 @@ async def close(writer: asyncio.StreamWriter) -> None:
     """Close a connection, ignoring a peer that already went away."""
     writer.close()
     try:
-        await asyncio.wait_for(writer.wait_closed(), 5.0)
+        async with asyncio.timeout(5.0):  # a timer, not the extra task of wait_for
+            await writer.wait_closed()
     except (OSError, TimeoutError):
         pass
 
