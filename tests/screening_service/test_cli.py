@@ -77,6 +77,8 @@ def test_reindex_person_manifest_resolve(env: Engine, tmp_path: Path) -> None:
                             "--dob", "1985", "--lang", "ru"])  # fmt: skip
     assert r.exit_code == 0, r.output
     assert "Нургалиев" in r.output and "Фамилия" in r.output
+    # a year of birth alone: the officer sees whether it is an alert or a possible match
+    assert "grade" in r.output and ("ALERT" in r.output or "possible" in r.output)
     f = tmp_path / "bus.csv"
     f.write_text("name,birth_date\nErlan Nurgaliev,1985\nIvan Petrov,1970\n", encoding="utf-8")
     r = runner.invoke(app, ["screen", "manifest", str(f), "--as", "officer"])

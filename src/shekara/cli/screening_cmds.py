@@ -81,6 +81,10 @@ def catchup_cmd() -> None:
     console.print(f"reindexed {n} changed records")
 
 
+#: how the grade of a hit is shown: an alert stands out, a possible match asks for a check
+_GRADES = {"alert": "[bold red]ALERT[/]", "possible": "[yellow]possible[/]", "no_match": "-"}
+
+
 @app.command("person")
 def person_cmd(
     names: Annotated[list[str], typer.Argument(help="Names in any script and order")],
@@ -98,7 +102,7 @@ def person_cmd(
         v = _viewer(s, as_user, purpose)
         q = service.PersonInput.build(names, dob, nationality or [], document or [])
         out = service.screen_person(s, v, q, lang=service.pick_lang(lang))
-    table = Table("score", "match", "record", "owner", "action", "reasons")
+    table = Table("score", "grade", "record", "owner", "action", "reasons")
     for h in out.hits:
         if h.notice:
             table.add_row("-", "hit", f"{h.type} {h.id}", h.owner_agency.code, "contact owner",
@@ -106,7 +110,7 @@ def person_cmd(
             continue
         actions = ", ".join(a.action.value for a in h.watchlist if a.action and not a.suppressed)
         table.add_row(
-            f"{h.score:.3f}", "yes" if h.match else "no", h.label or str(h.id),
+            f"{h.score:.3f}", _GRADES.get(h.grade or "", "-"), h.label or str(h.id),
             h.owner_agency.code, actions, "\n".join(r.text for r in h.reasons),
         )  # fmt: skip
     console.print(table)

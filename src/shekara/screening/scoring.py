@@ -555,11 +555,15 @@ def _chance(reasons: Sequence[Reason], config: ScoringConfig) -> tuple[float, st
     if q_level == 0 or weak:
         chance = 1.0  # the query has no date (or a doubtful one): any namesake agrees as well
     else:
-        # a namesake's record of precision p agrees at min(query's, p), by chance agree[...]
-        chance = sum(
-            share * agree[min(q_level, p)]
-            for p, share in enumerate(shares)
-            if min(q_level, p) >= level
+        # a namesake's record of precision p agrees at min(query's, p), by chance agree[...];
+        # never more than if every namesake's record could agree at this level (shares unknown)
+        chance = min(
+            agree[level],
+            sum(
+                share * agree[min(q_level, p)]
+                for p, share in enumerate(shares)
+                if min(q_level, p) >= level
+            ),
         )
     if "patronymic_match" in codes:
         chance *= config.chance_same_patronymic
