@@ -31,6 +31,7 @@ from typing import Any
 
 import orjson
 import structlog
+from psycopg import errors
 from psycopg.types.json import Json
 from sqlalchemy import Connection, CursorResult, Engine, delete, func, text
 from sqlalchemy.dialects import postgresql, sqlite
@@ -218,6 +219,29 @@ WHERE t.fix_time < excluded.fix_time
 """
 
 
+_PG_SET_LATEST = """
+ON CONFLICT (device_id) DO UPDATE SET fix_time = excluded.fix_time,
+    received_at = excluded.received_at, lat = excluded.lat, lon = excluded.lon,
+    speed = excluded.speed, course = excluded.course, valid = excluded.valid,
+    last_valid_lat = coalesce(excluded.last_valid_lat, t.last_valid_lat),
+    last_valid_lon = coalesce(excluded.last_valid_lon, t.last_valid_lon)
+WHERE t.fix_time < excluded.fix_time
+"""
+_PG_UPSERT_LATEST_ARRAYS = (
+    """
+INSERT INTO tracking_latest_positions AS t (device_id, fix_time, received_at, lat, lon, speed,
+    course, valid, last_valid_lat, last_valid_lon)
+SELECT * FROM unnest(%s::uuid[], %s::timestamptz[], %s::timestamptz[], %s::float8[],
+    %s::float8[], %s::float8[], %s::float8[], %s::bool[], %s::float8[], %s::float8[])
+ORDER BY 1
+"""
+    + _PG_SET_LATEST
+)
+"""The latest positions of a batch, computed by `_latest_columns`, as one array per column."""
+_PG_SAVEPOINT = "tracking_fixes_copy"
+_PG_COPY_FIXES = f"COPY tracking_fixes ({_PG_COLUMNS}) FROM STDIN (FORMAT BINARY)"
+
+
 _PG_TYPES = [
     "uuid",
     "timestamptz",
@@ -251,47 +275,27 @@ def _opt(value: float | None) -> float | None:
 
 
 def _pg_write(conn: Connection, fixes: Sequence[Fix], *, returning: bool) -> list[Fix]:
-    """PostgreSQL: COPY the batch into a session-local staging table, then one statement
-    inserts the new fixes (``ON CONFLICT DO NOTHING``) and one upserts the latest positions,
-    both set-based on the server: three round trips per batch whatever its size."""
+    """PostgreSQL. Without ``returning`` (the `FixWriter`): COPY the batch straight into
+    ``tracking_fixes``, then one statement upserts the latest positions (computed here, sent
+    as arrays). A fix stored already (a device sent a packet again because its acknowledgement
+    was lost) makes the COPY fail on the primary key: the batch then goes, from a savepoint,
+    the way of ``returning``: COPY into a session-local staging table, then one statement
+    inserts the new fixes (``ON CONFLICT DO NOTHING``) and one upserts the latest positions."""
     raw = conn.connection.driver_connection
     now = datetime.now(UTC)
     with raw.cursor() as cur:  # type: ignore[union-attr]
+        if not returning:
+            cur.execute(f"SAVEPOINT {_PG_SAVEPOINT}")
+            try:
+                _copy_fixes(cur, _PG_COPY_FIXES, fixes, now)
+            except (errors.UniqueViolation, errors.DeadlockDetected):
+                cur.execute(f"ROLLBACK TO SAVEPOINT {_PG_SAVEPOINT}")
+            else:
+                cur.execute(_PG_UPSERT_LATEST_ARRAYS, _latest_columns(fixes, now))
+                return []
         cur.execute(_PG_STAGE_CREATE)  # once per connection; then a catalog look-up
-        keys: list[tuple[uuid.UUID, int]] = []
-        with cur.copy(f"COPY {_PG_STAGE} ({_PG_COLUMNS}) FROM STDIN (FORMAT BINARY)") as copy:
-            copy.set_types(_PG_TYPES)
-            for f in fixes:
-                device = _UUIDS.get(f.device_id)
-                if device is None:
-                    device = _device_uuid(f.device_id)
-                key = fix_key(f)
-                keys.append((device, key))
-                flags: Json | None = None
-                if f.alarms or f.params:
-                    extra: dict[str, Any] = dict(f.params)
-                    if f.alarms:
-                        extra["alarms"] = sorted(f.alarms)
-                    flags = Json(extra, dumps=orjson.dumps)
-                copy.write_row(
-                    (
-                        device,
-                        f.fix_time,
-                        key,
-                        f.received_at or now,
-                        _opt(f.lat),
-                        _opt(f.lon),
-                        _opt(f.speed_kmh),
-                        _opt(f.course_deg),
-                        _opt(f.altitude_m),
-                        f.satellites,
-                        _opt(f.hdop),
-                        bool(f.valid),
-                        bool(f.blackbox),
-                        f.protocol[:20],
-                        flags,
-                    )
-                )
+        copy_sql = f"COPY {_PG_STAGE} ({_PG_COLUMNS}) FROM STDIN (FORMAT BINARY)"
+        keys = _copy_fixes(cur, copy_sql, fixes, now)
         fresh: list[Fix] = []
         if returning:
             cur.execute(_PG_INSERT_FIXES + " RETURNING device_id, fix_time, fix_key")
@@ -303,6 +307,81 @@ def _pg_write(conn: Connection, fixes: Sequence[Fix], *, returning: bool) -> lis
         else:  # one round trip
             cur.execute(f"{_PG_INSERT_FIXES}; {_PG_UPSERT_LATEST}; {_PG_STAGE_CLEAR}")
     return fresh
+
+
+def _copy_fixes(
+    cur: Any, sql: str, fixes: Sequence[Fix], now: datetime
+) -> list[tuple[uuid.UUID, int]]:
+    """Binary COPY of the fixes' rows (``sql`` names the table); returns their keys."""
+    keys: list[tuple[uuid.UUID, int]] = []
+    with cur.copy(sql) as copy:
+        copy.set_types(_PG_TYPES)
+        for f in fixes:
+            device = _UUIDS.get(f.device_id)
+            if device is None:
+                device = _device_uuid(f.device_id)
+            key = fix_key(f)
+            keys.append((device, key))
+            flags: Json | None = None
+            if f.alarms or f.params:
+                extra: dict[str, Any] = dict(f.params)
+                if f.alarms:
+                    extra["alarms"] = sorted(f.alarms)
+                flags = Json(extra, dumps=orjson.dumps)
+            copy.write_row(
+                (
+                    device,
+                    f.fix_time,
+                    key,
+                    f.received_at or now,
+                    _opt(f.lat),
+                    _opt(f.lon),
+                    _opt(f.speed_kmh),
+                    _opt(f.course_deg),
+                    _opt(f.altitude_m),
+                    f.satellites,
+                    _opt(f.hdop),
+                    bool(f.valid),
+                    bool(f.blackbox),
+                    f.protocol[:20],
+                    flags,
+                )
+            )
+    return keys
+
+
+def _latest_columns(fixes: Sequence[Fix], now: datetime) -> list[list[Any]]:
+    """Each device's newest fix of the batch (and newest valid position), as the columns of
+    `_PG_UPSERT_LATEST_ARRAYS`."""
+    newest: dict[str, Fix] = {}
+    newest_valid: dict[str, Fix] = {}
+    for f in fixes:
+        device = f.device_id
+        seen = newest.get(device)
+        if seen is None or f.fix_time > seen.fix_time:
+            newest[device] = f
+        if f.valid and f.lat is not None:
+            seen = newest_valid.get(device)
+            if seen is None or f.fix_time > seen.fix_time:
+                newest_valid[device] = f
+    columns: list[list[Any]] = [[] for _ in range(10)]
+    for device, f in newest.items():
+        v = newest_valid.get(device)
+        row = (
+            _UUIDS.get(device) or _device_uuid(device),
+            f.fix_time,
+            f.received_at or now,
+            _opt(f.lat),
+            _opt(f.lon),
+            _opt(f.speed_kmh),
+            _opt(f.course_deg),
+            bool(f.valid),
+            None if v is None else _opt(v.lat),
+            None if v is None else _opt(v.lon),
+        )
+        for column, value in zip(columns, row, strict=True):
+            column.append(value)
+    return columns
 
 
 def _aware(value: datetime) -> datetime:
