@@ -117,3 +117,29 @@ def test_api_answers_set_no_cookie_and_compress_only_large_bodies(
     assert many.json()["total"] >= 8
     plain = client.get("/api/v1/incidents?limit=100", headers={**h, "Accept-Encoding": "identity"})
     assert "content-encoding" not in plain.headers and plain.json() == many.json()
+
+
+def test_incident_detail_lists_its_visible_cases(client: TestClient, world: World) -> None:
+    h = world.headers("kz-officer")
+    iid = create(client, world, "kz-officer", "incidents", distribution="country")
+    alone = create(client, world, "kz-officer", "incidents", distribution="country")
+    r = client.post(
+        "/api/v1/cases",
+        json={
+            "number": "KZ-1",
+            "title": "Courier",
+            "incident_ids": [iid],
+            "distribution": "agency",
+        },
+        headers=h,
+    )
+    assert r.status_code == 201, r.text
+    cases = client.get(f"/api/v1/incidents/{iid}", headers=h).json()["cases"]
+    assert [c["id"] for c in cases] == [r.json()["id"]]
+    assert client.get(f"/api/v1/incidents/{alone}", headers=h).json()["cases"] == []
+    # the case is the owner agency's only: another agency of the country sees the incident only
+    other = client.get(f"/api/v1/incidents/{iid}", headers=world.headers("kz-analyst")).json()
+    assert other["cases"] == []
+    # after a change, the answer still carries the case
+    r = client.patch(f"/api/v1/incidents/{iid}", json={"summary": "changed"}, headers=h)
+    assert r.status_code == 200 and [c["id"] for c in r.json()["cases"]] == [cases[0]["id"]]

@@ -4,7 +4,7 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import bindparam, select
+from sqlalchemy import bindparam, exists, select
 from sqlalchemy.orm import Session, joinedload, selectinload
 
 from shekara.cases.models import Case, CaseIncident
@@ -104,7 +104,9 @@ def _summary(session: Session, viewer: Viewer, inc: Any) -> dict[str, Any]:
     }
 
 
-def _extra(session: Session, viewer: Viewer, inc: Any) -> dict[str, Any]:
+def _extra(session: Session, viewer: Viewer, inc: Any, *, in_case: bool = True) -> dict[str, Any]:
+    """Links; ``in_case`` (selected with the incident on a detail read) is False when no case
+    lists the incident: the usual incident then costs no case query."""
     roles_p = {i.person_id: i.role for i in inc.involvements if i.person_id}
     roles_v = {i.vehicle_id: i.role for i in inc.involvements if i.vehicle_id}
     roles_o = {i.organisation_id: i.role for i in inc.involvements if i.organisation_id}
@@ -129,7 +131,9 @@ def _extra(session: Session, viewer: Viewer, inc: Any) -> dict[str, Any]:
                 select(CaseIncident.case_id).where(CaseIncident.incident_id == bindparam("iid"))
             ),
             {"iid": inc.id},
-        ),
+        )
+        if in_case
+        else [],
     }
 
 
@@ -181,6 +185,9 @@ INCIDENTS = ResourceSpec(
     extra=_extra,
     load_options=lambda: [selectinload(Incident.seizures), selectinload(Incident.involvements)],
     detail_options=lambda: [joinedload(Incident.seizures), joinedload(Incident.involvements)],
+    detail_columns=lambda: {
+        "in_case": exists().where(CaseIncident.incident_id == Incident.id),
+    },
     custom_fields=frozenset({"involvements", "seizures"}),
     create_example={
         "category": "drug_trafficking",

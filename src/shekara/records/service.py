@@ -99,9 +99,16 @@ def sharing_out(session: Session, obj: Any) -> SharingOut:
 
 
 def serialise(
-    session: Session, viewer: Viewer, spec: ResourceSpec, obj: Any, *, detail: bool = True
+    session: Session,
+    viewer: Viewer,
+    spec: ResourceSpec,
+    obj: Any,
+    *,
+    detail: bool = True,
+    detail_values: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
-    """The public form of a record; links to other records only on detail reads."""
+    """The public form of a record; links to other records only on detail reads
+    (``detail_values``: those of ``spec.detail_columns``, when the read selected them)."""
     data = {a.key: getattr(obj, a.key) for a in inspect(obj).mapper.column_attrs}
     data["type"] = spec.name
     data["sharing"] = sharing_out(session, obj)
@@ -109,7 +116,7 @@ def serialise(
     if spec.summary:
         data.update(spec.summary(session, viewer, obj))
     if detail and spec.extra:
-        data.update(spec.extra(session, viewer, obj))
+        data.update(spec.extra(session, viewer, obj, **(detail_values or {})))
     return spec.public_schema.model_validate(data).model_dump(mode="json")
 
 
@@ -235,7 +242,8 @@ _DETAIL_STATEMENTS: dict[tuple[Any, ColumnElement[bool]], Any] = {}
 
 
 def _detail_statement(spec: ResourceSpec, condition: ColumnElement[bool]) -> Any:
-    """``SELECT record WHERE id = :record_id AND <policy condition>``, built once per audience.
+    """``SELECT record[, detail columns] WHERE id = :record_id AND <policy condition>``, built
+    once per audience.
 
     ``condition`` is the (cached, immutable) expression from :func:`visible`; reusing the whole
     statement saves rebuilding and coercing it on every read, the costliest part of a detail read.
@@ -246,7 +254,8 @@ def _detail_statement(spec: ResourceSpec, condition: ColumnElement[bool]) -> Any
     if stmt is None:
         if len(_DETAIL_STATEMENTS) > 4096:
             _DETAIL_STATEMENTS.clear()
-        stmt = select(model).where(
+        columns = spec.detail_columns() if spec.detail_columns else {}
+        stmt = select(model, *(c.label(name) for name, c in columns.items())).where(
             model.id == bindparam("record_id", type_=model.id.type), condition
         )
         if spec.detail_options:
@@ -260,23 +269,25 @@ def get_record(
 ) -> dict[str, Any]:
     """One record in full, or a hit notice, or NotFound (also when invisible); audited."""
     viewer = require(viewer, Perm.read)
-    obj = (
+    row = (
         session.execute(
             _detail_statement(spec, visible(viewer, spec.model, include_hit_only=True)),
             {"record_id": record_id},
         )
         .unique()
-        .scalar_one_or_none()
+        .one_or_none()
     )
-    if obj is None:
+    if row is None:
         raise NotFound(f"no {spec.name} record {record_id}")
+    obj = row[0]
     if is_hit_notice(viewer, obj):
         audit.record(
             session, viewer, "hit_notice", spec.name, record_id=obj.id, owners=[obj.owner_agency_id]
         )
         return hit_notice(session, spec, obj)
     audit.record(session, viewer, "read", spec.name, record_id=obj.id, owners=[obj.owner_agency_id])
-    return serialise(session, viewer, spec, obj)
+    values = dict(zip(row._fields[1:], row[1:], strict=True))
+    return serialise(session, viewer, spec, obj, detail_values=values)
 
 
 def create_record(

@@ -36,12 +36,18 @@ class ResourceSpec:
     patch: Callable[[Session, Viewer, Any, BaseModel], None] | None = None
     # summary(session, viewer, obj) -> cheap fields beyond the columns, shown in lists too
     summary: Callable[[Session, Viewer, Any], dict[str, Any]] | None = None
-    # extra(session, viewer, obj) -> links to other records, shown on detail reads only
-    extra: Callable[[Session, Viewer, Any], dict[str, Any]] | None = None
+    # extra(session, viewer, obj, **detail_values) -> links to other records, shown on detail
+    # reads only; ``detail_values`` are those of ``detail_columns`` on a detail read (none when
+    # the record was loaded otherwise, e.g. after a change: extra() must then query)
+    extra: Callable[..., dict[str, Any]] | None = None
     # eager-loading options for lists (avoid one query per row)
     load_options: Callable[[], list[Any]] | None = None
     # eager-loading options for a detail read (joined loads: children come in the same query)
     detail_options: Callable[[], list[Any]] | None = None
+    # detail_columns() -> {name: SQL expression over the record}, selected in the same statement
+    # as the record on a detail read and passed to extra() by name: e.g. whether any link of a
+    # kind exists, so that a record without one costs no query for that kind
+    detail_columns: Callable[[], dict[str, ColumnElement[Any]]] | None = None
     # Columns excluded from generic create/patch (set by build/patch)
     custom_fields: frozenset[str] = frozenset()
     create_example: dict[str, Any] = field(default_factory=dict)
