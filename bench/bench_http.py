@@ -8,6 +8,8 @@ issues one API token per bench user, starts the real server (uvicorn, N processe
 random users' tokens: each request is a full ``GET /api/v1/<resource>/<id>`` with the token
 lookup, the sharing policy, the audit entry and the JSON answer (404 for records the user may not
 see, exactly as for a missing one). wrk runs on the same 2 cores, so the figure is a lower bound.
+The server's CPU time per request (all its processes) is also reported: it does not grow with
+the load of other processes, so it compares runs taken at different loads.
 Prints and saves JSON to bench/results/http-postgres.json.
 """
 
@@ -74,6 +76,31 @@ def parse_wrk(out: str, seconds: float) -> dict[str, Any]:
     m = re.search(r"Socket errors: (.*)", out)
     res["socket_errors"] = m.group(1) if m else ""
     return res
+
+
+def _tree_cpu_seconds(root: int) -> float:
+    """CPU time (user + system) of ``root`` and its descendants: the server's own cost, which the
+    load of other processes on the machine does not inflate the way it inflates latencies."""
+    tick = os.sysconf("SC_CLK_TCK")
+    parent: dict[int, int] = {}
+    cpu: dict[int, float] = {}
+    for d in os.listdir("/proc"):
+        if not d.isdigit():
+            continue
+        try:
+            with open(f"/proc/{d}/stat") as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        parent[int(d)] = int(fields[1])
+        cpu[int(d)] = (int(fields[11]) + int(fields[12])) / tick
+    tree, frontier = {root}, [root]
+    while frontier:
+        p = frontier.pop()
+        kids = [c for c, pp in parent.items() if pp == p and c not in tree]
+        tree.update(kids)
+        frontier.extend(kids)
+    return sum(cpu.get(p, 0.0) for p in tree)
 
 
 def main() -> None:
@@ -157,11 +184,16 @@ def main() -> None:
             warm = ["wrk", "-t1", f"-c{args.connections}", "-d3s", "-s", script, base]
             subprocess.run(warm, capture_output=True, check=True)
             cmd = ["wrk", "-t1", f"-c{args.connections}", f"-d{args.seconds}s", "--latency"]
+            cpu0, load0 = _tree_cpu_seconds(server.pid), os.getloadavg()[0]
             out = subprocess.run(
                 [*cmd, "-s", script, base], capture_output=True, text=True, check=True
             ).stdout
+            cpu = _tree_cpu_seconds(server.pid) - cpu0
             os.unlink(script)
-            results[f"{resource}_detail"] = parse_wrk(out, args.seconds)
+            res = parse_wrk(out, args.seconds)
+            res["server_cpu_ms_per_request"] = round(1000 * cpu / max(1, res["requests"]), 3)
+            res["load_average_1min_before_after"] = [round(load0, 2), round(os.getloadavg()[0], 2)]
+            results[f"{resource}_detail"] = res
             print(resource, results[f"{resource}_detail"], file=sys.stderr)
     finally:
         os.killpg(server.pid, signal.SIGTERM)

@@ -116,7 +116,12 @@ def serve(
         console.print("[red]--workers must be at least 1[/red]")
         raise typer.Exit(2)
     if n == 1:
-        uvicorn.run(create_app(settings), host=host or settings.host, port=port or settings.port)
+        uvicorn.run(
+            create_app(settings),
+            host=host or settings.host,
+            port=port or settings.port,
+            log_level=settings.log_level.lower(),  # also for uvicorn's access log
+        )
         return
     # Several processes: each builds its own app (and engine) from the same settings.
     uvicorn.run(
@@ -125,6 +130,7 @@ def serve(
         workers=n,
         host=host or settings.host,
         port=port or settings.port,
+        log_level=settings.log_level.lower(),
     )
 
 
