@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import random
 import time
 import uuid
 from datetime import UTC, datetime, timedelta
@@ -12,7 +13,7 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
-from shekara.telemetry.protocols.fix import Alarm
+from shekara.telemetry.protocols.fix import Alarm, Fix
 from shekara.tracking.constants import AlertKind
 from shekara.tracking.models import Alert, RuleState
 from shekara.tracking.processor import RuleProcess, pack_fixes, unpack_fixes
@@ -29,6 +30,29 @@ def test_pack_unpack_keeps_every_field() -> None:
         fixes[1], params={"event_code": 13, "power_v": 12.5}, blackbox=True
     )
     fixes[2] = dataclasses.replace(fixes[2], alarms=frozenset({Alarm.SOS, Alarm.TAMPER}))
+    assert unpack_fixes(pack_fixes(fixes)) == fixes
+
+
+def test_pack_unpack_keeps_every_microsecond_and_missing_value() -> None:
+    """Times travel as POSIX timestamps (doubles): every microsecond from 2000 to 2100 must
+    come back exactly, and a missing reception time, position or satellite count as None."""
+    rng = random.Random(5)
+    base = datetime(2000, 1, 1, tzinfo=UTC)
+    fixes = [
+        Fix(
+            str(uuid.uuid4()),
+            base + timedelta(microseconds=rng.randrange(100 * 365 * 86_400 * 10**6)),
+            None if k % 7 == 0 else rng.uniform(-90, 90),
+            None if k % 7 == 0 else rng.uniform(-180, 180),
+            k % 3 != 0,
+            satellites=None if k % 5 == 0 else k % 30,
+            received_at=None
+            if k % 4 == 0
+            else base + timedelta(microseconds=rng.randrange(100 * 365 * 86_400 * 10**6)),
+            blackbox=k % 2 == 0,
+        )
+        for k in range(20_000)
+    ]
     assert unpack_fixes(pack_fixes(fixes)) == fixes
 
 

@@ -715,29 +715,36 @@ class RuleProcessor:
 # --- the rule processor in a process of its own ---------------------------------------------
 
 
-_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-_US = timedelta(microseconds=1)
 _NAN = float("nan")
 
 
-def _us(value: datetime) -> int:
-    return (value - _EPOCH) // _US
-
-
 def pack_fixes(fixes: Sequence[Fix]) -> tuple[Any, ...]:
-    """Fixes as columns (numbers in arrays, times in exact microseconds, the rare alarms and
-    parameters by index): a batch pickles to another process at the cost of a few copies."""
+    """Fixes as columns (numbers and times in one array of doubles, the rare alarms and
+    parameters by index): a batch pickles to another process at the cost of a few copies.
+
+    A time travels as its POSIX timestamp: a double carries today's times to a fraction of a
+    microsecond (its spacing is 0.24 µs until 2038, 0.48 µs until 2242) and
+    ``datetime.fromtimestamp`` rounds to the nearest microsecond, so every time comes back
+    exactly; `datetime.timestamp` costs a quarter of integer microsecond arithmetic."""
     floats = array("d")
     ints = array("q")
     devices: list[str] = []
     protocols: list[str] = []
-    extra: dict[int, tuple[tuple[str, ...], dict[str, Any]]] = {}
+    extra: dict[int, tuple[tuple[str, ...], Any]] = {}
     nan = _NAN
+    last_received: datetime | None = None
+    received_ts = nan
     for i, f in enumerate(fixes):
         devices.append(f.device_id)
         protocols.append(f.protocol)
+        received = f.received_at
+        if received is not last_received:  # the fixes of a packet share one
+            last_received = received
+            received_ts = nan if received is None else received.timestamp()
         floats.extend(
             (
+                f.fix_time.timestamp(),
+                received_ts,
                 nan if f.lat is None else f.lat,
                 nan if f.lon is None else f.lon,
                 nan if f.speed_kmh is None else f.speed_kmh,
@@ -746,16 +753,11 @@ def pack_fixes(fixes: Sequence[Fix]) -> tuple[Any, ...]:
                 nan if f.hdop is None else f.hdop,
             )
         )
-        ints.extend(
-            (
-                _us(f.fix_time),
-                -(2**62) if f.received_at is None else _us(f.received_at),
-                -1 if f.satellites is None else f.satellites,
-                f.valid + 2 * f.blackbox,
-            )
-        )
+        sats = -1 if f.satellites is None else f.satellites
+        ints.append(4 * sats + f.valid + 2 * f.blackbox)
         if f.alarms or f.params:
-            extra[i] = (tuple(str(a) for a in f.alarms), dict(f.params))
+            alarms = tuple(map(str, f.alarms)) if f.alarms else ()
+            extra[i] = (alarms, f.params if type(f.params) is dict else dict(f.params))
     return (devices, protocols, floats.tobytes(), ints.tobytes(), extra)
 
 
@@ -765,28 +767,36 @@ def unpack_fixes(packed: tuple[Any, ...]) -> list[Fix]:
     floats.frombytes(float_bytes)
     ints = array("q")
     ints.frombytes(int_bytes)
+    from_ts = datetime.fromtimestamp
     out = []
+    last_ts = _NAN
+    received: datetime | None = None
+    no_alarms: frozenset[Alarm] = frozenset()
     for i, device in enumerate(devices):
-        lat, lon, speed, course, alt, hdop = floats[6 * i : 6 * i + 6]
-        fix_us, received_us, sats, flags = ints[4 * i : 4 * i + 4]
-        alarms, params = extra.get(i, ((), {}))
+        fix_ts, received_ts, lat, lon, speed, course, alt, hdop = floats[8 * i : 8 * i + 8]
+        if received_ts != last_ts:
+            last_ts = received_ts
+            received = None if received_ts != received_ts else from_ts(received_ts, UTC)
+        packed_int = ints[i]
+        sats = packed_int >> 2
+        alarms, params = extra.get(i, ((), None))
         out.append(
             Fix(
                 device,
-                _EPOCH + timedelta(microseconds=fix_us),
+                from_ts(fix_ts, UTC),
                 None if lat != lat else lat,
                 None if lon != lon else lon,
-                bool(flags & 1),
+                bool(packed_int & 1),
                 None if speed != speed else speed,
                 None if course != course else course,
                 None if alt != alt else alt,
                 None if sats < 0 else sats,
                 None if hdop != hdop else hdop,
-                bool(flags & 2),
-                None if received_us == -(2**62) else _EPOCH + timedelta(microseconds=received_us),
+                bool(packed_int & 2),
+                received,
                 protocols[i],
-                frozenset(Alarm(a) for a in alarms) if alarms else frozenset(),
-                params,
+                frozenset(Alarm(a) for a in alarms) if alarms else no_alarms,
+                {} if params is None else params,
             )
         )
     return out

@@ -227,17 +227,20 @@ ON CONFLICT (device_id) DO UPDATE SET fix_time = excluded.fix_time,
     last_valid_lon = coalesce(excluded.last_valid_lon, t.last_valid_lon)
 WHERE t.fix_time < excluded.fix_time
 """
-_PG_UPSERT_LATEST_ARRAYS = (
+_PG_UPSERT_LATEST_JSON = (
     """
 INSERT INTO tracking_latest_positions AS t (device_id, fix_time, received_at, lat, lon, speed,
     course, valid, last_valid_lat, last_valid_lon)
-SELECT * FROM unnest(%s::uuid[], %s::timestamptz[], %s::timestamptz[], %s::float8[],
-    %s::float8[], %s::float8[], %s::float8[], %s::bool[], %s::float8[], %s::float8[])
+SELECT * FROM json_to_recordset(%s::json) AS r(device_id uuid, fix_time timestamptz,
+    received_at timestamptz, lat float8, lon float8, speed float8, course float8, valid bool,
+    last_valid_lat float8, last_valid_lon float8)
 ORDER BY 1
 """
     + _PG_SET_LATEST
 )
-"""The latest positions of a batch, computed by `_latest_columns`, as one array per column."""
+"""The latest positions of a batch, computed by `_latest_rows`, sent as one JSON array
+(orjson writes it in a few microseconds; a parameter array per column costs psycopg more
+than the COPY of the fixes, and JSON numbers read back as the same doubles)."""
 _PG_SAVEPOINT = "tracking_fixes_copy"
 _PG_COPY_FIXES = f"COPY tracking_fixes ({_PG_COLUMNS}) FROM STDIN (FORMAT BINARY)"
 
@@ -291,7 +294,7 @@ def _pg_write(conn: Connection, fixes: Sequence[Fix], *, returning: bool) -> lis
             except (errors.UniqueViolation, errors.DeadlockDetected):
                 cur.execute(f"ROLLBACK TO SAVEPOINT {_PG_SAVEPOINT}")
             else:
-                cur.execute(_PG_UPSERT_LATEST_ARRAYS, _latest_columns(fixes, now))
+                cur.execute(_PG_UPSERT_LATEST_JSON, (_latest_rows(fixes, now).decode(),))
                 return []
         cur.execute(_PG_STAGE_CREATE)  # once per connection; then a catalog look-up
         copy_sql = f"COPY {_PG_STAGE} ({_PG_COLUMNS}) FROM STDIN (FORMAT BINARY)"
@@ -350,9 +353,9 @@ def _copy_fixes(
     return keys
 
 
-def _latest_columns(fixes: Sequence[Fix], now: datetime) -> list[list[Any]]:
-    """Each device's newest fix of the batch (and newest valid position), as the columns of
-    `_PG_UPSERT_LATEST_ARRAYS`."""
+def _latest_rows(fixes: Sequence[Fix], now: datetime) -> bytes:
+    """Each device's newest fix of the batch (and newest valid position), as the JSON rows
+    of `_PG_UPSERT_LATEST_JSON`."""
     newest: dict[str, Fix] = {}
     newest_valid: dict[str, Fix] = {}
     for f in fixes:
@@ -364,24 +367,24 @@ def _latest_columns(fixes: Sequence[Fix], now: datetime) -> list[list[Any]]:
             seen = newest_valid.get(device)
             if seen is None or f.fix_time > seen.fix_time:
                 newest_valid[device] = f
-    columns: list[list[Any]] = [[] for _ in range(10)]
+    rows = []
     for device, f in newest.items():
         v = newest_valid.get(device)
-        row = (
-            _UUIDS.get(device) or _device_uuid(device),
-            f.fix_time,
-            f.received_at or now,
-            _opt(f.lat),
-            _opt(f.lon),
-            _opt(f.speed_kmh),
-            _opt(f.course_deg),
-            bool(f.valid),
-            None if v is None else _opt(v.lat),
-            None if v is None else _opt(v.lon),
+        rows.append(
+            {
+                "device_id": device,
+                "fix_time": f.fix_time,
+                "received_at": f.received_at or now,
+                "lat": f.lat,
+                "lon": f.lon,
+                "speed": f.speed_kmh,
+                "course": f.course_deg,
+                "valid": bool(f.valid),
+                "last_valid_lat": None if v is None else v.lat,
+                "last_valid_lon": None if v is None else v.lon,
+            }
         )
-        for column, value in zip(columns, row, strict=True):
-            column.append(value)
-    return columns
+    return orjson.dumps(rows)
 
 
 def _aware(value: datetime) -> datetime:
