@@ -187,3 +187,32 @@ def test_new_fixes_returns_each_new_fix_once(engine: Engine, world: World) -> No
         assert new_fixes(conn, [a, a, b, a]) == [a, b]
     with engine.begin() as conn:
         assert new_fixes(conn, [a, b]) == []
+
+
+def test_alarm_raised_again_folds_into_the_open_alert(engine: Engine, world: World) -> None:
+    """The same alarm raised again in a later batch (after it cleared) is one more occurrence
+    of the open alert, whose first and last fix times span both; the audit log records one
+    creation."""
+    from shekara.audit.models import AuditEntry
+
+    [device] = make_devices(engine, world, 1, report_period_s=30)
+    now = datetime.now(UTC).replace(microsecond=0)
+    fixes = track(device, 5, start=now - timedelta(seconds=100), step_s=20)
+    for k in (0, 4):
+        fixes[k] = dataclasses.replace(fixes[k], alarms=frozenset({Alarm.SOS}))
+    processor = RuleProcessor(make_sessionmaker(engine), sweep_s=3600)
+    first = processor.run_once(fixes[:2], now=now)
+    assert [(a.kind, a.new) for a in first.alerts] == [(AlertKind.sos, True)]
+    again = processor.run_once(fixes[2:], now=now)
+    assert [(a.id, a.new) for a in again.alerts] == [(first.alerts[0].id, False)]
+    with Session(engine) as s:
+        alert = s.get(Alert, first.alerts[0].id)
+        assert alert is not None
+        assert alert.occurrences == 2
+        assert (alert.first_fix_time, alert.last_fix_time) == (fixes[0].fix_time, fixes[4].fix_time)
+        created = s.scalar(
+            select(func.count())
+            .select_from(AuditEntry)
+            .where(AuditEntry.record_id == alert.id, AuditEntry.action == "create")
+        )
+        assert created == 1

@@ -364,6 +364,17 @@ def _fold_statement() -> Any:
 _INSERT_ALERT = insert(cast(Table, Alert.__table__))
 
 
+_PG_FOLD = """
+UPDATE tracking_alerts AS a SET occurrences = a.occurrences + r.n,
+    last_fix_time = greatest(a.last_fix_time, r.last),
+    first_fix_time = least(a.first_fix_time, r.first)
+FROM (SELECT * FROM json_to_recordset(%s::json)
+    AS j(id uuid, n int, first timestamptz, last timestamptz) ORDER BY id) AS r
+WHERE a.id = r.id
+"""
+"""`_fold_statement` for a whole batch on PostgreSQL: the folded events as one JSON array."""
+
+
 def record_alerts(
     session: Session, world: RuleWorld, events: Sequence[tuple[str, AlertEvent]]
 ) -> list[RecordedAlert]:
@@ -432,13 +443,21 @@ def record_alerts(
         open_alerts[key] = ref
         touched.append(ref)
     if folded:
-        session.connection().execute(
-            _fold_statement(),
-            [
-                {"b_id": k, "b_n": n, "b_first": first, "b_last": last}
+        conn = session.connection()
+        if conn.dialect.name == "postgresql":  # one statement, not one per alert
+            rows = [
+                {"id": k, "n": n, "first": first, "last": last}
                 for k, (n, first, last) in sorted(folded.items())
-            ],
-        )
+            ]
+            conn.exec_driver_sql(_PG_FOLD, (orjson.dumps(rows).decode(),))
+        else:
+            conn.execute(
+                _fold_statement(),
+                [
+                    {"b_id": k, "b_n": n, "b_first": first, "b_last": last}
+                    for k, (n, first, last) in sorted(folded.items())
+                ],
+            )
     if not created:
         return touched
     rows = list(created.values())
