@@ -6,7 +6,9 @@
 Loads a deterministic synthetic dataset (seeded; bulk inserts) unless the database already holds
 it, then measures through the service layer that the API calls (policy + audit + serialisation,
 one transaction per request, as an HTTP request does). Prints and saves JSON to
-bench/results/records-<backend>.json with the machine and the dataset size.
+bench/results/records-<backend>.json with the machine and the dataset size. Detail reads also
+report the readers' CPU time per read (``cpu_ms_per_read``, the database server's excluded): it
+does not grow with the load of other processes, so it compares runs taken at different loads.
 """
 
 from __future__ import annotations
@@ -189,6 +191,7 @@ def detail_reads(
     lat: list[float] = []
     found = [0]
     lock = threading.Lock()
+    cpu0 = time.process_time()
     end = time.perf_counter() + seconds
 
     def work(k: int) -> None:
@@ -215,18 +218,22 @@ def detail_reads(
         th.start()
     for th in threads:
         th.join()
+    cpu = time.process_time() - cpu0
     if raw:
-        return {"_lat": lat, "_found": found[0]}
+        return {"_lat": lat, "_found": found[0], "_cpu": cpu}
     return {
         "reads_per_s": round(len(lat) / seconds, 1),
         "workers": workers,
+        "cpu_ms_per_read": round(1000 * cpu / max(1, len(lat)), 3),
         "visible_share": round(found[0] / max(1, len(lat)), 3),
         "p50_ms": pct(lat, 0.5),
         "p99_ms": pct(lat, 0.99),
     }
 
 
-def _proc_reads(args: tuple[str, str, list[str], float, int, int]) -> tuple[list[float], int]:
+def _proc_reads(
+    args: tuple[str, str, list[str], float, int, int],
+) -> tuple[list[float], int, float]:
     """One process: its own engine, ``threads`` readers, for ``seconds``."""
     url, spec_name, ids, seconds, threads, seed = args
     engine = make_engine(Settings(db_pool_size=threads + 2), url)
@@ -239,7 +246,7 @@ def _proc_reads(args: tuple[str, str, list[str], float, int, int]) -> tuple[list
         sm, spec, [uuid.UUID(i) for i in ids], viewers, seconds, threads, seed, raw=True
     )
     engine.dispose()
-    return r["_lat"], r["_found"]
+    return r["_lat"], r["_found"], r["_cpu"]
 
 
 def multi_process_reads(
@@ -256,12 +263,14 @@ def multi_process_reads(
                 for k in range(procs)
             ],
         )
-    lat = [x for p, _ in parts for x in p]
-    found = sum(f for _, f in parts)
+    lat = [x for p, _, _ in parts for x in p]
+    found = sum(f for _, f, _ in parts)
+    cpu = sum(c for _, _, c in parts)
     return {
         "reads_per_s": round(len(lat) / seconds, 1),
         "processes": procs,
         "threads_per_process": threads,
+        "cpu_ms_per_read": round(1000 * cpu / max(1, len(lat)), 3),
         "visible_share": round(found / max(1, len(lat)), 3),
         "p50_ms": pct(lat, 0.5),
         "p99_ms": pct(lat, 0.99),
