@@ -478,6 +478,8 @@ class _Job:
 
 
 _STOP = object()
+_NAP_S = 0.005
+"""How often a lingering writer looks at its queue."""
 
 
 class FixWriter:
@@ -533,6 +535,10 @@ class FixWriter:
         await future
 
     def _take(self) -> list[_Job] | None:
+        """The first queued job, then what else is queued within ``linger_s`` (up to
+        ``max_batch`` fixes). The thread lingers in short naps and drains the queue after
+        each, rather than waking for every packet: each wake-up takes the GIL from the event
+        loop, and thousands of packets a second arrive."""
         first = self._queue.get()
         if first is _STOP:
             return None
@@ -540,19 +546,22 @@ class FixWriter:
         jobs = [first]
         count = len(first.fixes)
         deadline = time.monotonic() + self.linger_s
-        while count < self.max_batch:
-            try:
-                wait = deadline - time.monotonic()
-                nxt = self._queue.get(timeout=wait) if wait > 0 else self._queue.get_nowait()
-            except queue.Empty:
-                break
-            if nxt is _STOP:
-                self._queue.put(_STOP)  # handled on the next round
-                break
-            assert isinstance(nxt, _Job)
-            jobs.append(nxt)
-            count += len(nxt.fixes)
-        return jobs
+        while True:
+            while count < self.max_batch:
+                try:
+                    nxt = self._queue.get_nowait()
+                except queue.Empty:
+                    break
+                if nxt is _STOP:
+                    self._queue.put(_STOP)  # handled on the next round
+                    return jobs
+                assert isinstance(nxt, _Job)
+                jobs.append(nxt)
+                count += len(nxt.fixes)
+            wait = deadline - time.monotonic()
+            if count >= self.max_batch or wait <= 0:
+                return jobs
+            time.sleep(min(wait, _NAP_S))
 
     def _run(self) -> None:
         with self.engine.connect() as conn:
