@@ -157,6 +157,7 @@ def cached_candidates(
 
     kinds, stmt = _cached(("candidates", key), build)
     out: dict[str, dict[uuid.UUID, str]] = {k: {} for k in kinds}
-    for rid, role, kind in session.execute(stmt, params).all():
+    # plain rows (no entities): the session's connection, without the ORM's execution layers
+    for rid, role, kind in session.connection().execute(stmt, params).all():
         out[kind][rid if isinstance(rid, uuid.UUID) else uuid.UUID(str(rid))] = role or ""
     return out
