@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import random
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -331,3 +332,30 @@ def test_state_json_roundtrip() -> None:
         [fix(i * 60, OUT, 57.0, speed=0.0, alarms=frozenset({Alarm.SOS})) for i in range(3)]
     )
     assert state_from_json(state_to_json(state)) == state
+
+
+def test_prefetched_answers_are_the_index_answers_a_device_asks_for() -> None:
+    """A batch's vectorised answers: at a point, the shared geofences (border strips,
+    checkpoint zones) holding it and the device's own corridor or sector if it holds it; on
+    a segment, the shared geofences it touches. Exactly what the index answers, filtered."""
+    other = Geofence.from_lines("trip-2", FenceKind.corridor, [[(56.5, 50.2), (57.5, 51.2)]], 3000)
+    index = GeofenceIndex([CORRIDOR, BORDER, CHECKPOINT, SECTOR, other])
+    rng = random.Random(3)
+    owns = [("trip-1",), ("trip-2",), ("sector-1",), (), ("trip-1", "sector-1")]
+    points, own, segments = [], [], []
+    for k in range(3000):
+        lat, lon = rng.uniform(48.9, 51.3), rng.uniform(55.8, 60.2)
+        if k % 10 == 0:  # around the checkpoint (a small disc)
+            lat, lon = 51.0 + rng.uniform(-0.03, 0.03), 58.0 + rng.uniform(-0.04, 0.04)
+        points.append((lat, lon))
+        own.append(owns[k % len(owns)])
+        segments.append((lat, lon, rng.uniform(48.9, 51.3), rng.uniform(55.8, 60.2)))
+    geo = index.prefetch(points, segments, own)
+    shared = {FenceKind.border_strip, FenceKind.checkpoint_zone}
+    kinds_hit: set[str] = set()
+    for (lat, lon), mine, seg in zip(points, own, segments, strict=True):
+        expected = {f for f in index.at(lat, lon) if index.kind(f) in shared or f in mine}
+        assert set(geo.at(lat, lon)) == expected
+        assert set(geo.crossed(*seg)) == {f for f in index.crossed(*seg) if index.kind(f) in shared}
+        kinds_hit |= {index.kind(f) for f in expected}
+    assert kinds_hit == shared | {FenceKind.corridor, FenceKind.sector}  # every kind is hit

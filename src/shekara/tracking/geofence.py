@@ -219,14 +219,15 @@ class GeofenceIndex:
         self.fences: dict[str, Geofence] = {}
         geoms: list[Polygon] = []
         owners: list[str] = []
-        self._pieces_of: dict[str, np.ndarray[Any, Any]] = {}
+        self._span: dict[str, tuple[int, int]] = {}
+        """Each geofence's pieces: (first index, count), consecutive in ``_geoms``."""
         for fence in fences:
             self.fences[fence.id] = fence
             start = len(geoms)
             for piece in fence.pieces:
                 geoms.append(piece)
                 owners.append(fence.id)
-            self._pieces_of[fence.id] = np.arange(start, len(geoms))
+            self._span[fence.id] = (start, len(geoms) - start)
         self._owners = np.array(owners, dtype=object)
         self._geoms = np.array(geoms, dtype=object)
         shapely.prepare(self._geoms)
@@ -338,17 +339,21 @@ class GeofenceIndex:
                     at_hits.setdefault(points[i], set()).add(o)
             # own geofences: every (point, piece) pair, one vectorised exact test
             pair_pts: list[int] = []
-            pair_pieces: list[np.ndarray[Any, Any]] = []
-            pieces_of = self._pieces_of
+            starts: list[int] = []
+            counts: list[int] = []
+            span = self._span
             for i, fence_ids in enumerate(own):
                 for fid in fence_ids:
-                    pieces = pieces_of.get(fid)
-                    if pieces is not None:
-                        pair_pts.extend([i] * len(pieces))
-                        pair_pieces.append(pieces)
+                    where = span.get(fid)
+                    if where is not None:
+                        pair_pts.append(i)
+                        starts.append(where[0])
+                        counts.append(where[1])
             if pair_pts:
-                idx = np.asarray(pair_pts)
-                pieces_idx = np.concatenate(pair_pieces)
+                n = np.asarray(counts)
+                idx = np.repeat(np.asarray(pair_pts), n)
+                first = np.cumsum(n) - n  # where each pair's pieces begin in the flat list
+                pieces_idx = np.repeat(np.asarray(starts) - first, n) + np.arange(int(n.sum()))
                 hit = shapely.intersects(self._geoms[pieces_idx], pts[idx])
                 for i, j in zip(idx[hit].tolist(), pieces_idx[hit].tolist(), strict=True):
                     at_hits.setdefault(points[i], set()).add(self._owners[j])

@@ -333,6 +333,9 @@ def _usable(fix: Fix, config: RuleConfig) -> bool:
     )
 
 
+_NO_KINDS: frozenset[str] = frozenset()
+
+
 def _geometric(
     track: Track,
     fix: Fix,
@@ -413,14 +416,15 @@ def _geometric(
     # Border strip away from a checkpoint (trucks and seals), point with dwell or segment.
     strip = track.strip
     if ctx.watch_border:
-        kinds = {geo.kind(f) for f in here}
+        kinds = {geo.kind(f) for f in here} if here else _NO_KINDS
         at_checkpoint = FenceKind.checkpoint_zone in kinds
         in_strip = FenceKind.border_strip in kinds and not at_checkpoint
         crossed = False
         if not in_strip and prev is not None and not at_checkpoint:
             touched = geo.crossed(prev[0], prev[1], lat, lon)
-            tk = {geo.kind(f) for f in touched}
-            crossed = FenceKind.border_strip in tk and FenceKind.checkpoint_zone not in tk
+            if touched:
+                tk = {geo.kind(f) for f in touched}
+                crossed = FenceKind.border_strip in tk and FenceKind.checkpoint_zone not in tk
         strip, fire = dwell_step(
             strip, in_strip, t, config.strip_fixes, config.strip_s, config.clear_fixes
         )
