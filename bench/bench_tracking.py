@@ -222,11 +222,9 @@ class LatencyRecorder:
     def __call__(self, events: Sequence[Any], fixes: Sequence[Any]) -> None:
         if events:
             now = datetime.now(UTC)
-            wanted = {(device_id, ev.fix_time) for device_id, ev in events}
+            devices = {device_id for device_id, _ in events}
             received = {
-                (f.device_id, f.fix_time): f.received_at
-                for f in fixes
-                if (f.device_id, f.fix_time) in wanted
+                (f.device_id, f.fix_time): f.received_at for f in fixes if f.device_id in devices
             }
             for device_id, ev in events:
                 at = received.get((device_id, ev.fix_time))

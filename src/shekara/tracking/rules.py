@@ -302,6 +302,10 @@ def _alarm_events(
     track: Track, fix: Fix, config: RuleConfig, late: bool, trip_id: str | None
 ) -> tuple[Track, list[AlertEvent]]:
     """Tamper, seal codes 01-07, battery, power cut, SOS: one event when an alarm appears."""
+    if not fix.alarms and not track.alarms:  # most fixes: `active_alarms` would find nothing
+        params = fix.params
+        if "battery_pct" not in params and not params.get("on_backup_power"):
+            return track, []
     now = active_alarms(fix, config)
     if not now and not track.alarms:
         return track, []
