@@ -12,7 +12,12 @@ second (acknowledged and evaluated), and fix-to-alert latency (from reception at
 to the alert committed) percentiles. Writes bench/results/tracking-<backend>.json.
 
     python bench/bench_tracking.py [--backend sqlite|postgres|both] [--devices 10000]
-        [--fixes 20] [--batch 5]
+        [--fixes 20] [--batch 5] [--steady-rates 6000 8000 10000]
+
+A steady run offers its rate exactly when ``--fixes`` is a multiple of ``--batch`` (every packet
+full). The JSON also records the CPU time per fix of PostgreSQL's processes (the benchmark
+database's backends, WAL writer, checkpointer and background writer; Linux /proc) and the load
+average when each run started.
 """
 
 from __future__ import annotations
@@ -650,6 +655,14 @@ def main() -> None:
     parser.add_argument(
         "--rate", type=float, default=0.0, help="only a steady run at this many fixes/s"
     )
+    parser.add_argument(
+        "--steady-rates",
+        type=float,
+        nargs="+",
+        default=[],
+        help="after the saturated run, steady runs at each of these rates (fixes/s) instead "
+        "of --steady-fraction",
+    )
     args = parser.parse_args()
     if args.cmd == "server":
         serve(args.url, args.ports_file, args.stats_file, args.rules_in_process)
@@ -660,7 +673,9 @@ def main() -> None:
             runs = [run_backend(backend, args, rate=args.rate)]
         else:
             runs = [run_backend(backend, args)]
-        if args.steady_fraction > 0 and not args.rate:
+        if args.steady_rates and not args.rate:
+            runs.extend(run_backend(backend, args, rate=rate) for rate in args.steady_rates)
+        elif args.steady_fraction > 0 and not args.rate:
             rate = args.steady_fraction * runs[0]["evaluated_fixes_per_s"]
             runs.append(run_backend(backend, args, rate=rate))
         report = {
