@@ -4,15 +4,31 @@ from __future__ import annotations
 
 import csv
 import io
+import os
+from collections.abc import Iterator
 
 import openpyxl
+import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import select
+from sqlalchemy import Engine, create_engine, select, text
 from sqlalchemy.orm import Session
 
+from shekara.accounts.constants import Role
+from shekara.accounts.models import User
+from shekara.agencies.constants import AgencyKind
+from shekara.agencies.models import Agency
 from shekara.audit.models import AuditEntry
+from shekara.core.text import search_key
+from shekara.db.engine import make_engine
+from shekara.db.migrate import upgrade
+from shekara.persons.constants import DocumentKind, NameKind, Script
+from shekara.persons.models import Document, Person, PersonName
+from shekara.policy.constants import Distribution
+from shekara.policy.sharing import Viewer
 from shekara.screening import manifest
-from tests.conftest import ViewerFactory, World
+from shekara.settings import Settings
+from shekara.vocab.seed import seed_countries
+from tests.conftest import BACKEND, PG_ADMIN_URL, ViewerFactory, World
 from tests.screening_service.helpers import person
 
 MRZ = "P<KAZNURGALIEV<<ERLAN<<<<<<<<<<<<<<<<<<<<<<<\nN123456781KAZ8503122M3001012<<<<<<<<<<<<<<00\n"
@@ -98,3 +114,117 @@ def test_batched_manifest_answers_like_single_queries(
         assert r.match == bool(best and (best.match or best.notice))
     first = out.results[:6]
     assert first[0].match and first[3].record_id is None and first[5].record_id is None
+
+
+@pytest.fixture(scope="module")
+def committed_db(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Engine]:
+    """A database of its own whose records are committed (worker processes read them on
+    connections of their own), on the backend under test."""
+    admin = None
+    if BACKEND == "postgres":
+        name = f"shekara_test_manifest_{os.getpid()}"
+        admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
+        with admin.connect() as c:
+            c.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
+            c.execute(text(f'CREATE DATABASE "{name}"'))
+        url = PG_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
+    else:
+        url = f"sqlite:///{tmp_path_factory.mktemp('manifest') / 'manifest.db'}"
+    engine = make_engine(Settings(env="test", database_url=url, audit_seal_seconds=0), url)
+    upgrade(engine)
+    yield engine
+    engine.dispose()
+    if admin is not None:
+        with admin.connect() as c:
+            c.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+def test_manifest_shared_with_workers_answers_like_single_queries(
+    committed_db: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Chunks screened by worker processes on their own connections (committed records)
+    give every row the answer the same query gets alone, and the same result as screening
+    the whole manifest in one process; the audit entry and alerts stay with the job."""
+    from shekara.screening import index, service
+
+    with Session(committed_db) as s:
+        seed_countries(s, ["KZ", "RU", "KG"])
+        agencies = {}
+        for code in ("KZ-BS", "RU-FSB-PS", "KG-POL"):
+            a = Agency(code=code, name=code, country=code[:2], kind=AgencyKind.border)
+            s.add(a)
+            s.flush()
+            agencies[code] = a.id
+        officer = User(username="officer", display_name="o", agency_id=agencies["KZ-BS"],
+                       role=Role.officer, password_hash="x")  # fmt: skip
+        s.add(officer)
+        people = [
+            ("KZ-BS", ["Нұрғалиев Ерлан Маратұлы", "NURGALIEV ERLAN"], (1985, 3, 12), "N7654321"),
+            ("RU-FSB-PS", ["Иванова Анна Сергеевна"], (1990, None, None), None),
+            ("KZ-BS", ["Тоқтарұлы Арман"], (None, None, None), None),
+            ("RU-FSB-PS", ["Петров Олег"], (1970, 1, 5), None),
+            ("KG-POL", ["ASANOV BAKYT"], (1979, 11, 30), "AN0012345"),
+        ]
+        for i, (code, names, (y, m, d), doc) in enumerate(people):
+            p = Person(
+                display_name=names[0], birth_year=y, birth_month=m, birth_day=d,
+                owner_agency_id=agencies[code], owner_country=code[:2],
+                distribution=Distribution.agency if i == 3 else Distribution.all,
+                nationalities=[],
+            )  # fmt: skip
+            p.names = [
+                PersonName(full_name=n, script=Script.latin if n.isascii() else Script.cyrillic,
+                           kind=NameKind.native, search_key=search_key(n), position=k)
+                for k, n in enumerate(names)
+            ]  # fmt: skip
+            s.add(p)
+            s.flush()
+            if doc:
+                s.add(Document(kind=DocumentKind.passport, number=doc, number_key=doc,
+                               issuing_country=code[:2], person_id=p.id,
+                               owner_agency_id=agencies[code], owner_country=code[:2],
+                               distribution=Distribution.all))  # fmt: skip
+        s.commit()
+        index.catch_up(s)
+        s.commit()
+        v = Viewer(user_id=officer.id, username="officer", agency_id=agencies["KZ-BS"],
+                   country="KZ", role=Role.officer)  # fmt: skip
+
+    rows = [
+        ("Ерлан Нургалиев", "1985-03-12", ""), ("IVANOVA ANNA", "1990-06-01", ""),
+        ("TOKTARULY ARMAN", "", ""), ("Петров Олег", "1970-01-05", ""),
+        ("Асанов Бакыт", "1979", ""), ("Nobody Known", "2000-01-01", ""),
+        ("Someone Else", "", "AN 0012345"),
+    ]  # fmt: skip
+    lines = ["name,birth_date,document"] + [",".join(r) for r in rows] * 40  # 280 rows
+    data = "\n".join(lines).encode()
+    monkeypatch.setattr(manifest, "CHUNK_ROWS", 20)
+    monkeypatch.setattr(manifest, "PARALLEL_ROWS", 100)
+    with Session(committed_db) as s:
+        shared = manifest.screen_manifest(s, v, data, "train.csv")
+        entry = s.execute(select(AuditEntry).where(AuditEntry.resource == "manifest")).scalar_one()
+        assert sorted(entry.result_ids) == sorted(
+            str(r.record_id) for r in shared.results if r.match
+        )
+        s.rollback()
+    assert manifest.workers._POOL, "the worker pool was not used"
+    monkeypatch.setattr(manifest, "PARALLEL_ROWS", 10_000)
+    with Session(committed_db) as s:
+        alone_job = manifest.screen_manifest(s, v, data, "train.csv")
+        assert shared.model_dump(exclude={"seconds"}) == alone_job.model_dump(exclude={"seconds"})
+        assert shared.rows == 280 and shared.errors == 0
+        for r in shared.results:
+            name, dob, doc = rows[(r.row - 1) % len(rows)]
+            q = service.PersonInput.build(
+                [name] if name else [], dob or None, (), [doc] if doc else []
+            )
+            alone = service.screen_person(s, v, q)
+            best = alone.hits[0] if alone.hits else None
+            assert r.record_id == (best.id if best else None), r
+            assert r.best_score == (best.score if best else None)
+            assert r.match == bool(best and (best.match or best.notice))
+        s.rollback()
+    first = shared.results[:7]
+    assert first[0].match and first[3].record_id is None and first[5].record_id is None
+    assert first[6].match and first[6].record_type == "document"

@@ -12,21 +12,25 @@ import csv
 import io
 import re
 import time
+from collections import deque
 from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import Future
 from typing import Any
 
+from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.orm import Session
+from sqlalchemy.pool import NullPool
 
 from shekara.accounts.constants import Perm
 from shekara.audit import service as audit
+from shekara.db.engine import backend_for
 from shekara.errors import AppError, ValidationFailed
 from shekara.policy.sharing import Viewer
 from shekara.records.service import require
-from shekara.screening import service, workers
+from shekara.screening import index, service, workers
 from shekara.screening import watchlist as wl
 from shekara.screening.schemas import Hit, ManifestOut, ManifestRow
-from shekara.screening.scoring import Person as ScoredPerson
-from shekara.screening.scoring import Reason, Score, ScoringConfig
+from shekara.screening.scoring import ScoringConfig
 
 MAX_BYTES = 20 * 1024 * 1024
 MAX_ROWS = 50_000
@@ -143,26 +147,77 @@ def _summary(i: int, q: service.PersonInput, hits: list[Hit]) -> ManifestRow:
 
 #: rows screened together (keys read, candidates loaded and scored in one go)
 CHUNK_ROWS = 500
-#: from this many rows on, scoring is shared with a worker process per extra core
-PARALLEL_ROWS = 200
-
-Job = tuple[ScoredPerson, list[ScoredPerson], int, float | None, ScoringConfig]
-Plain = tuple[float, bool | None, str | None, tuple[tuple[str, dict[str, Any]], ...]]
+#: from this many rows on, chunks are shared with worker processes (one per extra core) that
+#: read the database on a connection of their own
+PARALLEL_ROWS = 1_000
 
 
-def _score_plain(jobs: list[Job]) -> list[list[Plain]]:
-    """Scores as plain tuples (they cross a process boundary)."""
-    return [
-        [
-            (s.value, s.match, s.grade, tuple((r.code, dict(r.params)) for r in s.reasons))
-            for s in service.score_job(*job)
-        ]
-        for job in jobs
-    ]
+def _rank(hits: list[Hit]) -> None:
+    hits.sort(key=lambda h: (not (h.match or h.notice), -(h.score or 0.0)))
 
 
-def _from_plain(rows: list[Plain]) -> list[Score]:
-    return [Score(v, tuple(Reason(c, p) for c, p in rs), m, g) for v, m, g, rs in rows]
+def _screen_chunk(
+    session: Session,
+    viewer: Viewer,
+    queries: list[service.PersonInput],
+    cfg: ScoringConfig,
+    lang: str,
+) -> list[list[Hit]]:
+    """The read-only part of screening rows: the hits of each row, persons (database work
+    batched, :func:`~shekara.screening.service.person_hits_many`) and documents."""
+    answers = service.person_hits_many(session, viewer, queries, lang=lang, limit=3, config=cfg)
+    out = []
+    for q, (hits, _) in zip(queries, answers, strict=True):
+        seen = {h.id for h in hits}
+        for d in q.documents:
+            for h in service.document_hits(session, viewer, d, lang=lang):
+                if h.id not in seen:
+                    hits.append(h)
+                    seen.add(h.id)
+        _rank(hits)
+        out.append(hits)
+    return out
+
+
+_READERS: dict[str, Engine] = {}
+
+
+def _reader(url: str) -> Engine:
+    """A worker's engine for reading (one per database and process). On SQLite its
+    transactions begin deferred: a reader never waits for the write lock of the job's own
+    transaction (WAL: it reads the last committed state)."""
+    engine = _READERS.get(url)
+    if engine is None:
+        backend = backend_for(url)
+        engine = _READERS[url] = create_engine(url, poolclass=NullPool)
+        if backend.name == "sqlite":
+
+            @event.listens_for(engine, "connect")
+            def _on_connect(dbapi_conn: Any, _record: Any) -> None:
+                dbapi_conn.isolation_level = None
+                backend.on_connect(dbapi_conn)
+
+            @event.listens_for(engine, "begin")
+            def _on_begin(conn: Any) -> None:
+                conn.exec_driver_sql("BEGIN")
+
+    return engine
+
+
+def _screen_chunk_apart(
+    url: str, viewer: Viewer, queries: list[service.PersonInput], cfg: ScoringConfig, lang: str
+) -> list[list[Hit]]:
+    """:func:`_screen_chunk` in a worker process, on its own connection."""
+    with Session(_reader(url)) as s:
+        return _screen_chunk(s, viewer, queries, cfg, lang)
+
+
+def _worker_url(session: Session) -> str | None:
+    """The database URL a worker can open (None for an in-memory SQLite database)."""
+    url = session.get_bind().engine.url
+    if url.get_backend_name() == "sqlite" and url.database in (None, "", ":memory:"):
+        return None
+    return url.render_as_string(hide_password=False)
 
 
 def screen_manifest(
@@ -183,36 +238,32 @@ def screen_manifest(
     manifest part by part, each in its own short transaction, so that no transaction holds the
     database (SQLite's single writer) for the whole list.
 
-    Rows are screened in chunks of :data:`CHUNK_ROWS` with the database work batched
-    (:func:`~shekara.screening.service.prepare_many`). For larger manifests the pure scoring
-    of a chunk runs in a worker process while this process reads the next chunk (a pipeline
-    over two cores); every row gets the same answer as a single query."""
+    Rows are screened in chunks of :data:`CHUNK_ROWS` with the database work batched; every
+    row gets the same answer as a single query. From :data:`PARALLEL_ROWS` rows on, worker
+    processes (one per extra core) screen chunks on a database connection of their own while
+    this process screens others: they read the committed records, so this is done only when
+    no record change waits for the index (the queue is empty: nothing of this transaction is
+    missing from what they read). Watchlist alerts, which write, and the audit entry stay in
+    this process and this transaction."""
     v = require(viewer, Perm.read)
     start = time.perf_counter()
     rows = parse_manifest(data, filename) if rows is None else rows
+    queued = index.pending(session)
     service.ensure_current(session)
     cfg = service.get_config(session)
-    pool = workers.pool() if len(rows) >= PARALLEL_ROWS else None
+    url = _worker_url(session)
+    pool = workers.pool() if len(rows) >= PARALLEL_ROWS and url and not queued else None
+    window = 2 * workers.count()
     results: list[ManifestRow] = []
     all_hits: list[Hit] = []
-    pending: tuple[list[tuple[int, service.PersonInput]], service.PreparedBatch, Any] | None = None
+    inflight: deque[tuple[list[tuple[int, service.PersonInput]], Future[list[list[Hit]]]]]
+    inflight = deque()
 
-    def finish(
-        queries: list[tuple[int, service.PersonInput]], batch: service.PreparedBatch, scores: Any
-    ) -> None:
-        got = scores.result() if pool is not None else scores
-        plain = [_from_plain(r) for r in got] if pool is not None else got
-        answers = service.finish_many(session, v, batch, plain, lang=lang, limit=3)
+    def finish(queries: list[tuple[int, service.PersonInput]], answers: list[list[Hit]]) -> None:
         listed = wl.listed_targets(
-            session, [h.id for hits, _ in answers for h in hits if h.match or h.notice]
+            session, [h.id for hits in answers for h in hits if h.match or h.notice]
         )
-        for (i, q), (hits, _) in zip(queries, answers, strict=True):
-            for d in q.documents:
-                seen = {h.id for h in hits}
-                hits += [
-                    h for h in service.document_hits(session, v, d, lang=lang) if h.id not in seen
-                ]
-            hits.sort(key=lambda h: (not (h.match or h.notice), -(h.score or 0.0)))
+        for (i, q), hits in zip(queries, answers, strict=True):
             if q.documents or any(h.id in listed for h in hits):
                 query = {**q.as_dict(), "manifest": filename}
                 wl.attach_alerts(session, v, hits, q.identity(), query)
@@ -226,19 +277,22 @@ def screen_manifest(
                 queries.append((i, row_input(row)))
             except AppError as e:
                 results.append(ManifestRow(row=i, query=str(row)[:200], hits=0, error=e.detail))
-        batch = service.prepare_many(session, v, [q for _, q in queries], cfg)
-        scores: Any = (
-            pool.submit(_score_plain, batch.jobs)
-            if pool is not None
-            else [service.score_job(*job) for job in batch.jobs]
-        )
-        if pending is not None:
-            finish(*pending)
-        pending = (queries, batch, scores)
+        inputs = [q for _, q in queries]
+        if pool is not None and url and len(inflight) < window:
+            job = pool.submit(_screen_chunk_apart, url, v, inputs, cfg, lang)
+            inflight.append((queries, job))
+        else:  # screened here while the workers are busy
+            finish(queries, _screen_chunk(session, v, inputs, cfg, lang))
+        while inflight and inflight[0][1].done():
+            done, job = inflight.popleft()
+            finish(done, job.result())
         if progress:
-            progress(min(lo + CHUNK_ROWS, len(rows)), len(rows))
-    if pending is not None:
-        finish(*pending)
+            progress(len(results), len(rows))
+    while inflight:
+        done, job = inflight.popleft()
+        finish(done, job.result())
+        if progress:
+            progress(len(results), len(rows))
     results.sort(key=lambda r: r.row)
     audit.record(
         session,

@@ -1,9 +1,10 @@
-"""Worker processes for the pure scoring of batch jobs (manifests, entity resolution).
+"""Worker processes for batch jobs (manifests, entity resolution).
 
-One pool per process, started on first use from a clean fork server: the workers hold no
-database connection and run only the pure functions of :mod:`.scoring` on what they are sent.
-There is one worker per extra core; the process that uses the pool keeps the database work
-(and scores itself when the workers are busy), so a job uses every core.
+One pool per process, started on first use from a clean fork server (nothing of the parent's
+state, no inherited database connection). Entity resolution sends the workers pure scoring
+tasks; manifest screening sends them chunks of rows, which they screen read-only on a database
+connection of their own. There is one worker per extra core; the process that uses the pool
+keeps what writes (and works itself when the workers are busy), so a job uses every core.
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ def pool() -> ProcessPoolExecutor | None:
             [
                 "shekara.screening.scoring",
                 "shekara.screening.service",
+                "shekara.screening.manifest",
                 "shekara.screening.resolution",
             ]
         )
