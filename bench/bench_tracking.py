@@ -360,6 +360,9 @@ def _fixes(dev: dict[str, Any], n: int, start: datetime, rng: random.Random) -> 
     return out
 
 
+_AD_OK = b"#AD#1\r\n"
+
+
 class Device:
     def __init__(self, dev: dict[str, Any], packets: list[tuple[bytes, int]]):
         self.dev = dev
@@ -397,11 +400,10 @@ class Device:
                 body = await self.reader.readexactly(fdl + 2)
                 if header[9] != 0 or body[2] != 0:  # PT_RESPONSE with PR = OK
                     raise RuntimeError("EGTS packet refused")
-            else:
-                for _ in range(count):
-                    line = await self.reader.readline()
-                    if line.strip() != b"#AD#1":
-                        raise RuntimeError(f"Wialon refused: {line!r}")
+            else:  # one "#AD#1" per fix; any other answer differs from these bytes
+                answers = await self.reader.readexactly(len(_AD_OK) * count)
+                if answers != _AD_OK * count:
+                    raise RuntimeError(f"Wialon refused: {answers!r}")
             self.acked += count
         self.writer.close()
 

@@ -724,26 +724,6 @@ def persons_indexed(session: Session) -> int:
     return n
 
 
-_DATES: dict[str, tuple[float, dict[str, int]]] = {}
-
-
-def date_precision(session: Session) -> dict[str, int]:
-    """Person records by precision of their date of birth: ``full``, ``year_month``, ``year``,
-    ``missing`` (one grouped count; cached 10 min). What a namesake's date can agree on."""
-    now = time.monotonic()
-    hit = _DATES.get("n")
-    if hit is not None and now - hit[0] < COMMON_TTL:
-        return hit[1]
-    out = {"full": 0, "year_month": 0, "year": 0, "missing": 0}
-    y, m, d = Person.birth_year.is_(None), Person.birth_month.is_(None), Person.birth_day.is_(None)
-    stmt = select(y, m, d, func.count()).group_by(y, m, d)
-    for no_year, no_month, no_day, n in session.execute(stmt):
-        level = "missing" if no_year else "year" if no_month else "year_month" if no_day else "full"
-        out[level] += n
-    _DATES["n"] = (now, out)
-    return out
-
-
 def record_candidates(session: Session, keys: Sequence[Key]) -> list[uuid.UUID]:
     """Ids of documents or vehicles sharing any key (exact lookups)."""
     hits = lookup(session, keys)

@@ -134,26 +134,11 @@ def get_config(session: Session) -> ScoringConfig:
     if hit is not None and now - hit[0] < 10:
         return hit[1]
     row = session.get(ScreeningState, "scoring_config")
-    overrides = json.loads(row.value) if row is not None and row.value else {}
-    measured = date_shares(index.date_precision(session))
-    cfg = replace(DEFAULT_CONFIG, **{**measured, **overrides})
+    cfg = DEFAULT_CONFIG
+    if row is not None and row.value:
+        cfg = replace(DEFAULT_CONFIG, **json.loads(row.value))
     _CONFIG_CACHE["cfg"] = (now, cfg)
     return cfg
-
-
-#: weight of the prior "any namesake could agree" (share 1) against the measured shares: with
-#: few records the measured shares say little, and the grade stays careful
-DATE_SHARE_PRIOR = 1000
-
-
-def date_shares(counts: Mapping[str, int]) -> dict[str, float]:
-    """``share_dates_*`` of the scoring configuration from the person records' counts by
-    precision of the date of birth, smoothed towards 1 (unknown) while they are few."""
-    total = sum(counts.values())
-    return {
-        f"share_dates_{level}": round((n + DATE_SHARE_PRIOR) / (total + DATE_SHARE_PRIOR), 6)
-        for level, n in counts.items()
-    }
 
 
 def set_config(
