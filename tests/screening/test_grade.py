@@ -67,36 +67,6 @@ def test_typo_name_with_a_birth_year_counts_as_common() -> None:
     assert graded(Person(("Ахметов Ерлам",), "1985-03-12"), exact, namesakes=1) == "alert"
 
 
-def test_a_year_only_record_alerts_when_few_namesake_records_carry_only_a_year() -> None:
-    """A record with only a year can be a namesake's only if namesakes' records carry only a
-    year too: with the deployment's records measured (most carry a full date), a full date of
-    birth that agrees with the year of a moderately common name alerts."""
-    from dataclasses import replace
-
-    from shekara.screening.service import date_shares
-
-    cand = Person(("AKHMETOV ERLAN",), "1985")
-    assert graded(Q, cand, namesakes=30) == "possible"  # shares unknown: assume any
-    measured = date_shares({"full": 800_000, "year_month": 0, "year": 150_000, "missing": 50_000})
-    cfg = replace(DEFAULT_CONFIG, **measured)
-    assert grade_person(score_person(Q, cand, cfg), 30, cfg).grade == "alert"
-    assert grade_person(score_person(Q, cand, cfg), 300, cfg).grade == "possible"
-    # a query with only a year meets every namesake born that year, whatever their records hold
-    q_year = Person(("Ахметов Ерлан",), "1985")
-    full = Person(("AKHMETOV ERLAN",), "1985-03-12")
-    assert grade_person(score_person(q_year, full, cfg), 30, cfg).grade == "possible"
-
-
-def test_measured_date_shares_stay_careful_while_records_are_few() -> None:
-    from shekara.screening.service import date_shares
-
-    few = date_shares({"full": 90, "year_month": 0, "year": 10, "missing": 0})
-    assert all(v > 0.9 for v in few.values())
-    many = date_shares({"full": 800_000, "year_month": 0, "year": 150_000, "missing": 50_000})
-    assert abs(many["share_dates_year"] - 0.15) < 0.002
-    assert many["share_dates_year_month"] < 0.002
-
-
 def test_an_agreeing_patronymic_makes_a_namesake_less_likely() -> None:
     q = Person(("Ахметов Ерлан Маратович",), "1985-03-12")
     with_father = Person(("Ахметов Ерлан Маратович",), "1985")

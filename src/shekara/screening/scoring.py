@@ -132,14 +132,6 @@ class ScoringConfig:
     chance_same_year: float = 0.018  # year equal, month missing: about 1 in 55 years
     #: a namesake whose patronymic (father's name) agrees too: about 1 in 10 at most
     chance_same_patronymic: float = 0.1
-    # --- the deployment's records by precision of the date of birth (shares in [0, 1]). A
-    # namesake agrees with a year of birth by accident only if its own record carries no more
-    # than the year: :func:`~shekara.screening.service.get_config` measures these from the
-    # person records (smoothed towards 1 while there are few); 1.0 = unknown, assume any.
-    share_dates_full: float = 1.0
-    share_dates_year_month: float = 1.0
-    share_dates_year: float = 1.0
-    share_dates_missing: float = 1.0
 
     def __hash__(self) -> int:  # configs key the caches below: hash once, not per call
         cached: int | None = self.__dict__.get("_hash")
@@ -513,62 +505,26 @@ def _same_name(reasons: Sequence[Reason]) -> bool:
     )
 
 
-def _level(date: str) -> int:
-    """Precision of a date of birth: 0 none, 1 year, 2 year and month, 3 full date."""
-    d = parse_partial_date(date or None)
-    return 0 if d is None else 3 if d.day is not None else 2 if d.month is not None else 1
-
-
 def _chance(reasons: Sequence[Reason], config: ScoringConfig) -> tuple[float, str]:
-    """Expected share of a name's records that agree with the query this well by accident
-    (the query's person being someone else), and the evidence it rests on.
+    """Chance that a namesake's record agrees with the query this well by accident, and the
+    evidence it rests on. A patronymic that agrees as well divides it (``chance_same_patronymic``).
 
-    A namesake's record agrees at the precision both dates share: a record with only a year
-    can agree with a full date of birth only on the year (1 in 55), a record without a date
-    agrees on nothing but the name. Summed over the deployment's records by precision of their
-    date (``share_dates_*``), counting every agreement at least as close as this one. A
-    patronymic that agrees too divides the chance (``chance_same_patronymic``)."""
+    The chance is that of the agreement itself (a year: 1 in 55), not weighted by how many of
+    the deployment's records carry only a year: that share makes the person's own record
+    as rare as a namesake's, so it does not change the odds that the match is a coincidence."""
     codes = {r.code: r for r in reasons}
     if "document_match" in codes:
         return 0.0, "document"
-    dob = next((r for r in reasons if r.code.startswith("dob_")), None)
-    exact = dob is not None and dob.code == "dob_exact"
-    compatible = dob is not None and dob.code == "dob_compatible"
-    q_level = _level(str(dob.params.get("query") or "")) if dob is not None else 0
-    if exact:
-        level = 3
-    elif compatible and dob is not None:
-        level = min(q_level, _level(str(dob.params.get("candidate") or "")))
-        if level == 3:  # two full dates, one the 1 January placeholder: the year agrees
-            level = 1
-    else:
-        # no date on one side, or a date one digit off or with day and month swapped (weak)
-        level = 0
-    shares = (
-        config.share_dates_missing,
-        config.share_dates_year,
-        config.share_dates_year_month,
-        config.share_dates_full,
-    )
-    agree = (1.0, config.chance_same_year, config.chance_same_month, config.chance_same_date)
-    weak = dob is not None and dob.code in ("dob_one_digit", "dob_day_month_swap")
-    if q_level == 0 or weak:
-        chance = 1.0  # the query has no date (or a doubtful one): any namesake agrees as well
-    else:
-        # a namesake's record of precision p agrees at min(query's, p), by chance agree[...];
-        # never more than if every namesake's record could agree at this level (shares unknown)
-        chance = min(
-            agree[level],
-            sum(
-                share * agree[min(q_level, p)]
-                for p, share in enumerate(shares)
-                if min(q_level, p) >= level
-            ),
-        )
-    if "patronymic_match" in codes:
-        chance *= config.chance_same_patronymic
-    evidence = ("name", "year", "year_month", "date")[level]
-    return chance, evidence
+    pat = config.chance_same_patronymic if "patronymic_match" in codes else 1.0
+    if "dob_exact" in codes:
+        return config.chance_same_date * pat, "date"
+    dob = codes.get("dob_compatible")
+    if dob is not None:
+        dates = [parse_partial_date(str(dob.params.get(k) or "")) for k in ("query", "candidate")]
+        if all(d is not None and d.month is not None for d in dates):
+            return config.chance_same_month * pat, "year_month"
+        return config.chance_same_year * pat, "year"
+    return pat, "name"
 
 
 #: namesakes assumed when the candidate's name is not the query's (typo, loose similarity)
@@ -609,7 +565,7 @@ def grade_person(
         # the records carrying a name in the index say little of how many people carry it:
         # only a name whose parts are rare enough (``name_rarity``) counts as rare
         rare = name_rarity is not None and _same_name(score.reasons)
-        expected = name_rarity * chance if rare and name_rarity is not None else float(count)
+        expected = (name_rarity if rare and name_rarity is not None else float(count)) * chance
     else:
         expected = count * chance
     if expected <= config.max_expected_namesakes:
