@@ -52,3 +52,15 @@ def test_person_detail_without_links_is_cheap(
         assert client.get(f"/api/v1/persons/{rid}", headers=world.headers("kz-officer")).is_success
     # viewer (token, user) + record + names + one link-candidate query + audit entry
     assert len(q) <= 7, q
+
+
+def test_incident_detail_without_case_or_links_is_cheap(
+    client: TestClient, world: World, session: Session
+) -> None:
+    rid = create(client, world, "kz-officer", "incidents")
+    with count_queries(session) as q:
+        r = client.get(f"/api/v1/incidents/{rid}", headers=world.headers("kz-officer"))
+        assert r.is_success and r.json()["cases"] == []
+    # viewer, record (with its seizures, involvements and whether a case lists it), audit entry
+    assert not any("FROM cases" in s for s in q), q
+    assert len(q) <= 5, q  # with the test harness's SAVEPOINT and RELEASE
