@@ -59,9 +59,8 @@ from shekara.persons.constants import NameKind, Script  # noqa: E402
 from shekara.persons.models import Person, PersonName  # noqa: E402
 from shekara.policy.constants import Distribution  # noqa: E402
 from shekara.policy.sharing import Viewer  # noqa: E402
-from shekara.screening import index, manifest, resolution, service  # noqa: E402
+from shekara.screening import index, manifest, service  # noqa: E402
 from shekara.screening.models import (  # noqa: E402
-    ResolutionPair,
     ScreeningKey,
     ScreeningState,
 )
@@ -559,104 +558,12 @@ def compare_nomenklatura(
 # --------------------------------------------------------------------------------------------
 
 
-def _f1(pred: set[frozenset[uuid.UUID]], true: set[frozenset[uuid.UUID]]) -> dict[str, float]:
-    tp = len(pred & true)
-    p = tp / len(pred) if pred else 0.0
-    r = tp / len(true) if true else 0.0
-    return {"precision": round(p, 4), "recall": round(r, 4),
-            "f1": round(2 * p * r / (p + r), 4) if p + r else 0.0,
-            "predicted_pairs": len(pred), "true_pairs": len(true)}  # fmt: skip
-
-
 def compare_linkage(session: Session, mapping: dict[uuid.UUID, int]) -> dict[str, Any]:
-    from shekara.screening.translit import ascii_fold, has_cyrillic, transliterate
+    """Shekara's batch resolution and Splink + DuckDB on the same records (see
+    ``bench/bench_linkage.py``, which runs it alone at 1M records)."""
+    from bench_linkage import compare_linkage as run
 
-    rows = session.execute(
-        select(Person.id, Person.owner_agency_id, Person.birth_year, Person.birth_month,
-               Person.birth_day, Person.display_name)
-    ).all()  # fmt: skip
-    owner = {r[0]: r[1] for r in rows}
-    by_identity: dict[int, list[uuid.UUID]] = defaultdict(list)
-    for pid, k in mapping.items():
-        by_identity[k].append(pid)
-    true: set[frozenset[uuid.UUID]] = set()
-    for ids in by_identity.values():
-        for i, a in enumerate(ids):
-            for b in ids[i + 1 :]:
-                if owner[a] != owner[b]:
-                    true.add(frozenset((a, b)))
-
-    # Shekara: blocking on the index, scoring, storing pairs (threshold = match threshold)
-    session.execute(delete(ResolutionPair))
-    t0 = time.perf_counter()
-    resolution.run(session, min_score=service.get_config(session).threshold)
-    ours_s = time.perf_counter() - t0
-    pred = {
-        frozenset((a, b))
-        for a, b in session.execute(select(ResolutionPair.left_id, ResolutionPair.right_id))
-    }
-    session.rollback()
-    ours = {"seconds": round(ours_s, 2), **_f1(pred, true)}
-
-    # Splink: the same records, names romanised (ICAO) and folded, first two words
-    import duckdb
-    import pyarrow as pa
-    import splink.comparison_library as cl
-    from splink import DuckDBAPI, Linker, SettingsCreator, block_on
-
-    def norm(name: str) -> list[str]:
-        latin = transliterate(name, "icao") if has_cyrillic(name) else name
-        return ascii_fold(latin).lower().split()
-
-    ids, surnames, firsts, dobs, agencies = [], [], [], [], []
-    for pid, ag, y, m, d, name in rows:
-        words = norm(name)
-        ids.append(str(pid))
-        surnames.append(words[0] if words else None)
-        firsts.append(words[1] if len(words) > 1 else None)
-        dobs.append(f"{y:04d}-{m or 1:02d}-{d or 1:02d}" if y else None)
-        agencies.append(str(ag))
-    table = pa.table({"unique_id": ids, "surname": surnames, "first_name": firsts,
-                      "dob": dobs, "agency": agencies})  # fmt: skip
-    con = duckdb.connect()
-    con.register("records_arrow", table)
-    con.execute("CREATE TABLE records AS SELECT * FROM records_arrow")
-    t0 = time.perf_counter()
-    db_api = DuckDBAPI(connection=con)
-    sdf = db_api.register("records")
-    settings = SettingsCreator(
-        link_type="dedupe_only",
-        comparisons=[
-            cl.NameComparison("first_name"),
-            cl.NameComparison("surname"),
-            cl.DateOfBirthComparison("dob", input_is_string=True),
-        ],
-        blocking_rules_to_generate_predictions=[
-            block_on("surname", "first_name"),
-            block_on("surname", "dob"),
-            block_on("first_name", "dob"),
-        ],
-        retain_intermediate_calculation_columns=False,
-    )
-    linker = Linker(sdf, settings, log_level=40)
-    linker.training.estimate_probability_two_random_records_match(
-        [block_on("surname", "first_name", "dob")], recall=0.7
-    )
-    linker.training.estimate_u_using_random_sampling(max_pairs=1e6)
-    linker.training.estimate_parameters_using_expectation_maximisation(block_on("dob"))
-    linker.training.estimate_parameters_using_expectation_maximisation(block_on("surname"))
-    preds = linker.inference.predict(threshold_match_probability=0.9)
-    got = con.execute(
-        f"SELECT p.unique_id_l, p.unique_id_r FROM {preds.physical_name} p "
-        "JOIN records a ON a.unique_id = p.unique_id_l "
-        "JOIN records b ON b.unique_id = p.unique_id_r "
-        "WHERE a.agency <> b.agency"
-    ).fetchall()
-    splink_s = time.perf_counter() - t0
-    spred = {frozenset((uuid.UUID(a), uuid.UUID(b))) for a, b in got}
-    theirs = {"seconds": round(splink_s, 2), **_f1(spred, true)}
-    return {"records": len(rows), "shekara": ours, "splink_duckdb": theirs,
-            "speed_ratio": round(splink_s / ours_s, 2) if ours_s else None}  # fmt: skip
+    return run(session, mapping, bar=Bar())
 
 
 # --------------------------------------------------------------------------------------------
