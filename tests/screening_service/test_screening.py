@@ -229,3 +229,20 @@ def test_administrator_tunes_the_threshold(
         select(AuditEntry).where(AuditEntry.resource == "screening_config")
     ).scalar_one()
     assert entry.after == {"threshold": 0.999}
+
+
+def test_typo_in_a_common_name_finds_a_record_without_a_date_among_namesakes(
+    session: Session, viewer: ViewerFactory
+) -> None:
+    """Officers mistype; the record may hold no date of birth while dozens of namesakes born
+    in the queried year hold one: the record must still be a candidate."""
+    target = person(session, "RU-FSB-PS", ["Медведев Дмитрий Маратович"])
+    for i, surname in enumerate(["Марков", "Морозов", "Михайлов", "Максимов", "Матвеев"] * 8):
+        person(session, "KZ-BS", [f"{surname} Дмитрий"], dob=f"1963-{i % 12 + 1:02d}-10")
+    index.catch_up(session)
+    cands = index.person_candidates(session, ["Медведве Дмитрий"], (), 1963, limit=10)
+    assert target.id in cands
+    out = screen_person(
+        session, viewer("ru-analyst"), PersonInput.build(["Медведве Дмитрий"], "1963-10-23")
+    )
+    assert out.hits and out.hits[0].id == target.id and out.hits[0].grade == "possible"

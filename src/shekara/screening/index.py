@@ -14,7 +14,8 @@ Keys of a person (``record_type = person``), from every name it carries, in any 
   candidates. A Kazakh surname formed like a patronymic (Токтарулы Арман) counts as a part.
 - ``pairy``: every pair key plus ``@`` and the year of birth, for persons whose year is known:
   among the thousands of Ахметов Нұрлан of a national index, the one born in 1985; for persons
-  whose year is not known, the full pair keys plus ``@-`` (a query with a year reads them too).
+  whose year is not known, every pair key plus ``@-`` (a query with a year reads them too: a
+  typo in a common name still meets the record among its namesakes).
 
 Documents are indexed by :func:`document_match_key` (``doc``), vehicles by
 :func:`plate_match_key` (``plate``) and VIN (``vin``).
@@ -126,8 +127,9 @@ def name_keys(names: Iterable[str], birth_year: int | None = None) -> set[Key]:
             year = f"@{birth_year}"
             keys.update((_PAIR_YEAR, k[: KEY_LENGTH - 5] + year) for k in pairs)
         else:
-            # year unknown: compatible with any year (a query looks these up as well)
-            keys.update((_PAIR_YEAR, k[: KEY_LENGTH - 5] + NO_YEAR) for k in pairs if k[0] == "=")
+            # year unknown: compatible with any year (a query looks these up as well), the
+            # typo keys too: a typo in a common name meets this record among its namesakes
+            keys.update((_PAIR_YEAR, k[: KEY_LENGTH - 5] + NO_YEAR) for k in pairs)
     return keys
 
 
@@ -600,14 +602,15 @@ def person_query_keys(
     names: Sequence[str], documents: Sequence[str] = (), birth_year: int | None = None
 ) -> list[Key]:
     """The keys stage 1 looks a person query up by: a query with a year of birth also reads
-    the records of the same name whose year is not known (``=a|b@-``): among the hundreds of
-    namesakes of a common name, they are as compatible as those born that year."""
+    the records of the same name whose year is not known (``=a|b@-``, ``^abc|xyz@-`` ...):
+    among the hundreds of namesakes of a common name, they are as compatible as those born
+    that year."""
     keys = name_keys(names, birth_year) | {k for d in documents for k in document_keys(d)}
     if birth_year:
         keys |= {
             (_PAIR_YEAR, k[: KEY_LENGTH - 5] + NO_YEAR)
             for kind, k in name_keys(names)
-            if kind == _PAIR and k[0] == "="
+            if kind == _PAIR
         }
     return sorted(keys)
 

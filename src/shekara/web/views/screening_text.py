@@ -40,20 +40,19 @@ REASONS: dict[str, str] = {
     "document_different": N_("Document numbers differ"),
     "document_missing": N_("Document number missing in one record"),
     "namesake_name": N_(
-        "Possible match only: a name alone ({count} records carry it), no date of birth or "
-        "document confirms this one"
+        "Possible match only: the name alone, no date of birth or document confirms this one; "
+        "other people carry this name"
     ),
     "namesake_year": N_(
-        "Possible match only: {count} records carry this name; a year of birth alone leaves "
-        "about {expected} by coincidence"
+        "Possible match only: other people carry this name, and a year of birth alone can "
+        "agree by coincidence"
     ),
     "namesake_year_month": N_(
-        "Possible match only: {count} records carry this name; the year and month of birth "
-        "leave about {expected} by coincidence"
+        "Possible match only: other people carry this name, and a year and month of birth can "
+        "agree by coincidence"
     ),
     "namesake_date": N_(
-        "Possible match only: {count} records carry this name; even the date of birth leaves "
-        "about {expected} by coincidence"
+        "Possible match only: a very common name, even a date of birth can agree by coincidence"
     ),
     # the service's own (documents, vehicles, frequency)
     "plate_match": N_("Plate: same ({plate})"),
@@ -62,10 +61,6 @@ REASONS: dict[str, str] = {
     "country_match": N_("Country: same ({country})"),
     "country_conflict": N_("Country differs: {query} / {candidate}"),
     "holder": N_("Holder: {name}"),
-    "name_frequent": N_(
-        "Name carried by {count} records; nothing confirms this one "
-        "(no date of birth or document on one side)"
-    ),
 }
 #: name-part templates (codes ``<part>_<how>``), with the part's label
 PART_REASONS: dict[str, str] = {
