@@ -17,6 +17,7 @@ import math
 from collections.abc import Iterable, Mapping, Sequence
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
+from itertools import chain
 from typing import Any, Protocol
 
 import numpy as np
@@ -307,7 +308,7 @@ class GeofenceIndex:
         self,
         points: Sequence[tuple[float, float]],
         segments: Sequence[tuple[float, float, float, float]] = (),
-        own: Sequence[Iterable[str]] | None = None,
+        own: Sequence[tuple[str, ...]] | None = None,
     ) -> Prefetched:
         """Answer the point and segment queries of a batch of fixes with vectorised searches;
         other queries fall through to the index.
@@ -330,8 +331,8 @@ class GeofenceIndex:
             )
         at_hits: dict[tuple[float, float], set[str]] = {}
         if points and len(self._geoms):
-            coords = np.array(points, dtype=float)
-            pts = shapely.points(coords[:, 1], coords[:, 0])
+            coords = np.fromiter(chain.from_iterable(points), float, 2 * len(points))
+            pts = shapely.points(coords[1::2], coords[0::2])
             if len(self._shared_idx):
                 src, dst = self._shared_tree.query(pts, predicate="intersects")
                 owners = self._owners[self._shared_idx[dst]]
@@ -342,13 +343,15 @@ class GeofenceIndex:
             starts: list[int] = []
             counts: list[int] = []
             span = self._span
+            spans_of: dict[tuple[str, ...], list[tuple[int, int]]] = {}  # a device's, once
             for i, fence_ids in enumerate(own):
-                for fid in fence_ids:
-                    where = span.get(fid)
-                    if where is not None:
-                        pair_pts.append(i)
-                        starts.append(where[0])
-                        counts.append(where[1])
+                spans = spans_of.get(fence_ids)
+                if spans is None:
+                    spans = spans_of[fence_ids] = [span[f] for f in fence_ids if f in span]
+                for start, count in spans:
+                    pair_pts.append(i)
+                    starts.append(start)
+                    counts.append(count)
             if pair_pts:
                 n = np.asarray(counts)
                 idx = np.repeat(np.asarray(pair_pts), n)
@@ -359,7 +362,8 @@ class GeofenceIndex:
                     at_hits.setdefault(points[i], set()).add(self._owners[j])
         crossed_hits: dict[tuple[float, float, float, float], set[str]] = {}
         if segments and len(self._shared_idx):
-            ends = np.array(segments, dtype=float)[:, [1, 0, 3, 2]].reshape(-1, 2, 2)
+            flat = np.fromiter(chain.from_iterable(segments), float, 4 * len(segments))
+            ends = flat.reshape(-1, 4)[:, [1, 0, 3, 2]].reshape(-1, 2, 2)
             src, dst = self._shared_tree.query(shapely.linestrings(ends), predicate="intersects")
             owners = self._owners[self._shared_idx[dst]]
             for i, o in zip(src.tolist(), owners.tolist(), strict=True):
