@@ -509,11 +509,19 @@ def key_cap(kind: str, cap: int = KEY_CAP, key: str = "=") -> int:
     return cap
 
 
+#: a typo pair key with the year of birth, and with an unknown year (``@-``): a record born
+#: that year ranks before one whose year is not known
+TYPO_YEAR_WEIGHT = 2.0
+TYPO_NO_YEAR_WEIGHT = 1.5
+
+
 def _weight(kind: str, key: str) -> float:
     if kind == KeyKind.pair:
         return WEIGHTS[key[0]]
     if kind == KeyKind.pair_year:
-        return WEIGHTS[key[0]] if key[0] == "=" else 2.0
+        if key[0] == "=":
+            return WEIGHTS["="]
+        return TYPO_NO_YEAR_WEIGHT if key.endswith(NO_YEAR) else TYPO_YEAR_WEIGHT
     return WEIGHTS.get(kind, 1.0)
 
 
