@@ -1,6 +1,8 @@
 """Killing the ingest process with SIGKILL at any moment loses no acknowledged fix.
 
-The real gateways run in a subprocess on a SQLite file. Terminals speak EGTS and Wialon IPS
+The real gateways run in a subprocess on a SQLite file, or on a PostgreSQL database of its own
+when the suite runs on PostgreSQL (there the writer COPYs batches straight into the fixes
+table and falls back to a staging table for resent fixes). Terminals speak EGTS and Wialon IPS
 over TCP with the real encoders and record every fix the server acknowledged. The process is
 SIGKILLed at random moments and restarted; at the end every acknowledged fix is in the
 database.
@@ -16,18 +18,19 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import create_engine, select, text
+from sqlalchemy.engine import Engine
 
 from shekara.tracking.clients import EgtsClient, NotAcknowledged, WialonClient
 from shekara.tracking.models import FixRow
+from tests.conftest import BACKEND, PG_ADMIN_URL
 
 from .helpers import T0, add_devices, sqlite_db, track
-
-pytestmark = pytest.mark.sqlite_only
 
 EGTS_DEVICES = ["860000000000001", "860000000000002", "860000000000003"]
 WIALON_DEVICES = ["860000000000011", "860000000000012", "860000000000013"]
@@ -112,8 +115,35 @@ async def one_life(
     stop.set()
 
 
-def test_sigkill_loses_no_acknowledged_fix(tmp_path: Path) -> None:
-    url, engine = sqlite_db(tmp_path / "ingest.db")
+@pytest.fixture
+def ingest_db(tmp_path: Path) -> Iterator[tuple[str, Engine]]:
+    """A database the ingest subprocess can reach: committed data, its own connection."""
+    if BACKEND != "postgres":
+        yield sqlite_db(tmp_path / "ingest.db")
+        return
+    from shekara.db.engine import make_engine
+    from shekara.db.migrate import upgrade
+    from shekara.settings import Settings
+
+    name = f"shekara_test_durability_{os.getpid()}"
+    admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as c:
+        c.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        c.execute(text(f'CREATE DATABASE "{name}"'))
+    url = PG_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
+    engine = make_engine(Settings(env="test", audit_seal_seconds=0), url)
+    upgrade(engine)
+    try:
+        yield url, engine
+    finally:
+        engine.dispose()
+        with admin.connect() as c:
+            c.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+def test_sigkill_loses_no_acknowledged_fix(tmp_path: Path, ingest_db: tuple[str, Engine]) -> None:
+    url, engine = ingest_db
     ids = add_devices(engine, EGTS_DEVICES + WIALON_DEVICES)
     ports_file = tmp_path / "ports.json"
     rng = random.Random(int(os.environ.get("SHEKARA_TEST_SEED", "7")))
@@ -136,4 +166,3 @@ def test_sigkill_loses_no_acknowledged_fix(tmp_path: Path) -> None:
         }
     missing = acked - stored
     assert not missing, f"{len(missing)} acknowledged fixes lost, e.g. {sorted(missing)[:3]}"
-    engine.dispose()
