@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
@@ -65,30 +66,39 @@ def settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
     )
 
 
-@pytest.fixture(scope="session")
-def engine(settings: Settings, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Engine]:
-    if BACKEND == "postgres":
-        name = f"shekara_test_{os.getpid()}"
-        admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
-        with admin.connect() as c:
-            c.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
-            c.execute(text(f'CREATE DATABASE "{name}"'))
-        url = PG_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
-    else:
-        url = f"sqlite:///{Path(tmp_path_factory.mktemp('db')) / 'test.db'}"
-    eng = make_engine(settings, url)
-    upgrade(eng)
-    with Session(eng) as s:
-        seed_countries(s, ["KZ", "RU", "KG", "BY", "UZ", "TJ"])
-        seed_vocabularies(s)
-        build_world(s)
-        s.commit()
-    yield eng
-    eng.dispose()
-    if BACKEND == "postgres":
+@contextmanager
+def database_of_its_own(prefix: str, sqlite_path: Path) -> Iterator[str]:
+    """URL of a fresh database on the backend under test, for data that other processes or
+    connections must see committed: a PostgreSQL database dropped afterwards, or a SQLite
+    file at ``sqlite_path``."""
+    if BACKEND != "postgres":
+        yield f"sqlite:///{sqlite_path}"
+        return
+    name = f"{prefix}_{os.getpid()}"
+    admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as c:
+        c.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        c.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield PG_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
+    finally:
         with admin.connect() as c:
             c.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def engine(settings: Settings, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Engine]:
+    with database_of_its_own("shekara_test", tmp_path_factory.mktemp("db") / "test.db") as url:
+        eng = make_engine(settings, url)
+        upgrade(eng)
+        with Session(eng) as s:
+            seed_countries(s, ["KZ", "RU", "KG", "BY", "UZ", "TJ"])
+            seed_vocabularies(s)
+            build_world(s)
+            s.commit()
+        yield eng
+        eng.dispose()
 
 
 @dataclass

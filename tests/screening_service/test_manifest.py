@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import csv
 import io
-import os
 from collections.abc import Iterator
 
 import openpyxl
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import Engine, create_engine, select, text
+from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
 from shekara.accounts.constants import Role
@@ -28,7 +27,7 @@ from shekara.policy.sharing import Viewer
 from shekara.screening import manifest
 from shekara.settings import Settings
 from shekara.vocab.seed import seed_countries
-from tests.conftest import BACKEND, PG_ADMIN_URL, ViewerFactory, World
+from tests.conftest import ViewerFactory, World, database_of_its_own
 from tests.screening_service.helpers import person
 
 MRZ = "P<KAZNURGALIEV<<ERLAN<<<<<<<<<<<<<<<<<<<<<<<\nN123456781KAZ8503122M3001012<<<<<<<<<<<<<<00\n"
@@ -120,24 +119,12 @@ def test_batched_manifest_answers_like_single_queries(
 def committed_db(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Engine]:
     """A database of its own whose records are committed (worker processes read them on
     connections of their own), on the backend under test."""
-    admin = None
-    if BACKEND == "postgres":
-        name = f"shekara_test_manifest_{os.getpid()}"
-        admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
-        with admin.connect() as c:
-            c.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
-            c.execute(text(f'CREATE DATABASE "{name}"'))
-        url = PG_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
-    else:
-        url = f"sqlite:///{tmp_path_factory.mktemp('manifest') / 'manifest.db'}"
-    engine = make_engine(Settings(env="test", database_url=url, audit_seal_seconds=0), url)
-    upgrade(engine)
-    yield engine
-    engine.dispose()
-    if admin is not None:
-        with admin.connect() as c:
-            c.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+    path = tmp_path_factory.mktemp("manifest") / "manifest.db"
+    with database_of_its_own("shekara_test_manifest", path) as url:
+        engine = make_engine(Settings(env="test", database_url=url, audit_seal_seconds=0), url)
+        upgrade(engine)
+        yield engine
+        engine.dispose()
 
 
 def test_manifest_shared_with_workers_answers_like_single_queries(

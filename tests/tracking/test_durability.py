@@ -23,14 +23,17 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from sqlalchemy import create_engine, select, text
+from sqlalchemy import select
 from sqlalchemy.engine import Engine
 
+from shekara.db.engine import make_engine
+from shekara.db.migrate import upgrade
+from shekara.settings import Settings
 from shekara.tracking.clients import EgtsClient, NotAcknowledged, WialonClient
 from shekara.tracking.models import FixRow
-from tests.conftest import BACKEND, PG_ADMIN_URL
+from tests.conftest import database_of_its_own
 
-from .helpers import T0, add_devices, sqlite_db, track
+from .helpers import T0, add_devices, track
 
 EGTS_DEVICES = ["860000000000001", "860000000000002", "860000000000003"]
 WIALON_DEVICES = ["860000000000011", "860000000000012", "860000000000013"]
@@ -118,28 +121,11 @@ async def one_life(
 @pytest.fixture
 def ingest_db(tmp_path: Path) -> Iterator[tuple[str, Engine]]:
     """A database the ingest subprocess can reach: committed data, its own connection."""
-    if BACKEND != "postgres":
-        yield sqlite_db(tmp_path / "ingest.db")
-        return
-    from shekara.db.engine import make_engine
-    from shekara.db.migrate import upgrade
-    from shekara.settings import Settings
-
-    name = f"shekara_test_durability_{os.getpid()}"
-    admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
-    with admin.connect() as c:
-        c.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        c.execute(text(f'CREATE DATABASE "{name}"'))
-    url = PG_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
-    engine = make_engine(Settings(env="test", audit_seal_seconds=0), url)
-    upgrade(engine)
-    try:
+    with database_of_its_own("shekara_test_durability", tmp_path / "ingest.db") as url:
+        engine = make_engine(Settings(env="test", audit_seal_seconds=0), url)
+        upgrade(engine)
         yield url, engine
-    finally:
         engine.dispose()
-        with admin.connect() as c:
-            c.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
 
 
 def test_sigkill_loses_no_acknowledged_fix(tmp_path: Path, ingest_db: tuple[str, Engine]) -> None:

@@ -8,9 +8,9 @@ ingest pipeline's own ``write_fixes``.
 
 from __future__ import annotations
 
-import os
 import uuid
 from collections.abc import Iterator
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -18,7 +18,7 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import Engine, create_engine, delete, func, select, text
+from sqlalchemy import Engine, delete, func, select
 from sqlalchemy.orm import Session
 from starlette.websockets import WebSocketDisconnect
 
@@ -39,7 +39,7 @@ from shekara.tracking.constants import AlertKind, AlertStatus, DeviceKind, Sever
 from shekara.tracking.models import Alert, Device
 from shekara.tracking.storage import write_fixes
 from shekara.vocab.seed import seed_countries
-from tests.conftest import BACKEND, PASSWORD, PG_ADMIN_URL
+from tests.conftest import PASSWORD, database_of_its_own
 from tests.web.helpers import login
 
 # Two places far apart: Aktobe region (KZ) and Almaty (KZ); a Russian device near Orenburg.
@@ -59,27 +59,11 @@ class LiveWorld:
 
 def _make_db(tmp: Path) -> tuple[Engine, Any]:
     settings = Settings(env="test", data_dir=tmp, member_countries=[], audit_seal_seconds=0)
-    if BACKEND == "postgres":
-        name = f"shekara_live_{os.getpid()}"
-        admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
-        with admin.connect() as c:
-            c.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
-            c.execute(text(f'CREATE DATABASE "{name}"'))
-        url = PG_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
-
-        def drop() -> None:
-            with admin.connect() as c:
-                c.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-            admin.dispose()
-    else:
-        url = f"sqlite:///{tmp / 'live.db'}"
-
-        def drop() -> None:
-            return None
-
+    stack = ExitStack()
+    url = stack.enter_context(database_of_its_own("shekara_live", tmp / "live.db"))
     engine = make_engine(settings, url)
     upgrade(engine)
-    return engine, (settings, drop)
+    return engine, (settings, stack.close)
 
 
 @pytest.fixture(scope="module")
