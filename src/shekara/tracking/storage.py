@@ -196,7 +196,16 @@ _PG_INSERT_FIXES = (
     f"INSERT INTO tracking_fixes ({_PG_COLUMNS}) SELECT {_PG_COLUMNS} FROM {_PG_STAGE} "
     "ON CONFLICT DO NOTHING"
 )
-_PG_UPSERT_LATEST = f"""
+_PG_SET_LATEST = """
+ON CONFLICT (device_id) DO UPDATE SET fix_time = excluded.fix_time,
+    received_at = excluded.received_at, lat = excluded.lat, lon = excluded.lon,
+    speed = excluded.speed, course = excluded.course, valid = excluded.valid,
+    last_valid_lat = coalesce(excluded.last_valid_lat, t.last_valid_lat),
+    last_valid_lon = coalesce(excluded.last_valid_lon, t.last_valid_lon)
+WHERE t.fix_time < excluded.fix_time
+"""
+_PG_UPSERT_LATEST = (
+    f"""
 WITH newest AS (
     SELECT DISTINCT ON (device_id) device_id, fix_time, received_at, lat, lon, speed, course, valid
     FROM {_PG_STAGE} ORDER BY device_id, fix_time DESC
@@ -210,23 +219,11 @@ SELECT n.device_id, n.fix_time, n.received_at, n.lat, n.lon, n.speed, n.course, 
     v.lat, v.lon
 FROM newest n LEFT JOIN newest_valid v ON v.device_id = n.device_id
 ORDER BY n.device_id
-ON CONFLICT (device_id) DO UPDATE SET fix_time = excluded.fix_time,
-    received_at = excluded.received_at, lat = excluded.lat, lon = excluded.lon,
-    speed = excluded.speed, course = excluded.course, valid = excluded.valid,
-    last_valid_lat = coalesce(excluded.last_valid_lat, t.last_valid_lat),
-    last_valid_lon = coalesce(excluded.last_valid_lon, t.last_valid_lon)
-WHERE t.fix_time < excluded.fix_time
 """
+    + _PG_SET_LATEST
+)
 
 
-_PG_SET_LATEST = """
-ON CONFLICT (device_id) DO UPDATE SET fix_time = excluded.fix_time,
-    received_at = excluded.received_at, lat = excluded.lat, lon = excluded.lon,
-    speed = excluded.speed, course = excluded.course, valid = excluded.valid,
-    last_valid_lat = coalesce(excluded.last_valid_lat, t.last_valid_lat),
-    last_valid_lon = coalesce(excluded.last_valid_lon, t.last_valid_lon)
-WHERE t.fix_time < excluded.fix_time
-"""
 _PG_UPSERT_LATEST_JSON = (
     """
 INSERT INTO tracking_latest_positions AS t (device_id, fix_time, received_at, lat, lon, speed,
