@@ -138,6 +138,7 @@ NO_YEAR = "@-"
 
 
 _NAME, _PAIR, _PAIR_YEAR = KeyKind.name.value, KeyKind.pair.value, KeyKind.pair_year.value
+_DOC = KeyKind.doc.value
 
 
 def document_keys(number: str) -> set[Key]:
@@ -438,25 +439,33 @@ def _parallel(
 
 
 @lru_cache(maxsize=256)
-def _lookup_sql(n: int) -> Any:
-    """One UNION ALL of ``n`` per-key index seeks, each capped (text: built once per ``n``).
-    Ids come back as stored (no UUID conversion for the rows that are thrown away)."""
-    parts = [
-        f"SELECT * FROM (SELECT kind, key, record_id FROM screening_keys "
-        f"WHERE kind = :k{i} AND key = :v{i} LIMIT :c{i}) AS t{i}"
-        for i in range(n)
-    ]
-    return text(" UNION ALL ".join(parts))
-
-
-@lru_cache(maxsize=256)
-def _raw_lookup_sql(n: int, mark: str) -> str:
-    """:func:`_lookup_sql` for the driver's cursor (positional parameters)."""
+def _raw_lookup_sql(n: int) -> str:
+    """SQLite's lookup: one UNION ALL of ``n`` per-key index seeks, each capped (positional
+    parameters for the driver's cursor; text built once per ``n``)."""
     part = (
-        f"SELECT * FROM (SELECT kind, key, record_id FROM screening_keys "
-        f"WHERE kind = {mark} AND key = {mark} LIMIT {mark}) AS t"
+        "SELECT * FROM (SELECT kind, key, record_id FROM screening_keys "
+        "WHERE kind = ? AND key = ? ORDER BY record_id LIMIT ?) AS t"
     )
     return " UNION ALL ".join(f"{part}{i}" for i in range(n))
+
+
+#: PostgreSQL's lookup: one constant statement whatever the keys (they come as arrays), so
+#: psycopg prepares it once per connection and the server reuses the plan. Per key (by its
+#: position): how many records carry it (at most ``cap + 1``), and their ids as one text
+#: (``id,id,...``: no row and no UUID object per id) only when they count, i.e. the key is
+#: not too common, or ``every`` asks for them anyway.
+_PG_LOOKUP_SQL = """\
+SELECT k.i, s.n, CASE WHEN s.n <= k.cap OR k.every THEN array_to_string(s.ids, ',') END
+FROM unnest(%s::text[], %s::text[], %s::int[], %s::bool[])
+    WITH ORDINALITY AS k(kind, key, cap, every, i)
+CROSS JOIN LATERAL (
+    SELECT count(*)::int AS n, array_agg(t.record_id ORDER BY t.record_id) AS ids
+    FROM (
+        SELECT record_id FROM screening_keys
+        WHERE kind = k.kind AND key = k.key
+        ORDER BY record_id LIMIT k.cap + 1
+    ) AS t
+) AS s"""
 
 
 #: keys found to hit more than KEY_CAP records, with the time they were found (per process):
@@ -469,32 +478,54 @@ def _as_uuid(value: Any) -> uuid.UUID:
     return value if isinstance(value, uuid.UUID) else uuid.UUID(str(value))
 
 
-def lookup(session: Session, keys: Sequence[Key], cap: int = KEY_CAP) -> dict[Key, list[Any]]:
-    """Raw record ids per key, at most ``cap + 1`` per key, in one statement. Keys known to be
-    too common are not read again (they answer ``cap + 1`` placeholders)."""
+def lookup(
+    session: Session, keys: Sequence[Key], cap: int = KEY_CAP, *, every: bool = False
+) -> dict[Key, list[Any]]:
+    """Raw record ids per key (as the driver gives them: text on both backends), the first
+    ``key_cap + 1`` by id, in one statement. A key with more than its cap is too common:
+    only how many matters then, and its ids may come back as ``None`` placeholders (it
+    is remembered, and not read again for :data:`COMMON_TTL`), except for document keys or
+    with ``every`` (the ids themselves, read again)."""
     now = time.monotonic()
-    wanted = [k for k in keys if now - _COMMON.get(k, -COMMON_TTL) >= COMMON_TTL]
-    out: dict[Key, list[Any]] = defaultdict(list)
+    out: dict[Key, list[Any]] = {}
+    wanted: list[Key] = []
     for k in keys:
-        if k not in wanted:
+        if every or now - _COMMON.get(k, -COMMON_TTL) >= COMMON_TTL:
+            wanted.append(k)
+        else:
             out[k] = [None] * (key_cap(k[0], cap, k[1]) + 1)
     if not wanted:
         return out
-    params: list[object] = []
-    for kind, key in wanted:
-        params += (kind, key, key_cap(kind, cap, key) + 1)
-    # the driver's cursor directly: hundreds of rows per query, most of them only counted
+    caps = [key_cap(kind, cap, key) for kind, key in wanted]
+    # the driver's cursor directly: hundreds of ids per query, most of them only counted
     conn = session.connection()
-    sqlite = conn.dialect.name == "sqlite"
     cur = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
     try:
-        cur.execute(_raw_lookup_sql(len(wanted), "?" if sqlite else "%s"), params)
-        for kind, key, rid in cur.fetchall():
-            out[(kind, key)].append(rid)
+        if conn.dialect.name == "sqlite":
+            params: list[object] = []
+            for (kind, key), c in zip(wanted, caps, strict=True):
+                params += (kind, key, c + 1)
+            for k in wanted:
+                out[k] = []
+            cur.execute(_raw_lookup_sql(len(wanted)), params)
+            for kind, key, rid in cur.fetchall():
+                out[(kind, key)].append(rid)
+        else:
+            cur.execute(
+                _PG_LOOKUP_SQL,
+                (
+                    [k[0] for k in wanted],
+                    [k[1] for k in wanted],
+                    caps,
+                    [every or k[0] == _DOC for k in wanted],
+                ),
+            )
+            for i, n, ids in cur.fetchall():
+                out[wanted[i - 1]] = ids.split(",") if ids is not None else [None] * n
     finally:
         cur.close()
-    for k in wanted:
-        if len(out[k]) > key_cap(k[0], cap, k[1]):
+    for k, c in zip(wanted, caps, strict=True):
+        if len(out[k]) > c:
             _COMMON[k] = now
     return out
 
@@ -664,9 +695,7 @@ def stats_from_hits(
         # only too common keys (a frequent name without date of birth): take the first
         # records of the full pair keys rather than nothing
         fallback = [k for k in keys if k[0] == KeyKind.pair and k[1].startswith("=")]
-        for k in fallback:
-            _COMMON.pop(k, None)
-        raw = lookup(session, fallback)
+        raw = lookup(session, fallback, every=True)
         for ids in raw.values():
             for rid in ids[:KEY_CAP]:
                 scores[rid] += OVERFLOW_WEIGHT
