@@ -1,6 +1,7 @@
-"""Candidate generation reads the same records on every backend, whatever way the key lookup
-is written: for each key the first ``key_cap + 1`` record ids (by id), and for the query the
-same candidates, weights and name frequencies as a plain per-key read of the index."""
+"""The screening service's reads give the same answers on every backend, whatever way they
+are written: for each key the first ``key_cap + 1`` record ids (by id), for a query the same
+candidates, weights and name frequencies as a plain per-key read of the index, and the
+candidates loaded as the sharing policy admits them."""
 
 from __future__ import annotations
 
@@ -12,8 +13,13 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from shekara.screening import index
+from shekara.persons.models import Person
+from shekara.policy.constants import Distribution
+from shekara.policy.sharing import visible
+from shekara.screening import index, service
 from shekara.screening.models import KeyKind, RecordType, ScreeningKey
+from tests.conftest import ViewerFactory
+from tests.screening_service.helpers import person
 
 Key = tuple[str, str]
 
@@ -132,3 +138,46 @@ def test_candidates_are_those_of_a_plain_read_of_the_index(
         assert list(st.weights.items()) == list(want.weights.items())
         assert st.namesakes == want.namesakes
         assert st.name_rarity == want.name_rarity
+
+
+def test_candidates_are_loaded_as_the_sharing_policy_admits_them(
+    session: Session, viewer: ViewerFactory
+) -> None:
+    """Stage 2 loads a candidate, with all its names in order, exactly when the viewer may know
+    of it (hit/no-hit-only records of the audience included), on either backend's statement."""
+    people = [
+        person(session, agency, [f"Жумабаев Айдос {i}", f"ZHUMABAEV AIDOS {i}"], **kw)
+        for i, (agency, kw) in enumerate(
+            [
+                ("KZ-BS", {"distribution": Distribution.agency}),
+                ("KZ-POL", {"distribution": Distribution.agency}),
+                ("KZ-POL", {"distribution": Distribution.country}),
+                ("RU-FSB-PS", {"distribution": Distribution.country}),
+                ("RU-FSB-PS", {"distribution": Distribution.partners, "partners": ["KZ"]}),
+                ("RU-FSB-PS", {"distribution": Distribution.partners, "partners": ["BY"]}),
+                ("KG-POL", {"distribution": Distribution.all, "nationalities": ["KG", "KZ"]}),
+                ("KG-POL", {"distribution": Distribution.all, "hit_only": True}),
+            ]
+        )
+    ]
+    ids = [p.id for p in people] + [uuid.uuid4()]
+    seen: dict[str, int] = {}
+    for who in ("kz-officer", "kz-police", "ru-officer", "kg-officer"):
+        v = viewer(who)
+        want = {
+            p.id: (p.display_name, p.birth_year, tuple(p.nationalities), p.hit_only)
+            for p in session.execute(
+                select(Person).where(Person.id.in_(ids), visible(v, Person, include_hit_only=True))
+            ).scalars()
+        }
+        got = service._person_rows(session, v, ids)
+        assert {
+            pid: (c.display_name, c.birth_year, c.nationalities, c.hit_only)
+            for pid, c in got.items()
+        } == want, who
+        for c in got.values():
+            i = c.display_name.rsplit(" ", 1)[1]
+            assert c.names == [f"Жумабаев Айдос {i}", f"ZHUMABAEV AIDOS {i}"]
+            assert c.owner_agency_id == next(p for p in people if p.id == c.id).owner_agency_id
+        seen[who] = len(got)
+    assert seen == {"kz-officer": 5, "kz-police": 5, "ru-officer": 5, "kg-officer": 2}

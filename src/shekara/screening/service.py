@@ -11,6 +11,7 @@ raise watchlist hits (:mod:`.watchlist`).
 
 from __future__ import annotations
 
+import enum
 import json
 import time
 import uuid
@@ -20,7 +21,8 @@ from dataclasses import dataclass, field, fields, replace
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import ColumnElement, String, bindparam, cast, select
+from sqlalchemy import ColumnElement, String, Uuid, any_, bindparam, cast, select
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Session
 
 from shekara.accounts.constants import Perm
@@ -294,9 +296,22 @@ def _person_rows(
     """The candidates the viewer may know of, with their names: one statement (persons joined
     to their names, filtered by the sharing policy)."""
     out: dict[uuid.UUID, _Candidate] = {}
-    stmt = _rows_statement(visible(viewer, Person, include_hit_only=True))
-    # Core execution on the session's connection: the ORM layer adds nothing for plain columns
-    rows = session.connection().execute(stmt, {"ids": list(ids)})
+    policy = visible(viewer, Person, include_hit_only=True)
+    conn = session.connection()
+    rows: Any
+    if conn.dialect.name == "postgresql":
+        # the driver's cursor, one constant text per audience (ids as an array): prepared
+        # once per connection, no SQLAlchemy work per query
+        sql, params = _pg_rows_statement(policy, conn.dialect)
+        cur = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
+        try:
+            cur.execute(sql, {**params, "ids": list(ids)})
+            rows = cur.fetchall()
+        finally:
+            cur.close()
+    else:
+        # Core execution on the session's connection: the ORM adds nothing for plain columns
+        rows = conn.execute(_rows_statement(policy), {"ids": list(ids)})
     for pid, label, y, m, d, nats, hit_only, owner, full_name in rows:
         c = out.get(pid)
         if c is None:
@@ -308,20 +323,42 @@ def _person_rows(
     return out
 
 
+_ROW_COLUMNS = (
+    Person.id, Person.display_name, Person.birth_year, Person.birth_month, Person.birth_day,
+    cast(Person.nationalities, String), Person.hit_only, Person.owner_agency_id,
+    PersonName.full_name,
+)  # fmt: skip
+
+
 @lru_cache(maxsize=256)
 def _rows_statement(policy: ColumnElement[bool]) -> Any:
     """The load statement for one audience (``visible`` returns one expression object per
     audience): built once and reused, so that SQLAlchemy finds its compiled form at once."""
     return (
-        select(
-            Person.id, Person.display_name, Person.birth_year, Person.birth_month,
-            Person.birth_day, cast(Person.nationalities, String), Person.hit_only,
-            Person.owner_agency_id, PersonName.full_name,
-        )
+        select(*_ROW_COLUMNS)
         .outerjoin(PersonName, PersonName.person_id == Person.id)
         .where(Person.id.in_(bindparam("ids", expanding=True)), policy)
         .order_by(Person.id, PersonName.position)
-    )  # fmt: skip
+    )
+
+
+@lru_cache(maxsize=256)
+def _pg_rows_statement(policy: ColumnElement[bool], dialect: Any) -> tuple[str, dict[str, Any]]:
+    """:func:`_rows_statement` on PostgreSQL as the driver takes it: the SQL text (ids as one
+    ``uuid[]`` parameter) and the audience's parameters (enum members as their values)."""
+    stmt = (
+        select(*_ROW_COLUMNS)
+        .outerjoin(PersonName, PersonName.person_id == Person.id)
+        .where(Person.id == any_(bindparam("ids", value=[], type_=ARRAY(Uuid()))), policy)
+        .order_by(Person.id, PersonName.position)
+    )
+    compiled = stmt.compile(dialect=dialect, compile_kwargs={"render_postcompile": True})
+    params = {
+        k: v.value if isinstance(v, enum.Enum) else v
+        for k, v in compiled.params.items()
+        if k != "ids"
+    }
+    return compiled.string, params
 
 
 @dataclass
