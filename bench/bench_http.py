@@ -32,7 +32,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, text
 
 from shekara.accounts.models import ApiToken, User
 from shekara.accounts.security import new_token, token_digest
@@ -101,6 +101,34 @@ def _tree_cpu_seconds(root: int) -> float:
         tree.update(kids)
         frontier.extend(kids)
     return sum(cpu.get(p, 0.0) for p in tree)
+
+
+def _backend_cpu_seconds(url: str, dbname: str) -> dict[int, float]:
+    """CPU time (user + system) of each PostgreSQL backend connected to ``dbname`` (the
+    server's pooled connections): the database's share of a request's cost."""
+    tick = os.sysconf("SC_CLK_TCK")
+    engine = make_engine(Settings(), url)
+    with engine.connect() as c:
+        pids = (
+            c.execute(
+                text(
+                    "SELECT pid FROM pg_stat_activity WHERE datname = :d AND pid <> pg_backend_pid()"
+                ),
+                {"d": dbname},
+            )
+            .scalars()
+            .all()
+        )
+    engine.dispose()
+    out: dict[int, float] = {}
+    for pid in pids:
+        try:
+            with open(f"/proc/{pid}/stat") as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        out[pid] = (int(fields[11]) + int(fields[12])) / tick
+    return out
 
 
 def main() -> None:
@@ -185,13 +213,18 @@ def main() -> None:
             subprocess.run(warm, capture_output=True, check=True)
             cmd = ["wrk", "-t1", f"-c{args.connections}", f"-d{args.seconds}s", "--latency"]
             cpu0, load0 = _tree_cpu_seconds(server.pid), os.getloadavg()[0]
+            db0 = _backend_cpu_seconds(url, f"shekara_bench_{tag}")
             out = subprocess.run(
                 [*cmd, "-s", script, base], capture_output=True, text=True, check=True
             ).stdout
             cpu = _tree_cpu_seconds(server.pid) - cpu0
+            db1 = _backend_cpu_seconds(url, f"shekara_bench_{tag}")
+            db_cpu = sum(v - db0[p] for p, v in db1.items() if p in db0)
             os.unlink(script)
             res = parse_wrk(out, args.seconds)
             res["server_cpu_ms_per_request"] = round(1000 * cpu / max(1, res["requests"]), 3)
+            # the server's database connections (those open through the whole run)
+            res["postgres_cpu_ms_per_request"] = round(1000 * db_cpu / max(1, res["requests"]), 3)
             res["load_average_1min_before_after"] = [round(load0, 2), round(os.getloadavg()[0], 2)]
             results[f"{resource}_detail"] = res
             print(resource, results[f"{resource}_detail"], file=sys.stderr)

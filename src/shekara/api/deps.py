@@ -9,13 +9,15 @@ with the same rules as the dependencies here.
 
 from __future__ import annotations
 
+import asyncio
+import contextvars
 import inspect
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Annotated, Any, TypeVar
 
-from anyio import to_thread
 from fastapi import Depends, Header, Request
 from sqlalchemy.orm import Session
 
@@ -33,7 +35,11 @@ def get_settings_dep(request: Request) -> Settings:
 
 def get_session(request: Request) -> Iterator[Session]:
     """One transaction per request: committed when the handler succeeds, else rolled back."""
-    session: Session = request.app.state.sessionmaker()
+    yield from _session_of(request.app.state.sessionmaker)
+
+
+def _session_of(factory: Callable[[], Session]) -> Iterator[Session]:
+    session = factory()
     try:
         yield session
         session.commit()
@@ -104,14 +110,17 @@ CredentialsDep = Annotated[Credentials, Depends(get_credentials)]
 
 
 @contextmanager
-def unit_of_work(request: Request) -> Iterator[Session]:
+def unit_of_work(request: Request, read: bool = False) -> Iterator[Session]:
     """:func:`get_session` as a context manager, for code already in a worker thread.
 
-    Honours ``app.dependency_overrides[get_session]`` (the tests' session) like FastAPI does.
+    ``read``: a single-record read, in a session of
+    :func:`shekara.db.engine.make_read_sessionmaker`. Honours
+    ``app.dependency_overrides[get_session]`` (the tests' session) like FastAPI does.
     """
     provider: Callable[..., Any] | None = request.app.dependency_overrides.get(get_session)
     if provider is None:
-        yield from get_session(request)
+        state = request.app.state
+        yield from _session_of(state.read_sessionmaker if read else state.sessionmaker)
         return
     gen = provider(request) if inspect.signature(provider).parameters else provider()
     session = next(gen)
@@ -126,13 +135,40 @@ def unit_of_work(request: Request) -> Iterator[Session]:
     next(gen, None)
 
 
-def _in_unit_of_work(creds: Credentials, work: Callable[[Session, Viewer | None], T]) -> T:
-    with unit_of_work(creds.request) as session:
+def _in_unit_of_work(
+    creds: Credentials, work: Callable[[Session, Viewer | None], T], read: bool = False
+) -> T:
+    with unit_of_work(creds.request, read) as session:
         viewer = viewer_from(creds.request, session, creds.authorization, creds.x_purpose)
         return work(session, viewer)
+
+
+def units_of_work_executor(settings: Settings) -> ThreadPoolExecutor:
+    """The threads that run units of work: as many as pooled connections, since a unit of work
+    holds one from start to end."""
+    return ThreadPoolExecutor(settings.db_pool_size, thread_name_prefix="unit-of-work")
+
+
+async def _in_thread(
+    creds: Credentials, work: Callable[[Session, Viewer | None], T], read: bool
+) -> T:
+    # The event loop's own executor hand-off, about half the CPU time of anyio's to_thread
+    # (no capacity limiter or cancel scope: the pool bounds concurrency, and a unit of work
+    # once started always finishes, committed or rolled back, like a shielded one).
+    executor: ThreadPoolExecutor = creds.request.app.state.executor
+    run = contextvars.copy_context().run
+    return await asyncio.get_running_loop().run_in_executor(
+        executor, run, _in_unit_of_work, creds, work, read
+    )
 
 
 async def run_unit_of_work(creds: Credentials, work: Callable[[Session, Viewer | None], T]) -> T:
     """``work(session, viewer)`` in one worker thread, in one transaction: committed when it
     returns, rolled back when it raises (the error then reaches the exception handlers)."""
-    return await to_thread.run_sync(_in_unit_of_work, creds, work)
+    return await _in_thread(creds, work, False)
+
+
+async def run_read(creds: Credentials, work: Callable[[Session, Viewer | None], T]) -> T:
+    """:func:`run_unit_of_work` for a single-record read whose only write is its audit entry
+    (see :func:`shekara.db.engine.make_read_sessionmaker`)."""
+    return await _in_thread(creds, work, True)

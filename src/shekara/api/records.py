@@ -2,13 +2,14 @@
 
 import inspect as pyinspect
 import uuid
+from collections.abc import Callable
 from typing import Annotated, Any
 
 import orjson
 from fastapi import APIRouter, Body, Query, Request, Response
 from sqlalchemy.orm import Session
 
-from shekara.api.deps import CredentialsDep, SessionDep, ViewerDep, run_unit_of_work
+from shekara.api.deps import CredentialsDep, SessionDep, ViewerDep, run_read, run_unit_of_work
 from shekara.policy.sharing import Viewer
 from shekara.records import service
 from shekara.records.schemas import HitNotice, Page
@@ -27,6 +28,18 @@ def json_response(data: Any) -> Response:
     types, sent as is: FastAPI would otherwise validate it a second time against the
     ``response_model`` (which stays declared for the OpenAPI document)."""
     return Response(content=orjson.dumps(data), media_type="application/json")
+
+
+def detail_work(
+    spec: ResourceSpec, record_id: uuid.UUID
+) -> Callable[[Session, Viewer | None], Response]:
+    """A single-record read (``GET /api/v1/<resource>/<id>``): the FastAPI route's and the
+    fast path's (:mod:`shekara.api.fastpath`) one implementation."""
+
+    def work(session: Session, viewer: Viewer | None) -> Response:
+        return json_response(service.get_record(session, viewer, spec, record_id))
+
+    return work
 
 
 def _filters_from(request: Request, spec: ResourceSpec) -> dict[str, Any]:
@@ -115,10 +128,7 @@ def make_router(spec: ResourceSpec) -> APIRouter:
     )
 
     async def get_(record_id: uuid.UUID, creds: CredentialsDep) -> Any:
-        def work(session: Session, viewer: Viewer | None) -> Response:
-            return json_response(service.get_record(session, viewer, spec, record_id))
-
-        return await run_unit_of_work(creds, work)
+        return await run_read(creds, detail_work(spec, record_id))
 
     router.add_api_route(
         "/{record_id}",

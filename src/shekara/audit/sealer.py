@@ -27,19 +27,20 @@ class Sealer:
         self._thread.join(timeout=10)
         self.seal_now()
 
-    def seal_now(self) -> int:
+    def seal_now(self, wait: bool = True, batch: int = 5000) -> int:
+        """Chain what is unsealed; with ``wait=False`` skip if another process is at it."""
         total = 0
         while True:
             with self.factory() as s:
-                n = seal(s)
+                n = seal(s, batch=batch, wait=wait)
                 s.commit()
             total += n
-            if n == 0:
+            if n < batch:
                 return total
 
     def _run(self) -> None:
         while not self._stop.wait(self.interval):
             try:
-                self.seal_now()
+                self.seal_now(wait=False)
             except Exception:  # keep sealing after a transient database error
                 log.exception("audit_seal_failed")

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, cast
 
-from sqlalchemy import Table, func, insert, or_, select
+from sqlalchemy import Table, bindparam, func, insert, or_, select, text, update
 from sqlalchemy.orm import Session
 
 from shekara.audit.models import AuditAccess, AuditEntry
@@ -49,8 +49,9 @@ def _canon(value: Any) -> Any:
     return str(value)
 
 
-def entry_digest(prev_hash: str, e: AuditEntry) -> str:
-    """The chained hash of one entry: every field but ``seq``, ``chain_pos`` and ``hash``."""
+def entry_digest(prev_hash: str, e: Any) -> str:
+    """The chained hash of one entry (an :class:`AuditEntry` or a row of its columns): every
+    field but ``chain_pos``, ``prev_hash`` and ``hash``."""
     body = {
         "seq": e.seq,
         "at": e.at.isoformat(timespec="microseconds"),
@@ -154,9 +155,54 @@ def record_many(
         session.connection().execute(_INSERT_ENTRY, rows)
 
 
-def seal(session: Session, batch: int = 5000) -> int:
-    """Chain the committed entries not yet sealed; returns how many. Commit afterwards."""
-    get_backend(session).lock_audit_chain(session)
+_HASHED = (
+    AuditEntry.seq,
+    AuditEntry.at,
+    AuditEntry.user_id,
+    AuditEntry.username,
+    AuditEntry.agency_id,
+    AuditEntry.action,
+    AuditEntry.resource,
+    AuditEntry.record_id,
+    AuditEntry.owner_agency_id,
+    AuditEntry.query,
+    AuditEntry.result_ids,
+    AuditEntry.before,
+    AuditEntry.after,
+    AuditEntry.ip,
+    AuditEntry.purpose,
+)
+_AUDIT_TABLE = cast(Table, AuditEntry.__table__)
+_SEAL_ENTRY = (
+    update(_AUDIT_TABLE)
+    .where(_AUDIT_TABLE.c.seq == bindparam("s_seq"))
+    .values(
+        chain_pos=bindparam("s_pos"), prev_hash=bindparam("s_prev"), hash=bindparam("s_hash")
+    )
+)
+# PostgreSQL: the whole batch in one statement (one round trip, one plan) instead of one
+# UPDATE per entry.
+_PG_SEAL_BATCH = text(
+    "UPDATE audit_log AS a SET chain_pos = v.pos, prev_hash = v.prev, hash = v.hash "
+    "FROM unnest(CAST(:seqs AS bigint[]), CAST(:positions AS bigint[]), "
+    "CAST(:prevs AS varchar[]), CAST(:hashes AS varchar[])) AS v(seq, pos, prev, hash) "
+    "WHERE a.seq = v.seq"
+)
+
+
+def seal(session: Session, batch: int = 5000, wait: bool = True) -> int:
+    """Chain the committed entries not yet sealed; returns how many. Commit afterwards.
+
+    With ``wait=False`` (the background sealer), return 0 at once when another process is
+    sealing: it will chain these entries too.
+
+    Reads only the hashed columns (no ORM objects) and writes the batch's positions and hashes
+    in one statement: at a thousand reads a second the sealer chains a thousand entries a second
+    in each server process's spare time.
+    """
+    backend = get_backend(session)
+    if not backend.lock_audit_chain(session, wait=wait):
+        return 0
     head = session.execute(
         select(AuditEntry.chain_pos, AuditEntry.hash)
         .where(AuditEntry.chain_pos.isnot(None))
@@ -164,23 +210,38 @@ def seal(session: Session, batch: int = 5000) -> int:
         .limit(1)
     ).first()
     pos, prev = (int(head[0] or 0), str(head[1])) if head else (0, GENESIS)
-    rows = (
-        session.execute(
-            select(AuditEntry)
-            .where(AuditEntry.chain_pos.is_(None))
-            .order_by(AuditEntry.seq)
-            .limit(batch)
-        )
-        .scalars()
-        .all()
-    )
+    rows = session.execute(
+        select(*_HASHED)
+        .where(AuditEntry.chain_pos.is_(None))
+        .order_by(AuditEntry.seq)
+        .limit(batch)
+    ).all()
+    if not rows:
+        return 0
+    seqs, positions, prevs, hashes = [], [], [], []
     for e in rows:
         pos += 1
-        e.chain_pos = pos
-        e.prev_hash = prev
-        e.hash = entry_digest(prev, e)
-        prev = e.hash
-    session.flush()
+        digest = entry_digest(prev, e)
+        seqs.append(e.seq)
+        positions.append(pos)
+        prevs.append(prev)
+        hashes.append(digest)
+        prev = digest
+    if backend.name == "postgresql":
+        session.execute(
+            _PG_SEAL_BATCH,
+            {"seqs": seqs, "positions": positions, "prevs": prevs, "hashes": hashes},
+        )
+    else:
+        session.connection().execute(
+            _SEAL_ENTRY,
+            [
+                {"s_seq": s, "s_pos": p, "s_prev": ph, "s_hash": h}
+                for s, p, ph, h in zip(seqs, positions, prevs, hashes, strict=True)
+            ],
+        )
+    # Entries loaded as objects earlier in this session would hold stale chain columns.
+    session.expire_all()
     return len(rows)
 
 

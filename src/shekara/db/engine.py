@@ -26,8 +26,11 @@ class Backend(ABC):
         pass
 
     @abstractmethod
-    def lock_audit_chain(self, session: Session) -> None:
-        """Serialise appends to the hash-chained audit log within the current transaction."""
+    def lock_audit_chain(self, session: Session, wait: bool = True) -> bool:
+        """Serialise appends to the hash-chained audit log within the current transaction.
+
+        With ``wait=False``, give up at once (and return False) if another session holds it.
+        """
 
 
 class SQLiteBackend(Backend):
@@ -45,9 +48,9 @@ class SQLiteBackend(Backend):
         cur.execute("PRAGMA cache_size=-65536")
         cur.close()
 
-    def lock_audit_chain(self, session: Session) -> None:
+    def lock_audit_chain(self, session: Session, wait: bool = True) -> bool:
         # SQLite has one writer at a time, and every transaction begins IMMEDIATE.
-        return None
+        return True
 
 
 class PostgresBackend(Backend):
@@ -62,8 +65,15 @@ class PostgresBackend(Backend):
             "pool_recycle": 3600,
         }
 
-    def lock_audit_chain(self, session: Session) -> None:
-        session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": self.AUDIT_LOCK_KEY})
+    def lock_audit_chain(self, session: Session, wait: bool = True) -> bool:
+        if wait:
+            session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": self.AUDIT_LOCK_KEY})
+            return True
+        return bool(
+            session.execute(
+                text("SELECT pg_try_advisory_xact_lock(:k)"), {"k": self.AUDIT_LOCK_KEY}
+            ).scalar()
+        )
 
 
 def backend_for(url: str) -> Backend:
@@ -106,6 +116,22 @@ def get_backend(session: Session) -> Backend:
 
 def make_sessionmaker(engine: Engine) -> sessionmaker[Session]:
     return sessionmaker(engine, expire_on_commit=False)
+
+
+def make_read_sessionmaker(engine: Engine) -> sessionmaker[Session]:
+    """Sessions for single-record reads, whose only write is one audit entry.
+
+    On PostgreSQL each statement commits on its own (autocommit): no BEGIN and no COMMIT, two
+    round trips of the five a read would cost. A single statement is atomic, the policy check
+    and the record come from the same statement, and the audit entry is committed before the
+    answer leaves, as in a transaction. On SQLite, where a transaction costs no round trip,
+    these are ordinary sessions.
+    """
+    if engine.dialect.name == "postgresql":
+        return sessionmaker(
+            engine.execution_options(isolation_level="AUTOCOMMIT"), expire_on_commit=False
+        )
+    return make_sessionmaker(engine)
 
 
 @contextmanager
