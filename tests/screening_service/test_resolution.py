@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from shekara.errors import NotFound
@@ -119,3 +119,65 @@ def test_batch_run_same_pairs_on_every_core(
     assert parallel == serial and serial["person_pairs"] >= 5
     assert stored() == alone
     assert all(left < right for left, right in alone)  # type: ignore[operator]
+
+
+def _linked(session: Session) -> set[frozenset[object]]:
+    return {
+        frozenset(p)
+        for p in session.execute(select(ResolutionPair.left_id, ResolutionPair.right_id))
+    }
+
+
+def test_namesakes_born_the_same_year_are_not_linked(session: Session) -> None:
+    """Two records of different agencies that share a common name and the year of birth and
+    nothing else are a possible match, not a link (the rule of screening's grade: among
+    the namesakes, one born that year is likely); the same person written by two agencies is
+    still linked on a full date of birth, on a document, or with a year and a rare name."""
+    # a common name: namesakes in other agencies, born in other years
+    for i in range(12):
+        agency = ("KZ-BS", "RU-FSB-PS", "KG-POL")[i % 3]
+        person(session, agency, ["Ахметов Ерлан"], dob=f"{1960 + i}-0{1 + i % 9}-1{i % 9}")
+    year_kz = person(session, "KZ-BS", ["Ахметов Ерлан"], dob="1985")
+    year_ru = person(session, "RU-FSB-PS", ["AKHMETOV ERLAN"], dob="1985-04-02")
+    full_kz = person(session, "KZ-BS", ["Ахметов Ерлан"], dob="1990-05-05")
+    full_ru = person(session, "RU-FSB-PS", ["AKHMETOV ERLAN"], dob="1990-05-05")
+    doc_kz = person(session, "KZ-BS", ["Ахметов Ерлан"], dob="1993", documents=["N7654321"])
+    doc_kg = person(session, "KG-POL", ["AHMETOV ERLAN"], dob="1993", documents=["N7654321"])
+    # a rare name: the year is enough
+    rare_kz = person(session, "KZ-BS", ["Жолдасбеков Тимур"], dob="1979")
+    rare_ru = person(session, "RU-FSB-PS", ["ZHOLDASBEKOV TIMUR"], dob="1979-02-03")
+    session.flush()
+
+    resolution.run(session)
+    linked = _linked(session)
+    assert frozenset((year_kz.id, year_ru.id)) not in linked
+    assert frozenset((full_kz.id, full_ru.id)) in linked
+    assert frozenset((doc_kz.id, doc_kg.id)) in linked
+    assert frozenset((rare_kz.id, rare_ru.id)) in linked
+
+    # the incremental path grades the same way
+    session.execute(delete(ResolutionPair))
+    resolution.resolve_records(session, [year_ru.id, full_ru.id, rare_ru.id])
+    linked = _linked(session)
+    assert frozenset((year_kz.id, year_ru.id)) not in linked
+    assert frozenset((full_kz.id, full_ru.id)) in linked
+    assert frozenset((rare_kz.id, rare_ru.id)) in linked
+
+
+def test_name_alone_links_only_a_rare_name(session: Session) -> None:
+    """A record without a date of birth rests on the name alone: it is linked to another
+    agency's record of a rare name, not to one of a name whose parts many records carry."""
+    for i in range(32):  # the surname is too common to count
+        person(session, "KG-POL", [f"Ахметов {chr(0x0410 + i)}{'ббас' * 2}"], dob="1970-01-01")
+    for i in range(32):  # so is the given name
+        person(session, "KG-POL", [f"{chr(0x0410 + i)}{'лдас' * 2}ов Ерлан"], dob="1971-01-01")
+    common_kz = person(session, "KZ-BS", ["Ахметов Ерлан"])
+    common_ru = person(session, "RU-FSB-PS", ["AKHMETOV ERLAN"], dob="1985-04-02")
+    rare_kz = person(session, "KZ-BS", ["Жолдасбеков Тимур"])
+    rare_ru = person(session, "RU-FSB-PS", ["ZHOLDASBEKOV TIMUR"], dob="1979-02-03")
+    session.flush()
+
+    resolution.run(session)
+    linked = _linked(session)
+    assert frozenset((common_kz.id, common_ru.id)) not in linked
+    assert frozenset((rare_kz.id, rare_ru.id)) in linked

@@ -6,7 +6,15 @@
    :data:`SMALL_BLOCK`, or hold documents with the same number; vehicles that share a plate
    or VIN key.
 2. *Scoring* of each pair of records of **different agencies** with the same pure functions as
-   screening; pairs at or above ``min_score`` are stored with their reasons.
+   screening, and *grading* against namesakes with the rule of screening
+   (:func:`~shekara.screening.scoring.grade_person`): a pair is stored, with its reasons, when
+   it scores at least ``min_score`` **and** its evidence tells it apart from the namesakes.
+   The namesakes of a pair are the records of the index that carry its name (its full pair
+   keys, counted in the blocking pass; at most ``KEY_CAP + 1``, as a screening query reads
+   them) other than the record itself, the larger count of the two records (a pair is linked
+   only when either record, screened, would alert on the other). Two records that agree on a
+   common name and a year of birth only, among many namesakes born that year, are a possible
+   match, not a link; a full date of birth, a document, or a rare name with a year are.
 3. *Judgements* by analysts (positive, negative, unsure) are kept as history with their author;
    they never change the source records.
 4. *Clusters*: connected components of the positively judged pairs. A cluster keeps its
@@ -23,8 +31,9 @@ from __future__ import annotations
 import json
 import uuid
 from collections import Counter, defaultdict, deque
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from concurrent.futures import Future
+from dataclasses import replace
 from typing import Any
 
 from sqlalchemy import bindparam, func, insert, select, text, update
@@ -46,9 +55,16 @@ from shekara.screening.models import (
     ResolutionPair,
     Verdict,
 )
-from shekara.screening.names import compare_dates, parse_partial_date
+from shekara.screening.names import compare_dates, parse_name, parse_partial_date
 from shekara.screening.schemas import ClusterMemberOut, ClusterOut, PairOut
-from shekara.screening.scoring import DEFAULT_CONFIG, ScoringConfig, score_person
+from shekara.screening.scoring import (
+    DEFAULT_CONFIG,
+    Reason,
+    Score,
+    ScoringConfig,
+    grade_person,
+    score_person,
+)
 from shekara.screening.scoring import Person as ScoredPerson
 from shekara.screening.service import _birth_of, reasons_out
 from shekara.vehicles.models import Vehicle
@@ -91,20 +107,35 @@ _BLOCK_SQL = text(
 )
 
 
-def _key_blocks(session: Session, kind: str, prefix: str, cap: int) -> Iterator[list[Any]]:
+def _key_blocks(
+    session: Session, kind: str, prefix: str, cap: int, sizes: dict[Any, int] | None = None
+) -> Iterator[list[Any]]:
     """Record ids (as stored) of each key of ``kind`` starting with ``prefix`` that 2 to
-    ``cap`` records hold: one ordered pass over the covering index, streamed."""
+    ``cap`` records hold: one ordered pass over the covering index, streamed. ``sizes``, when
+    given, gets for every record the number of records of its most shared key of the pass
+    (whatever the cap), at most ``KEY_CAP + 1``: what a screening query reads of a key."""
     rows = session.connection().execute(
         _BLOCK_SQL, {"kind": kind, "prefix": prefix + "%"}, execution_options=_STREAM
     )
     block: list[Any] = []
     current = None
+
+    def count() -> None:
+        if sizes is not None:
+            n = min(len(block), index.KEY_CAP + 1)
+            get = sizes.get
+            for rid in block:
+                if get(rid, 0) < n:
+                    sizes[rid] = n
+
     for key, rid in rows:
         if key != current:
+            count()
             if 1 < len(block) <= cap:
                 yield block
             block, current = [], key
         block.append(rid)
+    count()
     if 1 < len(block) <= cap:
         yield block
 
@@ -226,22 +257,48 @@ def _person_profiles(session: Session, ids: Iterable[uuid.UUID]) -> dict[uuid.UU
 
 
 #: a scoring task: pairs of dense numbers (the lower record id first, as pairs are stored),
-#: the profiles they name, the threshold, whether a conflicting date of birth rules a pair
-#: out, and the configuration
-Task = tuple[list[tuple[int, int]], dict[int, ScoredPerson], float, bool, ScoringConfig]
-#: a stored pair: its two dense numbers, score and reasons
+#: the profiles they name, the records carrying each one's name (:func:`_key_blocks`), the
+#: threshold, whether a conflicting date of birth rules a pair out, and the configuration
+Task = tuple[
+    list[tuple[int, int]], dict[int, ScoredPerson], dict[int, int], float, bool, ScoringConfig
+]
+#: a scored pair: its two dense numbers, score and reasons
 Scored = tuple[int, int, float, list[dict[str, Any]]]
+
+
+def pair_namesakes(carrying_x: int, carrying_y: int) -> int:
+    """Namesakes of a pair, from the records of the index carrying each record's name (the
+    record included): those other than the record itself, the larger of the two counts, so
+    that a pair is linked only when either record, screened, would alert on the other."""
+    return max(1, max(carrying_x, carrying_y) - 1)
+
+
+def grade_pair(
+    score: Score,
+    namesakes: int,
+    min_score: float,
+    config: ScoringConfig,
+    name_rarity: float | None = None,
+) -> Score:
+    """:func:`~shekara.screening.scoring.grade_person` at ``min_score``: ``"alert"`` when the
+    pair scores at least ``min_score`` and a coincidence with a namesake is unlikely."""
+    return grade_person(replace(score, match=score.value >= min_score), namesakes, config,
+                        name_rarity)  # fmt: skip
 
 
 def score_task(
     pairs: list[tuple[int, int]],
     people: dict[int, ScoredPerson],
+    carrying: dict[int, int],
     min_score: float,
     skip_conflicts: bool,
     config: ScoringConfig,
-) -> list[Scored]:
-    """Score pairs (pure: runs in a worker process); those at or above ``min_score``."""
+) -> tuple[list[Scored], list[Scored]]:
+    """Score and grade pairs (pure: runs in a worker process): the pairs at or above
+    ``min_score`` that alert, and those that rest on the name alone (no date on one side) and
+    alert only if the name is rare (:func:`_grade_rare`: the rarity is read from the index)."""
     out: list[Scored] = []
+    name_only: list[Scored] = []
     for x, y in pairs:
         px, py = people[x], people[y]
         if (
@@ -253,19 +310,81 @@ def score_task(
         ):
             continue  # cannot reach min_score: the name scores at most 1
         s = score_person(px, py, config)
-        if s.value >= min_score:
+        if s.value < min_score:
+            continue
+        g = grade_pair(s, pair_namesakes(carrying[x], carrying[y]), min_score, config)
+        if g.grade == "alert":
             out.append((x, y, s.value, [r.as_dict() for r in s.reasons]))
+        elif any(r.code == "namesake_name" for r in g.reasons):
+            name_only.append((x, y, s.value, [r.as_dict() for r in s.reasons]))
+    return out, name_only
+
+
+def _score_of(value: float, reasons: list[dict[str, Any]]) -> Score:
+    return Score(value, tuple(
+        Reason(str(r["code"]), {k: v for k, v in r.items() if k != "code"}) for r in reasons
+    ))  # fmt: skip
+
+
+def _name_rarities(session: Session, people: Mapping[int, ScoredPerson]) -> dict[int, float | None]:
+    """Records expected to carry each person's name by chance, from the frequencies of its
+    parts in the index: what a screening query with these names gets (``name_rarity``)."""
+    wanted = {
+        n: {(KeyKind.name.value, part.key[: index.KEY_LENGTH])
+            for name in p.names for part in parse_name(name).core if len(part.key) >= 2}
+        for n, p in people.items()
+    }  # fmt: skip
+    hits = index.lookup_many(session, {k for keys in wanted.values() for k in keys})
+    return {
+        n: index._name_rarity(session, people[n].names, {k: hits.get(k, []) for k in keys})
+        for n, keys in wanted.items()
+    }
+
+
+def _grade_rare(
+    session: Session,
+    name_only: list[Scored],
+    people: Mapping[int, ScoredPerson],
+    carrying: Mapping[int, int],
+    min_score: float,
+    config: ScoringConfig,
+) -> list[Scored]:
+    """Of the pairs that rest on the name alone, those whose name is rare enough to alert
+    (the rarer of the two estimates is not trusted: the larger one counts)."""
+    rarity = _name_rarities(session, {n: people[n] for x, y, _, _ in name_only for n in (x, y)})
+    out: list[Scored] = []
+    for x, y, value, reasons in name_only:
+        rx, ry = rarity[x], rarity[y]
+        r = None if rx is None or ry is None else max(rx, ry)
+        if r is None:
+            continue
+        g = grade_pair(_score_of(value, reasons), pair_namesakes(carrying[x], carrying[y]),
+                       min_score, config, r)  # fmt: skip
+        if g.grade == "alert":
+            out.append((x, y, value, reasons))
     return out
+
+
+def _carrying(session: Session, people: Mapping[int, ScoredPerson]) -> dict[int, int]:
+    """Records of the index carrying each person's name (its full pair keys), read as a
+    screening query reads them (at most ``KEY_CAP + 1``): for a few records (incremental)."""
+    wanted = {
+        n: {(kind, k) for kind, k in index.name_keys(p.names)
+            if kind == KeyKind.pair.value and k.startswith("=")}
+        for n, p in people.items()
+    }  # fmt: skip
+    hits = index.lookup_many(session, {k for keys in wanted.values() for k in keys})
+    return {n: max((len(hits.get(k, ())) for k in keys), default=1) for n, keys in wanted.items()}
 
 
 def _score_all(
     tasks: Iterator[Task], total: int, progress: Progress | None, parallel: bool
-) -> Iterator[tuple[int, list[Scored]]]:
+) -> Iterator[tuple[int, tuple[list[Scored], list[Scored]]]]:
     """Results of the tasks (with the number of pairs each covered), in any order: handed to
     the worker processes while they have room, scored here while they are busy."""
     pool = workers.pool() if parallel else None
     window = 2 * workers.count()
-    inflight: deque[tuple[int, Future[list[Scored]]]] = deque()
+    inflight: deque[tuple[int, Future[tuple[list[Scored], list[Scored]]]]] = deque()
     done = 0
     for task in tasks:
         if pool is not None and len(inflight) < window:
@@ -295,13 +414,20 @@ def _score_packed(
     config: ScoringConfig,
     progress: Progress | None,
     parallel: bool | None = None,
+    sizes: Mapping[Any, int] | None = None,
 ) -> int:
     """Score packed pairs of dense numbers and store those of different agencies at or above
-    ``min_score`` (scores and reasons refreshed, judgements kept); returns pairs stored."""
+    ``min_score`` that the grade tells apart from namesakes (scores and reasons refreshed,
+    judgements kept); returns pairs stored. ``sizes``: records carrying each record's name
+    (raw id -> count, from the blocking pass); read from the index when not given."""
     if progress:
         progress("loading", 0, 1)
     number = dense.number
     profiles = {number[r]: p for r, p in _profiles_by_raw(session, set(number)).items()}
+    if sizes is None:
+        carrying = _carrying(session, {n: p[1] for n, p in profiles.items()})
+    else:
+        carrying = {n: sizes.get(r, 1) for r, n in number.items()}
     if progress:
         progress("loading", 1, 1)
     ids = dense.ids
@@ -326,25 +452,34 @@ def _score_packed(
                 if pa is not None and pb is not None and pa[0] != pb[0]:
                     chunk.append((a, b) if ids[a] < ids[b] else (b, a))
             people = {n: profiles[n][1] for pair in chunk for n in pair}
-            yield chunk, people, min_score, skip_conflicts, config
+            counts = {n: carrying[n] for n in people}
+            yield chunk, people, counts, min_score, skip_conflicts, config
 
     if parallel is None:
         parallel = total >= PARALLEL_PAIRS
     stored = 0
     new_rows: list[dict[str, Any]] = []
     updates: list[dict[str, Any]] = []
-    for _, results in _score_all(tasks(), total, progress, parallel):
-        for a, b, value, reasons in results:
-            x, y = ids[a], ids[b]
-            row_id = existing.get((x, y))
-            if row_id is None:
-                new_rows.append({
-                    "id": new_id(), "record_type": RecordType.person.value, "left_id": x,
-                    "right_id": y, "score": value, "reasons": reasons,
-                })  # fmt: skip
-            else:
-                updates.append({"id": row_id, "score": value, "reasons": reasons})
-            stored += 1
+    name_only: list[Scored] = []
+
+    def results() -> Iterator[Scored]:
+        for _, (alerts, rest) in _score_all(tasks(), total, progress, parallel):
+            name_only.extend(rest)
+            yield from alerts
+        people = {n: profiles[n][1] for x, y, _, _ in name_only for n in (x, y)}
+        yield from _grade_rare(session, name_only, people, carrying, min_score, config)
+
+    for a, b, value, reasons in results():
+        x, y = ids[a], ids[b]
+        row_id = existing.get((x, y))
+        if row_id is None:
+            new_rows.append({
+                "id": new_id(), "record_type": RecordType.person.value, "left_id": x,
+                "right_id": y, "score": value, "reasons": reasons,
+            })  # fmt: skip
+        else:
+            updates.append({"id": row_id, "score": value, "reasons": reasons})
+        stored += 1
         if len(new_rows) >= INSERT_BATCH:
             session.execute(insert(ResolutionPair), new_rows)
             new_rows = []
@@ -438,10 +573,12 @@ def run(
     index.catch_up(session)
     # full name pairs born the same year; full name pairs alone only in small blocks (records
     # without a date of birth), so that frequent names do not make quadratic blocks
-    dense, packed = _Dense(), set[int]()
+    # the pass over the full pair keys also counts the records carrying each record's name
+    # (its namesakes, for the grade)
+    dense, packed, sizes = _Dense(), set[int](), dict[Any, int]()
     sources = (  # generators: each runs its statement when its turn comes
         _key_blocks(session, KeyKind.pair_year.value, "=", BLOCK_CAP),
-        _key_blocks(session, KeyKind.pair.value, "=", SMALL_BLOCK),
+        _key_blocks(session, KeyKind.pair.value, "=", SMALL_BLOCK, sizes),
         _document_blocks(session),
     )
     for step, blocks in enumerate(sources):
@@ -453,8 +590,9 @@ def run(
         progress("blocking", len(sources), len(sources))
     persons = _score_packed(
         session, packed, dense, min_score=min_score, config=config, progress=progress,
-        parallel=parallel,
+        parallel=parallel, sizes=sizes,
     )  # fmt: skip
+    del sizes
     vehicles = _vehicle_pairs(session)
     return {"candidate_pairs": len(packed), "person_pairs": persons, "vehicle_pairs": vehicles}
 
