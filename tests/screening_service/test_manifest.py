@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import gc
 import io
 from collections.abc import Iterator
 
@@ -49,6 +50,42 @@ def test_csv_manifest(session: Session, viewer: ViewerFactory) -> None:
     text = manifest.to_csv(out)
     parsed = list(csv.DictReader(io.StringIO(text)))
     assert parsed[0]["record_id"] == str(p.id) and parsed[0]["match"] == "True"
+
+
+def test_manifest_leaves_the_garbage_collector_as_it_found_it(
+    session: Session, viewer: ViewerFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The collector is paused while rows are screened; afterwards, even when screening
+    fails, it runs again, and an application that turned it off finds it off."""
+    person(session, "KZ-BS", ["Нургалиев Ерлан"], dob="1985-03-12")
+    data = b"name;birth_date\nNURGALIEV ERLAN;1985-03-12\n"
+    seen: list[bool] = []
+    real = manifest._screen_chunk
+
+    def watched(*args: object, **kw: object) -> object:
+        seen.append(gc.isenabled())
+        return real(*args, **kw)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(manifest, "_screen_chunk", watched)
+    v = viewer("kz-officer")
+    assert manifest.screen_manifest(session, v, data, "a.csv").matches == 1
+    assert seen == [False] and gc.isenabled()
+
+    def broken(*args: object, **kw: object) -> object:
+        raise RuntimeError("database gone")
+
+    monkeypatch.setattr(manifest, "_screen_chunk", broken)
+    with pytest.raises(RuntimeError):
+        manifest.screen_manifest(session, v, data, "a.csv")
+    assert gc.isenabled()
+
+    monkeypatch.setattr(manifest, "_screen_chunk", watched)
+    gc.disable()
+    try:
+        manifest.screen_manifest(session, v, data, "a.csv")
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
 
 
 def test_mrz_and_xlsx_manifest_via_api(client: TestClient, world: World, session: Session) -> None:
