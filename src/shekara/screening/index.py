@@ -229,12 +229,19 @@ def reindex_vehicle(session: Session, vehicle_id: uuid.UUID) -> int:
     return reindex(session, RecordType.vehicle, vehicle_id)
 
 
-_PENDING_SQL = text("SELECT 1 FROM screening_dirty LIMIT 1")
+_PENDING_SQL = "SELECT 1 FROM screening_dirty LIMIT 1"
 
 
 def pending(session: Session) -> bool:
-    """True when changes wait in the queue (one indexed probe)."""
-    return session.execute(_PENDING_SQL).first() is not None
+    """True when changes wait in the queue (one indexed probe, through the driver's cursor:
+    it runs before every query)."""
+    session.flush()  # changes the session holds queue themselves first (triggers)
+    cur = session.connection().connection.driver_connection.cursor()  # type: ignore[union-attr]
+    try:
+        cur.execute(_PENDING_SQL)
+        return cur.fetchone() is not None
+    finally:
+        cur.close()
 
 
 def catch_up(

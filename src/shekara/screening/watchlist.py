@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import and_, or_, select
+from sqlalchemy import and_, bindparam, or_, select
 from sqlalchemy.orm import Session
 
 from shekara.accounts.constants import Perm
@@ -162,6 +162,29 @@ def listed_targets(session: Session, ids: Sequence[uuid.UUID]) -> set[uuid.UUID]
     return out
 
 
+_ANY_LISTED = (
+    select(WatchlistEntry.id)
+    .where(WatchlistEntry.target_id.in_(bindparam("ids", expanding=True)))
+    .limit(1)
+)
+_PG_ANY_LISTED = "SELECT 1 FROM watchlist_entries WHERE target_id = ANY(%s) LIMIT 1"
+
+
+def _any_listed(session: Session, ids: list[uuid.UUID]) -> bool:
+    """Whether any of these records has a watchlist entry (a probe per query: on PostgreSQL
+    one constant statement through the driver's cursor, elsewhere a statement built once)."""
+    session.flush()  # what the session holds counts (nothing to do when it is clean)
+    conn = session.connection()
+    if conn.dialect.name != "postgresql":
+        return conn.execute(_ANY_LISTED, {"ids": ids}).first() is not None
+    cur = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
+    try:
+        cur.execute(_PG_ANY_LISTED, (ids,))
+        return cur.fetchone() is not None
+    finally:
+        cur.close()
+
+
 def attach_alerts(
     session: Session,
     viewer: Viewer,
@@ -175,9 +198,7 @@ def attach_alerts(
     if not matched:
         return 0
     # the common case, nothing listed: one index probe, no policy expression
-    if not session.execute(
-        select(WatchlistEntry.id).where(WatchlistEntry.target_id.in_(list(matched))).limit(1)
-    ).first():
+    if not _any_listed(session, list(matched)):
         return 0
     entries = (
         session.execute(
