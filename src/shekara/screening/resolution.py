@@ -12,7 +12,7 @@
    The namesakes of a pair are the records of the index that carry its name (its full pair
    keys, counted in the blocking pass; at most ``KEY_CAP + 1``, as a screening query reads
    them) other than the record itself, the larger count of the two records (a pair is linked
-   only when either record, screened, would alert on the other). Two records that agree on a
+   only when each record, screened, would alert on the other). Two records that agree on a
    common name and a year of birth only, among many namesakes born that year, are a possible
    match, not a link; a full date of birth, a document, or a rare name with a year are.
 3. *Judgements* by analysts (positive, negative, unsure) are kept as history with their author;
@@ -269,7 +269,7 @@ Scored = tuple[int, int, float, list[dict[str, Any]]]
 def pair_namesakes(carrying_x: int, carrying_y: int) -> int:
     """Namesakes of a pair, from the records of the index carrying each record's name (the
     record included): those other than the record itself, the larger of the two counts, so
-    that a pair is linked only when either record, screened, would alert on the other."""
+    that a pair is linked only when each record, screened, would alert on the other."""
     return max(1, max(carrying_x, carrying_y) - 1)
 
 
