@@ -112,7 +112,8 @@ def _backend_cpu_seconds(url: str, dbname: str) -> dict[int, float]:
         pids = (
             c.execute(
                 text(
-                    "SELECT pid FROM pg_stat_activity WHERE datname = :d AND pid <> pg_backend_pid()"
+                    "SELECT pid FROM pg_stat_activity"
+                    " WHERE datname = :d AND pid <> pg_backend_pid()"
                 ),
                 {"d": dbname},
             )
