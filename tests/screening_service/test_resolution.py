@@ -181,3 +181,73 @@ def test_name_alone_links_only_a_rare_name(session: Session) -> None:
     linked = _linked(session)
     assert frozenset((common_kz.id, common_ru.id)) not in linked
     assert frozenset((rare_kz.id, rare_ru.id)) in linked
+
+
+def _generated_people(session: Session, seed: int = 11) -> None:
+    """A few hundred records of a handful of common names in three agencies: the same people
+    written several times (scripts, patronymics, a year only, a typo in the date) among
+    many namesakes born the same year or on other dates, some with documents."""
+    import random
+
+    rnd = random.Random(seed)
+    surnames = [("Ахметов", "AKHMETOV"), ("Иванов", "IVANOV"), ("Сейткали", "SEITKALI")]
+    given = [("Ерлан", "ERLAN"), ("Марат", "MARAT"), ("Олег", "OLEG")]
+    fathers = ["Маратович", "Серикович", "Олегович"]
+    agencies = ["KZ-BS", "RU-FSB-PS", "KG-POL"]
+    for _ in range(70):
+        (sc, sl), (gc, gl) = rnd.choice(surnames), rnd.choice(given)
+        patronymic = rnd.choice(fathers) if rnd.random() < 0.4 else None
+        year, month, day = rnd.choice([1980, 1981, 1985]), rnd.randint(1, 12), rnd.randint(1, 28)
+        document = f"N{rnd.randint(1_000_000, 9_999_999)}" if rnd.random() < 0.15 else None
+        nats = rnd.choice([None, ["KAZ"], ["RUS"], ["KAZ", "RUS"]])
+        for agency in rnd.sample(agencies, rnd.randint(1, 3)):
+            name = [f"{sc} {gc}" + (f" {patronymic}" if patronymic else ""), f"{sl} {gl}"]
+            if rnd.random() < 0.5:
+                name = name[1:]
+            dob: str | None = rnd.choice([
+                f"{year}-{month:02d}-{day:02d}", f"{year}-{month:02d}-{day:02d}",
+                f"{year}-{month:02d}", str(year), None,
+                f"{year}-{month:02d}-{(day % 28) + 1:02d}",  # another day: a conflict
+                f"{year}-{month:02d}-{day + 10:02d}" if day < 10 else str(year),  # one digit
+            ])  # fmt: skip
+            docs = [document] if document and rnd.random() < 0.7 else []
+            person(session, agency, name, dob=dob, nationalities=nats, documents=docs)
+    session.flush()
+
+
+@pytest.mark.parametrize("min_score", [0.75, 0.8])
+def test_prefilter_stores_the_same_pairs(
+    session: Session, monkeypatch: pytest.MonkeyPatch, min_score: float
+) -> None:
+    """The pairs ruled out before scoring (bounds of the score and of the grade) are exactly
+    pairs that would not have been stored: the batch job stores the same pairs, scores and
+    reasons with and without the prefilter, and the prefilter does rule pairs out."""
+    _generated_people(session)
+
+    def stored() -> dict[tuple[object, object], tuple[float, list[dict[str, object]]]]:
+        rows = session.execute(select(ResolutionPair)).scalars().all()
+        return {(p.left_id, p.right_id): (p.score, p.reasons) for p in rows}
+
+    monkeypatch.setattr(resolution, "_PREFILTER", False)
+    unfiltered = resolution.run(session, min_score=min_score, parallel=False)
+    everything = stored()
+    session.execute(delete(ResolutionPair))
+    session.expire_all()
+    monkeypatch.setattr(resolution, "_PREFILTER", True)
+    filtered = resolution.run(session, min_score=min_score, parallel=False)
+    assert stored() == everything
+    assert filtered["person_pairs"] == unfiltered["person_pairs"] == len(everything) > 20
+    assert unfiltered["ruled_out_by_score"] == unfiltered["ruled_out_by_grade"] == 0
+    assert filtered["ruled_out_by_grade"] > 0
+    if min_score > 1.0 - resolution.DEFAULT_CONFIG.dob_conflict_penalty:
+        assert filtered["ruled_out_by_score"] > 0
+
+
+def test_a_shared_document_links_despite_conflicting_dates(session: Session) -> None:
+    """Records that share a document number but whose dates of birth conflict score above
+    the threshold (the document outweighs the date): they are scored, not ruled out."""
+    a = person(session, "KZ-BS", ["Ахметов Ерлан"], dob="1985-03-12", documents=["N5551234"])
+    b = person(session, "RU-FSB-PS", ["AKHMETOV ERLAN"], dob="1979-11-02", documents=["N5551234"])
+    session.flush()
+    resolution.run(session, min_score=0.8)
+    assert frozenset((a.id, b.id)) in _linked(session)

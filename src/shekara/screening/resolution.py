@@ -33,15 +33,14 @@ import uuid
 from collections import Counter, defaultdict, deque
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from concurrent.futures import Future
-from dataclasses import replace
 from typing import Any
 
-from sqlalchemy import bindparam, func, insert, select, text, update
+from sqlalchemy import bindparam, func, select, text, update
 from sqlalchemy.orm import Session, aliased
 
 from shekara.accounts.constants import Perm
 from shekara.audit import service as audit
-from shekara.db.base import new_id
+from shekara.db.base import new_id, utcnow
 from shekara.errors import NotFound
 from shekara.persons.models import Person
 from shekara.policy.sharing import Viewer, is_hit_notice, visible
@@ -63,6 +62,8 @@ from shekara.screening.scoring import (
     Score,
     ScoringConfig,
     grade_person,
+    score_birth_date,
+    score_nationality,
     score_person,
 )
 from shekara.screening.scoring import Person as ScoredPerson
@@ -179,10 +180,32 @@ def _document_blocks(session: Session) -> Iterator[list[Any]]:
             yield list(persons)
 
 
-def _nationalities(value: Any) -> tuple[str, ...]:
+def _nationalities(value: Any, memo: dict[str, tuple[str, ...]]) -> tuple[str, ...]:
     if isinstance(value, str):  # JSON text (SQLite); PostgreSQL's driver decodes it
-        return tuple(json.loads(value)) if value not in ("[]", "null", "") else ()
+        got = memo.get(value)  # a few distinct values: each decoded once
+        if got is None:
+            got = memo[value] = tuple(json.loads(value)) if value not in ("[]", "null", "") else ()
+        return got
     return tuple(value or ())
+
+
+def _driver_rows(session: Session, sql: str) -> Iterator[tuple[Any, ...]]:
+    """Rows of a constant statement straight from the driver's cursor (no result objects,
+    no type processing: values as the driver returns them), in batches; a server-side
+    cursor on PostgreSQL."""
+    conn = session.connection()
+    raw: Any = conn.connection.driver_connection
+    if conn.dialect.name == "postgresql":
+        cur = raw.cursor(name=f"shekara_resolution_{uuid.uuid4().hex}")
+        cur.itersize = _STREAM["yield_per"]
+    else:
+        cur = raw.cursor()
+    try:
+        cur.execute(sql)
+        while rows := cur.fetchmany(_STREAM["yield_per"]):
+            yield from rows
+    finally:
+        cur.close()
 
 
 #: below this share of the persons, profiles are read by id; above it the tables are read
@@ -200,21 +223,19 @@ Profile = tuple[Any, ScoredPerson]
 
 def _profiles_by_raw(session: Session, wanted: set[Any]) -> dict[Any, Profile]:
     """Profiles of the persons ``wanted`` (ids as the driver returns them), read with plain
-    statements: by id for a few, the tables whole for many."""
+    statements: by id for a few, the tables whole for many (through the driver's cursor)."""
     conn = session.connection()
     names: dict[Any, list[str]] = defaultdict(list)
     docs: dict[Any, list[str]] = defaultdict(list)
     people: list[Any] = []
     if len(wanted) > _SCAN_SHARE * index.persons_indexed(session):
-        names_sql = text(_NAMES_SQL + " ORDER BY person_id, position")
-        for pid, n in conn.execute(names_sql, execution_options=_STREAM):
+        for pid, n in _driver_rows(session, _NAMES_SQL + " ORDER BY person_id, position"):
             if pid in wanted:
                 names[pid].append(n)
-        for pid, number in conn.execute(text(_DOCS_SQL), execution_options=_STREAM):
+        for pid, number in _driver_rows(session, _DOCS_SQL):
             if pid in wanted:
                 docs[pid].append(number)
-        stmt = text(_PROFILE_SQL)
-        people = [r for r in conn.execute(stmt, execution_options=_STREAM) if r[0] in wanted]
+        people = [r for r in _driver_rows(session, _PROFILE_SQL) if r[0] in wanted]
     else:
         ids = list(wanted)
         by_ids = " WHERE {} IN :ids"
@@ -230,18 +251,21 @@ def _profiles_by_raw(session: Session, wanted: set[Any]) -> dict[Any, Profile]:
                 docs[pid].append(number)
             stmt = text(_PROFILE_SQL + by_ids.format("id"))
             people += conn.execute(stmt.bindparams(bindparam("ids", expanding=True)), chunk)
-    return {
-        pid: (
-            owner,
-            ScoredPerson(
-                tuple(names.get(pid, ())) or (label,),
-                _birth_of(y, m, d),
-                _nationalities(nats),
-                tuple(docs.get(pid, ())),
-            ),
-        )
-        for pid, owner, y, m, d, nats, label in people
-    }
+    nationalities: dict[str, tuple[str, ...]] = {}
+    births: dict[tuple[Any, Any, Any], str | None] = {}
+    out: dict[Any, Profile] = {}
+    no_docs: tuple[str, ...] = ()
+    for pid, owner, y, m, d, nats, label in people:
+        birth = births.get((y, m, d), "")
+        if birth == "":
+            birth = births[(y, m, d)] = _birth_of(y, m, d)
+        got = names.get(pid)
+        papers = docs.get(pid)
+        out[pid] = (owner, ScoredPerson(
+            tuple(got) if got else (label,), birth, _nationalities(nats, nationalities),
+            tuple(papers) if papers else no_docs,
+        ))  # fmt: skip
+    return out
 
 
 def _raw_ids(session: Session, ids: Iterable[uuid.UUID]) -> list[Any]:
@@ -258,10 +282,8 @@ def _person_profiles(session: Session, ids: Iterable[uuid.UUID]) -> dict[uuid.UU
 
 #: a scoring task: pairs of dense numbers (the lower record id first, as pairs are stored),
 #: the profiles they name, the records carrying each one's name (:func:`_key_blocks`), the
-#: threshold, whether a conflicting date of birth rules a pair out, and the configuration
-Task = tuple[
-    list[tuple[int, int]], dict[int, ScoredPerson], dict[int, int], float, bool, ScoringConfig
-]
+#: threshold and the configuration
+Task = tuple[list[tuple[int, int]], dict[int, ScoredPerson], dict[int, int], float, ScoringConfig]
 #: a scored pair: its two dense numbers, score and reasons
 Scored = tuple[int, int, float, list[dict[str, Any]]]
 
@@ -282,8 +304,105 @@ def grade_pair(
 ) -> Score:
     """:func:`~shekara.screening.scoring.grade_person` at ``min_score``: ``"alert"`` when the
     pair scores at least ``min_score`` and a coincidence with a namesake is unlikely."""
-    return grade_person(replace(score, match=score.value >= min_score), namesakes, config,
-                        name_rarity)  # fmt: skip
+    matched = Score(score.value, score.reasons, score.value >= min_score, score.grade)
+    return grade_person(matched, namesakes, config, name_rarity)
+
+
+class _Reach:
+    """Whether a pair can be stored at all, decided before its names are compared (the
+    costly part of scoring) from its dates of birth, nationalities, documents and namesakes.
+    Exact: a pair ruled out here would not be stored if it were scored, whatever its names.
+
+    - *Score*: a name scores at most 1 (:func:`~shekara.screening.scoring.score_names`), and
+      only a full date of birth or a document that agree give back a common name's penalty;
+      so without those, a pair scores at most ``1`` plus what its date of birth, nationalities
+      and documents add, computed by the scoring functions themselves in the order
+      :func:`~shekara.screening.scoring.score_person` adds them (floating-point addition and
+      rounding are monotonic: the bound holds to the last bit). Below ``min_score``: out.
+      With the defaults at the threshold (0.80), conflicting dates of birth (-0.25) are out.
+    - *Grade*: a date of birth that agrees (fully, or on the parts both records have) is the
+      best evidence the pair can have without a document; whether even the best pair with
+      that evidence alerts is asked of :func:`~shekara.screening.scoring.grade_person` itself:
+      names that agree exactly (so the pair's own namesake count applies, not the larger one
+      of a loose match), and patronymics that agree when both records have one. If it does
+      not alert, the pair is out: e.g. with the defaults, a year of birth alone (1 in 55)
+      with more than 5 namesakes (more than 55 when both records carry a patronymic).
+    - Records that both carry documents are always scored (a shared number is decisive),
+      and so are pairs that would rest on the name alone (their grade reads the rarity of the
+      name from the index).
+    """
+
+    def __init__(self, min_score: float, config: ScoringConfig) -> None:
+        self.min_score = min_score
+        self.config = config
+        self.out: Counter[str] = Counter()
+        self._score: dict[tuple[str, tuple[str, ...], tuple[str, ...]], bool] = {}
+        self._dob: dict[str, float] = {}
+        self._grade: dict[tuple[str, bool, bool, int], bool] = {}
+        self._patronymic: dict[int, bool] = {}
+
+    def __call__(
+        self, a: int, b: int, pa: ScoredPerson, pb: ScoredPerson, da: Any, db: Any, namesakes: int
+    ) -> bool:
+        if pa.documents and pb.documents:
+            return True
+        outcome = compare_dates(da, db).outcome
+        if outcome != "exact" and not self._can_score(outcome, pa, pb):
+            self.out["score"] += 1
+            return False
+        if outcome not in ("exact", "compatible"):
+            return True
+        months = da.month is not None and db.month is not None
+        if self._can_alert(outcome, months, False, namesakes, pa, pb):
+            return True
+        if self._can_alert(outcome, months, True, namesakes, pa, pb) and (
+            self._has_patronymic(a, pa) and self._has_patronymic(b, pb)
+        ):
+            return True
+        self.out["grade"] += 1
+        return False
+
+    def _can_score(self, outcome: str, pa: ScoredPerson, pb: ScoredPerson) -> bool:
+        key = (outcome, pa.nationalities, pb.nationalities)
+        got = self._score.get(key)
+        if got is None:
+            cfg = self.config
+            dob = self._dob.get(outcome)
+            if dob is None:  # a function of the outcome of compare_dates alone
+                dob = self._dob[outcome] = score_birth_date(pa.birth_date, pb.birth_date, cfg).value
+            nat = score_nationality(pa.nationalities, pb.nationalities, cfg).value
+            best = 1.0  # the name at best; no document on one side: adds nothing
+            best += dob - 0.5
+            best += nat - 0.5
+            got = self._score[key] = round(min(max(best, 0.0), 1.0), 6) >= self.min_score
+        return got
+
+    def _can_alert(
+        self, outcome: str, months: bool, patronymic: bool, namesakes: int,
+        pa: ScoredPerson, pb: ScoredPerson,
+    ) -> bool:  # fmt: skip
+        key = (outcome, months, patronymic, namesakes)
+        got = self._grade.get(key)
+        if got is None:
+            dob = Reason(f"dob_{outcome}", {"query": pa.birth_date or "",
+                                            "candidate": pb.birth_date or ""})  # fmt: skip
+            reasons = [Reason("surname_exact"), dob]
+            if patronymic:
+                reasons.append(Reason("patronymic_match"))
+            best = Score(1.0, tuple(reasons), True)
+            got = self._grade[key] = grade_person(best, namesakes, self.config).grade == "alert"
+        return got
+
+    def _has_patronymic(self, n: int, p: ScoredPerson) -> bool:
+        got = self._patronymic.get(n)
+        if got is None:
+            got = self._patronymic[n] = any(parse_name(x).patronymic is not None for x in p.names)
+        return got
+
+
+#: configurations received by this (worker) process, by value: every task of a run then
+#: scores with the same object, which the scoring caches find by identity
+_CONFIGS: dict[ScoringConfig, ScoringConfig] = {}
 
 
 def score_task(
@@ -291,25 +410,16 @@ def score_task(
     people: dict[int, ScoredPerson],
     carrying: dict[int, int],
     min_score: float,
-    skip_conflicts: bool,
     config: ScoringConfig,
 ) -> tuple[list[Scored], list[Scored]]:
     """Score and grade pairs (pure: runs in a worker process): the pairs at or above
     ``min_score`` that alert, and those that rest on the name alone (no date on one side) and
     alert only if the name is rare (:func:`_grade_rare`: the rarity is read from the index)."""
+    config = _CONFIGS.setdefault(config, config)
     out: list[Scored] = []
     name_only: list[Scored] = []
     for x, y in pairs:
-        px, py = people[x], people[y]
-        if (
-            skip_conflicts
-            and compare_dates(
-                parse_partial_date(px.birth_date), parse_partial_date(py.birth_date)
-            ).outcome
-            == "conflict"
-        ):
-            continue  # cannot reach min_score: the name scores at most 1
-        s = score_person(px, py, config)
+        s = score_person(people[x], people[y], config)
         if s.value < min_score:
             continue
         g = grade_pair(s, pair_namesakes(carrying[x], carrying[y]), min_score, config)
@@ -405,6 +515,41 @@ def _score_all(
             progress("scoring", done, total)
 
 
+#: whether the batch job rules out, before scoring, the pairs that cannot be stored
+#: (:class:`_Reach`; a test turns it off to check that the stored pairs do not change)
+_PREFILTER = True
+
+
+def _insert_pairs(session: Session, rows: list[tuple[Any, ...]]) -> None:
+    """Insert new pairs ``(id, record_type, left_id, right_id, score, reasons, verdict,
+    created_at, updated_at)`` through the driver: each value converted by its column's type
+    as SQLAlchemy would bind it, then one executemany on SQLite, COPY on PostgreSQL (the
+    ORM's bulk path costs several times more per row)."""
+    if not rows:
+        return
+    conn = session.connection()
+    columns = [ResolutionPair.__table__.c[name] for name in _PAIR_COLUMNS]
+    procs = [c.type.dialect_impl(conn.dialect).bind_processor(conn.dialect) for c in columns]
+    if any(procs):
+        rows = [
+            tuple(v if f is None or v is None else f(v) for f, v in zip(procs, row, strict=True))
+            for row in rows
+        ]
+    names = ", ".join(_PAIR_COLUMNS)
+    if conn.dialect.name == "sqlite":
+        marks = ", ".join("?" * len(_PAIR_COLUMNS))
+        conn.exec_driver_sql(f"INSERT INTO resolution_pairs ({names}) VALUES ({marks})", rows)
+        return
+    raw: Any = conn.connection.driver_connection
+    with raw.cursor() as cur, cur.copy(f"COPY resolution_pairs ({names}) FROM STDIN") as cp:
+        for row in rows:
+            cp.write_row(row)
+
+
+_PAIR_COLUMNS = ("id", "record_type", "left_id", "right_id", "score", "reasons", "verdict",
+                 "created_at", "updated_at")  # fmt: skip
+
+
 def _score_packed(
     session: Session,
     packed: set[int],
@@ -415,11 +560,12 @@ def _score_packed(
     progress: Progress | None,
     parallel: bool | None = None,
     sizes: Mapping[Any, int] | None = None,
-) -> int:
+) -> tuple[int, Counter[str]]:
     """Score packed pairs of dense numbers and store those of different agencies at or above
     ``min_score`` that the grade tells apart from namesakes (scores and reasons refreshed,
-    judgements kept); returns pairs stored. ``sizes``: records carrying each record's name
-    (raw id -> count, from the blocking pass); read from the index when not given."""
+    judgements kept); returns pairs stored, and the pairs ruled out unscored by
+    :class:`_Reach` (by cause). ``sizes``: records carrying each record's name (raw id ->
+    count, from the blocking pass); read from the index when not given."""
     if progress:
         progress("loading", 0, 1)
     number = dense.number
@@ -428,6 +574,7 @@ def _score_packed(
         carrying = _carrying(session, {n: p[1] for n, p in profiles.items()})
     else:
         carrying = {n: sizes.get(r, 1) for r, n in number.items()}
+    dates = {n: parse_partial_date(p[1].birth_date) for n, p in profiles.items()}
     if progress:
         progress("loading", 1, 1)
     ids = dense.ids
@@ -439,28 +586,38 @@ def _score_packed(
             )
         )
     }
-    skip_conflicts = min_score > 1.0 - config.dob_conflict_penalty
+    reach = _Reach(min_score, config)
     order = sorted(packed)
     total = len(order)
 
     def tasks() -> Iterator[Task]:
         for i in range(0, total, SCORE_CHUNK):
             chunk = []
+            people: dict[int, ScoredPerson] = {}
             for code in order[i : i + SCORE_CHUNK]:
-                a, b = code // _STRIDE, code % _STRIDE
+                a, b = divmod(code, _STRIDE)
                 pa, pb = profiles.get(a), profiles.get(b)
-                if pa is not None and pb is not None and pa[0] != pb[0]:
-                    chunk.append((a, b) if ids[a] < ids[b] else (b, a))
-            people = {n: profiles[n][1] for pair in chunk for n in pair}
+                if pa is None or pb is None or pa[0] == pb[0]:
+                    continue
+                xa, xb = pa[1], pb[1]
+                if _PREFILTER and not reach(
+                    a, b, xa, xb, dates[a], dates[b], pair_namesakes(carrying[a], carrying[b])
+                ):
+                    continue
+                chunk.append((a, b) if ids[a] < ids[b] else (b, a))
+                people[a] = xa
+                people[b] = xb
             counts = {n: carrying[n] for n in people}
-            yield chunk, people, counts, min_score, skip_conflicts, config
+            yield chunk, people, counts, min_score, config
 
     if parallel is None:
         parallel = total >= PARALLEL_PAIRS
     stored = 0
-    new_rows: list[dict[str, Any]] = []
+    new_rows: list[tuple[Any, ...]] = []
     updates: list[dict[str, Any]] = []
     name_only: list[Scored] = []
+    person = RecordType.person.value
+    now = utcnow()
 
     def results() -> Iterator[Scored]:
         for _, (alerts, rest) in _score_all(tasks(), total, progress, parallel):
@@ -473,24 +630,20 @@ def _score_packed(
         x, y = ids[a], ids[b]
         row_id = existing.get((x, y))
         if row_id is None:
-            new_rows.append({
-                "id": new_id(), "record_type": RecordType.person.value, "left_id": x,
-                "right_id": y, "score": value, "reasons": reasons,
-            })  # fmt: skip
+            new_rows.append((new_id(), person, x, y, value, reasons, None, now, now))
         else:
             updates.append({"id": row_id, "score": value, "reasons": reasons})
         stored += 1
         if len(new_rows) >= INSERT_BATCH:
-            session.execute(insert(ResolutionPair), new_rows)
+            _insert_pairs(session, new_rows)
             new_rows = []
-    if new_rows:
-        session.execute(insert(ResolutionPair), new_rows)
+    _insert_pairs(session, new_rows)
     if updates:
         session.execute(update(ResolutionPair), updates)
     session.flush()
     if progress:
         progress("scoring", total, total)
-    return stored
+    return stored, reach.out
 
 
 def score_pairs(
@@ -509,10 +662,11 @@ def score_pairs(
     for x, y in pairs:
         if x != y:
             _add_block(packed, dense, _raw_ids(session, (x, y)))
-    return _score_packed(
+    stored, _ = _score_packed(
         session, packed, dense, min_score=min_score, config=config, progress=progress,
         parallel=parallel,
     )  # fmt: skip
+    return stored
 
 
 def _vehicle_pairs(session: Session) -> int:
@@ -588,13 +742,15 @@ def run(
             _add_block(packed, dense, block)
     if progress:
         progress("blocking", len(sources), len(sources))
-    persons = _score_packed(
+    persons, ruled_out = _score_packed(
         session, packed, dense, min_score=min_score, config=config, progress=progress,
         parallel=parallel, sizes=sizes,
     )  # fmt: skip
     del sizes
     vehicles = _vehicle_pairs(session)
-    return {"candidate_pairs": len(packed), "person_pairs": persons, "vehicle_pairs": vehicles}
+    return {"candidate_pairs": len(packed), "person_pairs": persons, "vehicle_pairs": vehicles,
+            "ruled_out_by_score": ruled_out["score"],
+            "ruled_out_by_grade": ruled_out["grade"]}  # fmt: skip
 
 
 def resolve_records(
