@@ -21,9 +21,23 @@ from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import lru_cache
 from typing import Any, cast
 
-from sqlalchemy import Table, bindparam, func, insert, or_, select, text, update
+from sqlalchemy import (
+    Integer,
+    Table,
+    Uuid,
+    bindparam,
+    func,
+    insert,
+    or_,
+    select,
+    text,
+    true,
+    update,
+)
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Session
 
 from shekara.audit.models import AuditAccess, AuditEntry
@@ -114,10 +128,51 @@ def record(
         # connection (same transaction), skipping the ORM's bulk-insert machinery.
         session.connection().execute(_INSERT_ENTRY, values)
         return
-    seq = session.execute(insert(AuditEntry).returning(AuditEntry.seq), [values]).scalar_one()
-    session.execute(
-        insert(AuditAccess),
+    # Lists, searches, exports, screening: the entry and its owners (Core, on the session's
+    # connection). On PostgreSQL one statement writes both, one round trip.
+    conn = session.connection()
+    if conn.dialect.name == "postgresql":
+        conn.execute(
+            _pg_entry_with_owners(),
+            {
+                **{f"e_{k}": v for k, v in values.items()},
+                "a_owners": list(counts),
+                "a_counts": list(counts.values()),
+            },
+        )
+        return
+    seq = conn.execute(_INSERT_ENTRY_SEQ, values).scalar_one()
+    conn.execute(
+        _INSERT_ACCESS,
         [{"seq": seq, "owner_agency_id": a, "count": n} for a, n in counts.items()],
+    )
+
+
+_INSERT_ENTRY_SEQ = _INSERT_ENTRY.returning(cast(Table, AuditEntry.__table__).c.seq)
+_INSERT_ACCESS = insert(cast(Table, AuditAccess.__table__))
+
+
+@lru_cache(maxsize=1)
+def _pg_entry_with_owners() -> Any:
+    """``WITH e AS (INSERT INTO audit_log ... RETURNING seq) INSERT INTO audit_access SELECT
+    e.seq, owner, count FROM e, unnest(:owners, :counts)``: values of the entry are bound as
+    ``e_<column>``, the owners and their counts as two arrays."""
+    log = cast(Table, AuditEntry.__table__)
+    access = cast(Table, AuditAccess.__table__)
+    columns = [c for c in log.c if c.name not in ("seq", "chain_pos", "prev_hash", "hash")]
+    entry = (
+        insert(log)
+        .values({c.name: bindparam(f"e_{c.name}", type_=c.type) for c in columns})
+        .returning(log.c.seq)
+        .cte("e")
+    )
+    owners = select(
+        func.unnest(bindparam("a_owners", type_=ARRAY(Uuid()))).label("owner"),
+        func.unnest(bindparam("a_counts", type_=ARRAY(Integer()))).label("n"),
+    ).subquery("o")
+    return insert(access).from_select(
+        ["seq", "owner_agency_id", "count"],
+        select(entry.c.seq, owners.c.owner, owners.c.n).select_from(entry.join(owners, true())),
     )
 
 
@@ -176,9 +231,7 @@ _AUDIT_TABLE = cast(Table, AuditEntry.__table__)
 _SEAL_ENTRY = (
     update(_AUDIT_TABLE)
     .where(_AUDIT_TABLE.c.seq == bindparam("s_seq"))
-    .values(
-        chain_pos=bindparam("s_pos"), prev_hash=bindparam("s_prev"), hash=bindparam("s_hash")
-    )
+    .values(chain_pos=bindparam("s_pos"), prev_hash=bindparam("s_prev"), hash=bindparam("s_hash"))
 )
 # PostgreSQL: the whole batch in one statement (one round trip, one plan) instead of one
 # UPDATE per entry.
@@ -211,10 +264,7 @@ def seal(session: Session, batch: int = 5000, wait: bool = True) -> int:
     ).first()
     pos, prev = (int(head[0] or 0), str(head[1])) if head else (0, GENESIS)
     rows = session.execute(
-        select(*_HASHED)
-        .where(AuditEntry.chain_pos.is_(None))
-        .order_by(AuditEntry.seq)
-        .limit(batch)
+        select(*_HASHED).where(AuditEntry.chain_pos.is_(None)).order_by(AuditEntry.seq).limit(batch)
     ).all()
     if not rows:
         return 0
