@@ -4,7 +4,7 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, ForeignKey, Integer, String
+from sqlalchemy import JSON, BigInteger, ForeignKey, Index, Integer, String, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from shekara.db.base import Base, UTCDateTime
@@ -41,6 +41,19 @@ class AuditEntry(Base):
     chain_pos: Mapped[int | None] = mapped_column(BigIntPK, unique=True)
     prev_hash: Mapped[str | None] = mapped_column(String(64))
     hash: Mapped[str | None] = mapped_column(String(64))
+
+    __table_args__ = (
+        # What the sealer reads: the entries not yet chained, in order. Partial, so it holds
+        # only those; an entry's old (unsealed) version left behind by the sealer's UPDATE is
+        # marked dead by the first index scan that meets it, until vacuum removes it, so the
+        # sealer does not re-read every entry sealed since the last vacuum.
+        Index(
+            "ix_audit_log_unsealed",
+            "seq",
+            postgresql_where=text("chain_pos IS NULL"),
+            sqlite_where=text("chain_pos IS NULL"),
+        ),
+    )
 
 
 class AuditAccess(Base):

@@ -256,6 +256,11 @@ def seal(session: Session, batch: int = 5000, wait: bool = True) -> int:
     backend = get_backend(session)
     if not backend.lock_audit_chain(session, wait=wait):
         return 0
+    if backend.name == "postgresql":
+        # Walk ix_audit_log_unsealed with a plain index scan, which marks the index entries of
+        # entries sealed since the last vacuum as dead the first time it meets them (a bitmap
+        # scan, which the planner prefers for a few rows, would re-read them every second).
+        session.execute(text("SET LOCAL enable_bitmapscan = off"))
     head = session.execute(
         select(AuditEntry.chain_pos, AuditEntry.hash)
         .where(AuditEntry.chain_pos.isnot(None))
