@@ -101,10 +101,10 @@ class _Dense:
         return n
 
 
-#: large reads come in batches (a server-side cursor on PostgreSQL), not all at once
-_STREAM = {"stream_results": True, "yield_per": 20_000}
-_BLOCK_SQL = text(
-    "SELECT key, record_id FROM screening_keys WHERE kind = :kind AND key LIKE :prefix ORDER BY key"
+#: large reads come in batches of this many rows (a server-side cursor on PostgreSQL)
+_STREAM_ROWS = 20_000
+_BLOCK_SQL = (
+    "SELECT key, record_id FROM screening_keys WHERE kind = {} AND key LIKE {} ORDER BY key"
 )
 
 
@@ -115,9 +115,7 @@ def _key_blocks(
     ``cap`` records hold: one ordered pass over the covering index, streamed. ``sizes``, when
     given, gets for every record the number of records of its most shared key of the pass
     (whatever the cap), at most ``KEY_CAP + 1``: what a screening query reads of a key."""
-    rows = session.connection().execute(
-        _BLOCK_SQL, {"kind": kind, "prefix": prefix + "%"}, execution_options=_STREAM
-    )
+    rows = _driver_rows(session, _BLOCK_SQL, (kind, prefix + "%"))
     block: list[Any] = []
     current = None
 
@@ -189,20 +187,24 @@ def _nationalities(value: Any, memo: dict[str, tuple[str, ...]]) -> tuple[str, .
     return tuple(value or ())
 
 
-def _driver_rows(session: Session, sql: str) -> Iterator[tuple[Any, ...]]:
-    """Rows of a constant statement straight from the driver's cursor (no result objects,
-    no type processing: values as the driver returns them), in batches; a server-side
-    cursor on PostgreSQL."""
+def _driver_rows(
+    session: Session, sql: str, params: tuple[Any, ...] = ()
+) -> Iterator[tuple[Any, ...]]:
+    """Rows of a statement straight from the driver's cursor (no result objects, no type
+    processing: values as the driver returns them), in batches; a server-side cursor on
+    PostgreSQL. ``{}`` in ``sql`` marks the parameters."""
     conn = session.connection()
     raw: Any = conn.connection.driver_connection
     if conn.dialect.name == "postgresql":
         cur = raw.cursor(name=f"shekara_resolution_{uuid.uuid4().hex}")
-        cur.itersize = _STREAM["yield_per"]
+        cur.itersize = _STREAM_ROWS
+        sql = sql.format(*(["%s"] * len(params)))
     else:
         cur = raw.cursor()
+        sql = sql.format(*(["?"] * len(params)))
     try:
-        cur.execute(sql)
-        while rows := cur.fetchmany(_STREAM["yield_per"]):
+        cur.execute(sql, params)
+        while rows := cur.fetchmany(_STREAM_ROWS):
             yield from rows
     finally:
         cur.close()
@@ -217,8 +219,12 @@ _PROFILE_SQL = (
 )
 _NAMES_SQL = "SELECT person_id, full_name FROM person_names"
 _DOCS_SQL = "SELECT person_id, number FROM documents WHERE person_id IS NOT NULL"
+#: what scoring compares of a person, as plain values: the fields of
+#: :class:`~shekara.screening.scoring.Person` (names, date of birth, nationalities, documents)
+#: in their order; ``Person(*facts)`` makes one. Cheaper to build and to send to a worker.
+Facts = tuple[tuple[str, ...], str | None, tuple[str, ...], tuple[str, ...]]
 #: an owner agency and what scoring compares
-Profile = tuple[Any, ScoredPerson]
+Profile = tuple[Any, Facts]
 
 
 def _profiles_by_raw(session: Session, wanted: set[Any]) -> dict[Any, Profile]:
@@ -261,7 +267,7 @@ def _profiles_by_raw(session: Session, wanted: set[Any]) -> dict[Any, Profile]:
             birth = births[(y, m, d)] = _birth_of(y, m, d)
         got = names.get(pid)
         papers = docs.get(pid)
-        out[pid] = (owner, ScoredPerson(
+        out[pid] = (owner, (
             tuple(got) if got else (label,), birth, _nationalities(nats, nationalities),
             tuple(papers) if papers else no_docs,
         ))  # fmt: skip
@@ -280,12 +286,19 @@ def _person_profiles(session: Session, ids: Iterable[uuid.UUID]) -> dict[uuid.UU
     return {index._as_uuid(r): p for r, p in got.items()}
 
 
-#: a scoring task: pairs of dense numbers (the lower record id first, as pairs are stored),
-#: the profiles they name, the records carrying each one's name (:func:`_key_blocks`), the
-#: threshold and the configuration
-Task = tuple[list[tuple[int, int]], dict[int, ScoredPerson], dict[int, int], float, ScoringConfig]
-#: a scored pair: its two dense numbers, score and reasons
-Scored = tuple[int, int, float, list[dict[str, Any]]]
+#: a scoring task: pairs of dense numbers (the lower record id first, as pairs are stored;
+#: flagged when the pair can alert only if both records carry a patronymic, see
+#: :class:`_Reach`), what scoring compares of the records they name, the records carrying
+#: each one's name (:func:`_key_blocks`), the threshold, the configuration, and whether the
+#: reasons of the pairs that alert come back as JSON text (:class:`_PairWriter`)
+Task = tuple[
+    list[tuple[int, int, bool]], dict[int, Facts], dict[int, int], float, ScoringConfig, bool
+]
+#: a scored pair: its two dense numbers, score and reasons (as dicts, or as JSON text)
+Scored = tuple[int, int, float, Any]
+#: what a task gives back: the pairs that alert, those resting on the name alone (reasons
+#: as dicts), and the pairs ruled out for want of patronymics
+Result = tuple[list[Scored], list[Scored], int]
 
 
 def pair_namesakes(carrying_x: int, carrying_y: int) -> int:
@@ -339,12 +352,11 @@ class _Reach:
         self._score: dict[tuple[str, tuple[str, ...], tuple[str, ...]], bool] = {}
         self._dob: dict[str, float] = {}
         self._grade: dict[tuple[str, bool, bool, int], bool] = {}
-        self._patronymic: dict[int, bool] = {}
 
-    def __call__(
-        self, a: int, b: int, pa: ScoredPerson, pb: ScoredPerson, da: Any, db: Any, namesakes: int
-    ) -> bool:
-        if pa.documents and pb.documents:
+    def __call__(self, pa: Facts, pb: Facts, da: Any, db: Any, namesakes: int) -> bool | None:
+        """False: the pair cannot be stored; None: only if both records carry a patronymic
+        (checked where the pair is scored: its names are parsed there anyway); True: it may."""
+        if pa[3] and pb[3]:  # documents on both sides
             return True
         outcome = compare_dates(da, db).outcome
         if outcome != "exact" and not self._can_score(outcome, pa, pb):
@@ -355,22 +367,20 @@ class _Reach:
         months = da.month is not None and db.month is not None
         if self._can_alert(outcome, months, False, namesakes, pa, pb):
             return True
-        if self._can_alert(outcome, months, True, namesakes, pa, pb) and (
-            self._has_patronymic(a, pa) and self._has_patronymic(b, pb)
-        ):
-            return True
+        if self._can_alert(outcome, months, True, namesakes, pa, pb):
+            return None
         self.out["grade"] += 1
         return False
 
-    def _can_score(self, outcome: str, pa: ScoredPerson, pb: ScoredPerson) -> bool:
-        key = (outcome, pa.nationalities, pb.nationalities)
+    def _can_score(self, outcome: str, pa: Facts, pb: Facts) -> bool:
+        key = (outcome, pa[2], pb[2])
         got = self._score.get(key)
         if got is None:
             cfg = self.config
             dob = self._dob.get(outcome)
             if dob is None:  # a function of the outcome of compare_dates alone
-                dob = self._dob[outcome] = score_birth_date(pa.birth_date, pb.birth_date, cfg).value
-            nat = score_nationality(pa.nationalities, pb.nationalities, cfg).value
+                dob = self._dob[outcome] = score_birth_date(pa[1], pb[1], cfg).value
+            nat = score_nationality(pa[2], pb[2], cfg).value
             best = 1.0  # the name at best; no document on one side: adds nothing
             best += dob - 0.5
             best += nat - 0.5
@@ -378,14 +388,12 @@ class _Reach:
         return got
 
     def _can_alert(
-        self, outcome: str, months: bool, patronymic: bool, namesakes: int,
-        pa: ScoredPerson, pb: ScoredPerson,
-    ) -> bool:  # fmt: skip
+        self, outcome: str, months: bool, patronymic: bool, namesakes: int, pa: Facts, pb: Facts
+    ) -> bool:
         key = (outcome, months, patronymic, namesakes)
         got = self._grade.get(key)
         if got is None:
-            dob = Reason(f"dob_{outcome}", {"query": pa.birth_date or "",
-                                            "candidate": pb.birth_date or ""})  # fmt: skip
+            dob = Reason(f"dob_{outcome}", {"query": pa[1] or "", "candidate": pb[1] or ""})
             reasons = [Reason("surname_exact"), dob]
             if patronymic:
                 reasons.append(Reason("patronymic_match"))
@@ -393,11 +401,9 @@ class _Reach:
             got = self._grade[key] = grade_person(best, namesakes, self.config).grade == "alert"
         return got
 
-    def _has_patronymic(self, n: int, p: ScoredPerson) -> bool:
-        got = self._patronymic.get(n)
-        if got is None:
-            got = self._patronymic[n] = any(parse_name(x).patronymic is not None for x in p.names)
-        return got
+
+def _has_patronymic(names: tuple[str, ...]) -> bool:
+    return any(parse_name(n).patronymic is not None for n in names)
 
 
 #: configurations received by this (worker) process, by value: every task of a run then
@@ -406,28 +412,45 @@ _CONFIGS: dict[ScoringConfig, ScoringConfig] = {}
 
 
 def score_task(
-    pairs: list[tuple[int, int]],
-    people: dict[int, ScoredPerson],
+    pairs: list[tuple[int, int, bool]],
+    facts: dict[int, Facts],
     carrying: dict[int, int],
     min_score: float,
     config: ScoringConfig,
-) -> tuple[list[Scored], list[Scored]]:
+    as_json: bool,
+) -> Result:
     """Score and grade pairs (pure: runs in a worker process): the pairs at or above
-    ``min_score`` that alert, and those that rest on the name alone (no date on one side) and
-    alert only if the name is rare (:func:`_grade_rare`: the rarity is read from the index)."""
+    ``min_score`` that alert (reasons as JSON text when ``as_json``), those that rest on the
+    name alone (no date on one side) and alert only if the name is rare (:func:`_grade_rare`:
+    the rarity is read from the index), and how many pairs flagged as needing patronymics
+    lacked them (not scored: see :class:`_Reach`)."""
     config = _CONFIGS.setdefault(config, config)
+    people = {n: ScoredPerson(*f) for n, f in facts.items()}
+    patronymics: dict[int, bool] = {}
     out: list[Scored] = []
     name_only: list[Scored] = []
-    for x, y in pairs:
+    lacking = 0
+    for x, y, needs_patronymics in pairs:
+        if needs_patronymics:
+            px, py = patronymics.get(x), patronymics.get(y)
+            if px is None:
+                px = patronymics[x] = _has_patronymic(facts[x][0])
+            if px:
+                if py is None:
+                    py = patronymics[y] = _has_patronymic(facts[y][0])
+            if not (px and py):
+                lacking += 1
+                continue
         s = score_person(people[x], people[y], config)
         if s.value < min_score:
             continue
         g = grade_pair(s, pair_namesakes(carrying[x], carrying[y]), min_score, config)
         if g.grade == "alert":
-            out.append((x, y, s.value, [r.as_dict() for r in s.reasons]))
+            reasons = [r.as_dict() for r in s.reasons]
+            out.append((x, y, s.value, json.dumps(reasons) if as_json else reasons))
         elif any(r.code == "namesake_name" for r in g.reasons):
             name_only.append((x, y, s.value, [r.as_dict() for r in s.reasons]))
-    return out, name_only
+    return out, name_only, lacking
 
 
 def _score_of(value: float, reasons: list[dict[str, Any]]) -> Score:
@@ -436,17 +459,17 @@ def _score_of(value: float, reasons: list[dict[str, Any]]) -> Score:
     ))  # fmt: skip
 
 
-def _name_rarities(session: Session, people: Mapping[int, ScoredPerson]) -> dict[int, float | None]:
+def _name_rarities(session: Session, people: Mapping[int, Facts]) -> dict[int, float | None]:
     """Records expected to carry each person's name by chance, from the frequencies of its
     parts in the index: what a screening query with these names gets (``name_rarity``)."""
     wanted = {
         n: {(KeyKind.name.value, part.key[: index.KEY_LENGTH])
-            for name in p.names for part in parse_name(name).core if len(part.key) >= 2}
+            for name in p[0] for part in parse_name(name).core if len(part.key) >= 2}
         for n, p in people.items()
     }  # fmt: skip
     hits = index.lookup_many(session, {k for keys in wanted.values() for k in keys})
     return {
-        n: index._name_rarity(session, people[n].names, {k: hits.get(k, []) for k in keys})
+        n: index._name_rarity(session, people[n][0], {k: hits.get(k, []) for k in keys})
         for n, keys in wanted.items()
     }
 
@@ -454,7 +477,7 @@ def _name_rarities(session: Session, people: Mapping[int, ScoredPerson]) -> dict
 def _grade_rare(
     session: Session,
     name_only: list[Scored],
-    people: Mapping[int, ScoredPerson],
+    people: Mapping[int, Facts],
     carrying: Mapping[int, int],
     min_score: float,
     config: ScoringConfig,
@@ -475,11 +498,11 @@ def _grade_rare(
     return out
 
 
-def _carrying(session: Session, people: Mapping[int, ScoredPerson]) -> dict[int, int]:
+def _carrying(session: Session, people: Mapping[int, Facts]) -> dict[int, int]:
     """Records of the index carrying each person's name (its full pair keys), read as a
     screening query reads them (at most ``KEY_CAP + 1``): for a few records (incremental)."""
     wanted = {
-        n: {(kind, k) for kind, k in index.name_keys(p.names)
+        n: {(kind, k) for kind, k in index.name_keys(p[0])
             if kind == KeyKind.pair.value and k.startswith("=")}
         for n, p in people.items()
     }  # fmt: skip
@@ -488,20 +511,21 @@ def _carrying(session: Session, people: Mapping[int, ScoredPerson]) -> dict[int,
 
 
 def _score_all(
-    tasks: Iterator[Task], total: int, progress: Progress | None, parallel: bool
-) -> Iterator[tuple[int, tuple[list[Scored], list[Scored]]]]:
-    """Results of the tasks (with the number of pairs each covered), in any order: handed to
-    the worker processes while they have room, scored here while they are busy."""
+    tasks: Iterator[tuple[int, Task]], total: int, progress: Progress | None, parallel: bool
+) -> Iterator[tuple[int, Result]]:
+    """Results of the tasks (each with the number of candidate pairs it covered), in any
+    order: handed to the worker processes while they have room, scored here while they are
+    busy."""
     pool = workers.pool() if parallel else None
     window = 2 * workers.count()
-    inflight: deque[tuple[int, Future[tuple[list[Scored], list[Scored]]]]] = deque()
+    inflight: deque[tuple[int, Future[Result]]] = deque()
     done = 0
-    for task in tasks:
+    for covered, task in tasks:
         if pool is not None and len(inflight) < window:
-            inflight.append((len(task[0]), pool.submit(score_task, *task)))
+            inflight.append((covered, pool.submit(score_task, *task)))
         else:
-            yield len(task[0]), score_task(*task)
-            done += len(task[0])
+            yield covered, score_task(*task)
+            done += covered
         while inflight and inflight[0][1].done():
             n, fut = inflight.popleft()
             yield n, fut.result()
@@ -520,30 +544,62 @@ def _score_all(
 _PREFILTER = True
 
 
-def _insert_pairs(session: Session, rows: list[tuple[Any, ...]]) -> None:
-    """Insert new pairs ``(id, record_type, left_id, right_id, score, reasons, verdict,
-    created_at, updated_at)`` through the driver: each value converted by its column's type
-    as SQLAlchemy would bind it, then one executemany on SQLite, COPY on PostgreSQL (the
-    ORM's bulk path costs several times more per row)."""
-    if not rows:
-        return
-    conn = session.connection()
-    columns = [ResolutionPair.__table__.c[name] for name in _PAIR_COLUMNS]
-    procs = [c.type.dialect_impl(conn.dialect).bind_processor(conn.dialect) for c in columns]
-    if any(procs):
-        rows = [
-            tuple(v if f is None or v is None else f(v) for f, v in zip(procs, row, strict=True))
-            for row in rows
-        ]
-    names = ", ".join(_PAIR_COLUMNS)
-    if conn.dialect.name == "sqlite":
-        marks = ", ".join("?" * len(_PAIR_COLUMNS))
-        conn.exec_driver_sql(f"INSERT INTO resolution_pairs ({names}) VALUES ({marks})", rows)
-        return
-    raw: Any = conn.connection.driver_connection
-    with raw.cursor() as cur, cur.copy(f"COPY resolution_pairs ({names}) FROM STDIN") as cp:
-        for row in rows:
-            cp.write_row(row)
+class _PairWriter:
+    """New person pairs inserted through the driver, ``INSERT_BATCH`` rows at a time: one
+    executemany on SQLite, COPY on PostgreSQL (the ORM's bulk path costs several times more
+    per row). Each value is converted as SQLAlchemy binds it for the column (its type's
+    bind processor on this dialect); the values common to every row (record type, times)
+    once. When the reasons bind as ``json.dumps`` text, :attr:`as_json` lets the workers
+    serialise them (in parallel, and JSON text is cheaper to send back than dicts)."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+        conn = session.connection()
+        self.dialect = conn.dialect
+        table = ResolutionPair.__table__
+
+        def proc(name: str) -> Callable[[Any], Any]:
+            f = table.c[name].type.dialect_impl(self.dialect).bind_processor(self.dialect)
+            return f if f is not None else _same
+
+        self.uuid, self.float, self.json = proc("id"), proc("score"), proc("reasons")
+        now = utcnow()
+        self.common = (proc("record_type")(RecordType.person.value),
+                       proc("created_at")(now), proc("updated_at")(now))  # fmt: skip
+        sample = [{"code": "surname_translit", "query": "Ерлан", "candidate": "ERLAN"}]
+        self.as_json = getattr(self.dialect, "_json_serializer", None) in (
+            None, json.dumps
+        ) and self.json(sample) == json.dumps(sample)  # fmt: skip
+        self.rows: list[tuple[Any, ...]] = []
+
+    def add(self, left: uuid.UUID, right: uuid.UUID, score: float, reasons: Any) -> None:
+        """A new pair; ``reasons`` as dicts, or as JSON text when :attr:`as_json`."""
+        u = self.uuid
+        kind, created, updated = self.common
+        text_ = reasons if isinstance(reasons, str) else self.json(reasons)
+        self.rows.append((u(new_id()), kind, u(left), u(right), self.float(score), text_,
+                          None, created, updated))  # fmt: skip
+        if len(self.rows) >= INSERT_BATCH:
+            self.flush()
+
+    def flush(self) -> None:
+        rows, self.rows = self.rows, []
+        if not rows:
+            return
+        conn = self.session.connection()
+        names = ", ".join(_PAIR_COLUMNS)
+        if self.dialect.name == "sqlite":
+            marks = ", ".join("?" * len(_PAIR_COLUMNS))
+            conn.exec_driver_sql(f"INSERT INTO resolution_pairs ({names}) VALUES ({marks})", rows)
+            return
+        raw: Any = conn.connection.driver_connection
+        with raw.cursor() as cur, cur.copy(f"COPY resolution_pairs ({names}) FROM STDIN") as cp:
+            for row in rows:
+                cp.write_row(row)
+
+
+def _same(value: Any) -> Any:
+    return value
 
 
 _PAIR_COLUMNS = ("id", "record_type", "left_id", "right_id", "score", "reasons", "verdict",
@@ -574,10 +630,10 @@ def _score_packed(
         carrying = _carrying(session, {n: p[1] for n, p in profiles.items()})
     else:
         carrying = {n: sizes.get(r, 1) for r, n in number.items()}
-    dates = {n: parse_partial_date(p[1].birth_date) for n, p in profiles.items()}
     if progress:
         progress("loading", 1, 1)
     ids = dense.ids
+    rank = [u.int for u in ids]  # ints compare faster than UUIDs
     existing = {
         (left, right): pid
         for pid, left, right in session.execute(
@@ -586,41 +642,51 @@ def _score_packed(
             )
         )
     }
+    writer = _PairWriter(session)
+    as_json = writer.as_json and not existing  # updates go through the ORM, as dicts
     reach = _Reach(min_score, config)
+    dates: dict[str | None, Any] = {}
     order = sorted(packed)
     total = len(order)
 
-    def tasks() -> Iterator[Task]:
+    def tasks() -> Iterator[tuple[int, Task]]:
         for i in range(0, total, SCORE_CHUNK):
-            chunk = []
-            people: dict[int, ScoredPerson] = {}
-            for code in order[i : i + SCORE_CHUNK]:
+            codes = order[i : i + SCORE_CHUNK]
+            chunk: list[tuple[int, int, bool]] = []
+            facts: dict[int, Facts] = {}
+            for code in codes:
                 a, b = divmod(code, _STRIDE)
                 pa, pb = profiles.get(a), profiles.get(b)
                 if pa is None or pb is None or pa[0] == pb[0]:
                     continue
-                xa, xb = pa[1], pb[1]
-                if _PREFILTER and not reach(
-                    a, b, xa, xb, dates[a], dates[b], pair_namesakes(carrying[a], carrying[b])
-                ):
-                    continue
-                chunk.append((a, b) if ids[a] < ids[b] else (b, a))
-                people[a] = xa
-                people[b] = xb
-            counts = {n: carrying[n] for n in people}
-            yield chunk, people, counts, min_score, config
+                fa, fb = pa[1], pb[1]
+                needs_patronymics = False
+                if _PREFILTER:
+                    da, db = dates.get(fa[1], 0), dates.get(fb[1], 0)
+                    if da == 0:
+                        da = dates[fa[1]] = parse_partial_date(fa[1])
+                    if db == 0:
+                        db = dates[fb[1]] = parse_partial_date(fb[1])
+                    can = reach(fa, fb, da, db, pair_namesakes(carrying[a], carrying[b]))
+                    if can is False:
+                        continue
+                    needs_patronymics = can is None
+                chunk.append((a, b, needs_patronymics) if rank[a] < rank[b]
+                             else (b, a, needs_patronymics))  # fmt: skip
+                facts[a] = fa
+                facts[b] = fb
+            counts = {n: carrying[n] for n in facts}
+            yield len(codes), (chunk, facts, counts, min_score, config, as_json)
 
     if parallel is None:
         parallel = total >= PARALLEL_PAIRS
     stored = 0
-    new_rows: list[tuple[Any, ...]] = []
     updates: list[dict[str, Any]] = []
     name_only: list[Scored] = []
-    person = RecordType.person.value
-    now = utcnow()
 
     def results() -> Iterator[Scored]:
-        for _, (alerts, rest) in _score_all(tasks(), total, progress, parallel):
+        for _, (alerts, rest, lacking) in _score_all(tasks(), total, progress, parallel):
+            reach.out["grade"] += lacking
             name_only.extend(rest)
             yield from alerts
         people = {n: profiles[n][1] for x, y, _, _ in name_only for n in (x, y)}
@@ -630,14 +696,11 @@ def _score_packed(
         x, y = ids[a], ids[b]
         row_id = existing.get((x, y))
         if row_id is None:
-            new_rows.append((new_id(), person, x, y, value, reasons, None, now, now))
+            writer.add(x, y, value, reasons)
         else:
             updates.append({"id": row_id, "score": value, "reasons": reasons})
         stored += 1
-        if len(new_rows) >= INSERT_BATCH:
-            _insert_pairs(session, new_rows)
-            new_rows = []
-    _insert_pairs(session, new_rows)
+    writer.flush()
     if updates:
         session.execute(update(ResolutionPair), updates)
     session.flush()
@@ -760,9 +823,9 @@ def resolve_records(
     index.catch_up(session)
     pairs: set[Pair] = set()
     profiles = _person_profiles(session, person_ids)
-    for pid, (_, p) in profiles.items():
-        year = int(p.birth_date[:4]) if p.birth_date else None
-        for cid in index.person_candidates(session, p.names, p.documents, year):
+    for pid, (_, (names, birth, _, documents)) in profiles.items():
+        year = int(birth[:4]) if birth else None
+        for cid in index.person_candidates(session, names, documents, year):
             if cid != pid:
                 pairs.add((min(pid, cid), max(pid, cid)))
     return score_pairs(session, pairs, min_score=min_score)
