@@ -340,9 +340,13 @@ class _Reach:
       of a loose match), and patronymics that agree when both records have one. If it does
       not alert, the pair is out: e.g. with the defaults, a year of birth alone (1 in 55)
       with more than 5 namesakes (more than 55 when both records carry a patronymic).
-    - Records that both carry documents are always scored (a shared number is decisive),
-      and so are pairs that would rest on the name alone (their grade reads the rarity of the
-      name from the index).
+    - *Name alone*: a pair whose dates of birth do not agree (one missing, one digit off,
+      day and month swapped) rests on its name; it alerts only with few namesakes (and
+      patronymics that agree), or when both names are rare (``name_rarity``, read from the
+      index as :func:`_grade_rare` reads it, once per record); again asked of
+      :func:`~shekara.screening.scoring.grade_person`. E.g. with the defaults, a name one of
+      whose parts is too common to count, among more than one namesake, is out.
+    - Records that both carry documents are always scored (a shared number is decisive).
     """
 
     def __init__(self, min_score: float, config: ScoringConfig) -> None:
@@ -351,11 +355,12 @@ class _Reach:
         self.out: Counter[str] = Counter()
         self._score: dict[tuple[str, tuple[str, ...], tuple[str, ...]], bool] = {}
         self._dob: dict[str, float] = {}
-        self._grade: dict[tuple[str, bool, bool, int], bool] = {}
+        self._grade: dict[tuple[str, bool, bool, int, float | None], bool] = {}
 
-    def __call__(self, pa: Facts, pb: Facts, da: Any, db: Any, namesakes: int) -> bool | None:
+    def __call__(self, pa: Facts, pb: Facts, da: Any, db: Any, namesakes: int) -> bool | str | None:
         """False: the pair cannot be stored; None: only if both records carry a patronymic
-        (checked where the pair is scored: its names are parsed there anyway); True: it may."""
+        (checked where the pair is scored: its names are parsed there anyway); True: it may;
+        ``"name"``: it rests on the name alone, :meth:`by_name` decides."""
         if pa[3] and pb[3]:  # documents on both sides
             return True
         outcome = compare_dates(da, db).outcome
@@ -363,12 +368,29 @@ class _Reach:
             self.out["score"] += 1
             return False
         if outcome not in ("exact", "compatible"):
-            return True
+            return "name"
         months = da.month is not None and db.month is not None
-        if self._can_alert(outcome, months, False, namesakes, pa, pb):
-            return True
-        if self._can_alert(outcome, months, True, namesakes, pa, pb):
-            return None
+        return self._decide(outcome, months, namesakes, pa, pb)
+
+    def by_name(
+        self, pa: Facts, pb: Facts, namesakes: int, rarity_a: float | None, rarity_b: float | None
+    ) -> bool | None:
+        """:meth:`__call__` for a pair resting on the name alone, given the rarity of each
+        record's name (:func:`_name_rarities`): its grade before (namesakes) or after
+        (:func:`_grade_rare`: the larger rarity) the rarity is read."""
+        rarity = None if rarity_a is None or rarity_b is None else max(rarity_a, rarity_b)
+        return self._decide("missing", False, namesakes, pa, pb, rarity)
+
+    def _decide(
+        self, outcome: str, months: bool, namesakes: int, pa: Facts, pb: Facts,
+        rarity: float | None = None,
+    ) -> bool | None:  # fmt: skip
+        for patronymic, verdict in ((False, True), (True, None)):
+            if self._can_alert(outcome, months, patronymic, namesakes, pa, pb) or (
+                rarity is not None
+                and self._can_alert(outcome, months, patronymic, namesakes, pa, pb, rarity)
+            ):
+                return verdict
         self.out["grade"] += 1
         return False
 
@@ -388,9 +410,10 @@ class _Reach:
         return got
 
     def _can_alert(
-        self, outcome: str, months: bool, patronymic: bool, namesakes: int, pa: Facts, pb: Facts
-    ) -> bool:
-        key = (outcome, months, patronymic, namesakes)
+        self, outcome: str, months: bool, patronymic: bool, namesakes: int, pa: Facts, pb: Facts,
+        rarity: float | None = None,
+    ) -> bool:  # fmt: skip
+        key = (outcome, months, patronymic, namesakes, rarity)
         got = self._grade.get(key)
         if got is None:
             dob = Reason(f"dob_{outcome}", {"query": pa[1] or "", "candidate": pb[1] or ""})
@@ -398,7 +421,8 @@ class _Reach:
             if patronymic:
                 reasons.append(Reason("patronymic_match"))
             best = Score(1.0, tuple(reasons), True)
-            got = self._grade[key] = grade_person(best, namesakes, self.config).grade == "alert"
+            grade = grade_person(best, namesakes, self.config, rarity).grade
+            got = self._grade[key] = grade == "alert"
         return got
 
 
@@ -481,10 +505,14 @@ def _grade_rare(
     carrying: Mapping[int, int],
     min_score: float,
     config: ScoringConfig,
+    rarity: dict[int, float | None] | None = None,
 ) -> list[Scored]:
     """Of the pairs that rest on the name alone, those whose name is rare enough to alert
-    (the rarer of the two estimates is not trusted: the larger one counts)."""
-    rarity = _name_rarities(session, {n: people[n] for x, y, _, _ in name_only for n in (x, y)})
+    (the rarer of the two estimates is not trusted: the larger one counts). ``rarity``: the
+    rarities already read, by record (completed here)."""
+    rarity = {} if rarity is None else rarity
+    wanted = {n for x, y, _, _ in name_only for n in (x, y) if n not in rarity}
+    rarity.update(_name_rarities(session, {n: people[n] for n in wanted}))
     out: list[Scored] = []
     for x, y, value, reasons in name_only:
         rx, ry = rarity[x], rarity[y]
@@ -646,35 +674,52 @@ def _score_packed(
     as_json = writer.as_json and not existing  # updates go through the ORM, as dicts
     reach = _Reach(min_score, config)
     dates: dict[str | None, Any] = {}
+    rarity: dict[int, float | None] = {}
     order = sorted(packed)
     total = len(order)
+
+    def keep(
+        chunk: list[tuple[int, int, bool]], facts: dict[int, Facts], a: int, b: int,
+        can: bool | str | None,
+    ) -> None:  # fmt: skip
+        if can is False:
+            return
+        chunk.append((a, b, can is None) if rank[a] < rank[b] else (b, a, can is None))
+        facts[a] = profiles[a][1]
+        facts[b] = profiles[b][1]
 
     def tasks() -> Iterator[tuple[int, Task]]:
         for i in range(0, total, SCORE_CHUNK):
             codes = order[i : i + SCORE_CHUNK]
             chunk: list[tuple[int, int, bool]] = []
             facts: dict[int, Facts] = {}
+            by_name: list[tuple[int, int]] = []
             for code in codes:
                 a, b = divmod(code, _STRIDE)
                 pa, pb = profiles.get(a), profiles.get(b)
                 if pa is None or pb is None or pa[0] == pb[0]:
                     continue
+                if not _PREFILTER:
+                    keep(chunk, facts, a, b, True)
+                    continue
                 fa, fb = pa[1], pb[1]
-                needs_patronymics = False
-                if _PREFILTER:
-                    da, db = dates.get(fa[1], 0), dates.get(fb[1], 0)
-                    if da == 0:
-                        da = dates[fa[1]] = parse_partial_date(fa[1])
-                    if db == 0:
-                        db = dates[fb[1]] = parse_partial_date(fb[1])
-                    can = reach(fa, fb, da, db, pair_namesakes(carrying[a], carrying[b]))
-                    if can is False:
-                        continue
-                    needs_patronymics = can is None
-                chunk.append((a, b, needs_patronymics) if rank[a] < rank[b]
-                             else (b, a, needs_patronymics))  # fmt: skip
-                facts[a] = fa
-                facts[b] = fb
+                da, db = dates.get(fa[1], 0), dates.get(fb[1], 0)
+                if da == 0:
+                    da = dates[fa[1]] = parse_partial_date(fa[1])
+                if db == 0:
+                    db = dates[fb[1]] = parse_partial_date(fb[1])
+                can = reach(fa, fb, da, db, pair_namesakes(carrying[a], carrying[b]))
+                if can == "name":
+                    by_name.append((a, b))
+                else:
+                    keep(chunk, facts, a, b, can)
+            # the rarity of the names, read once per record for the whole run
+            wanted = {n for pair in by_name for n in pair if n not in rarity}
+            rarity.update(_name_rarities(session, {n: profiles[n][1] for n in wanted}))
+            for a, b in by_name:
+                fa, fb = profiles[a][1], profiles[b][1]
+                namesakes = pair_namesakes(carrying[a], carrying[b])
+                keep(chunk, facts, a, b, reach.by_name(fa, fb, namesakes, rarity[a], rarity[b]))
             counts = {n: carrying[n] for n in facts}
             yield len(codes), (chunk, facts, counts, min_score, config, as_json)
 
@@ -690,7 +735,7 @@ def _score_packed(
             name_only.extend(rest)
             yield from alerts
         people = {n: profiles[n][1] for x, y, _, _ in name_only for n in (x, y)}
-        yield from _grade_rare(session, name_only, people, carrying, min_score, config)
+        yield from _grade_rare(session, name_only, people, carrying, min_score, config, rarity)
 
     for a, b, value, reasons in results():
         x, y = ids[a], ids[b]
