@@ -20,7 +20,8 @@ screening index, then links every record across agencies twice:
 
 Both are scored against the known identities (pairs of records of *different* agencies that
 render the same person): seconds, peak memory of the process during each, precision, recall,
-F1 and the ratios. Writes ``bench/results/linkage-<db>-<persons>.json`` with the machine and
+F1 and the ratios (Shekara's CPU seconds: its main process and its scoring worker processes,
+read from ``/proc``). Writes ``bench/results/linkage-<db>-<persons>.json`` with the machine and
 its load average.
 """
 
@@ -93,21 +94,59 @@ def true_pairs(mapping: dict[uuid.UUID, int], owner: dict[uuid.UUID, uuid.UUID])
     return true
 
 
+def worker_cpu_seconds() -> dict[int, float]:
+    """CPU seconds (user + system) so far of each process of the scoring pool, by pid."""
+    import os
+
+    from shekara.screening import workers
+
+    out: dict[int, float] = {}
+    for pool in workers._POOL:
+        for pid in list(getattr(pool, "_processes", None) or {}):
+            try:
+                fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            out[pid] = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return out
+
+
+def worker_peak_memory_mb() -> float | None:
+    """Peak resident memory of the scoring pool's processes, summed (MB)."""
+    from shekara.screening import workers
+
+    total = 0
+    for pool in workers._POOL:
+        for pid in list(getattr(pool, "_processes", None) or {}):
+            try:
+                for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+                    if line.startswith("VmHWM:"):
+                        total += int(line.split()[1])
+            except OSError:
+                continue
+    return round(total / 1024, 1) if total else None
+
+
 def run_shekara(session: Session, bar: Bar | None) -> tuple[Pairs, dict[str, Any]]:
     session.execute(delete(ResolutionPair))
     session.commit()
     reset_peak_memory()
+    before = worker_cpu_seconds()
     t0, c0 = time.perf_counter(), time.process_time()
     counts = resolution.run(session, min_score=service.get_config(session).threshold, progress=bar)
     seconds = time.perf_counter() - t0
     cpu = time.process_time() - c0
+    workers_cpu = sum(c - before.get(pid, 0.0) for pid, c in worker_cpu_seconds().items())
     pred = {
         frozenset((a, b))
         for a, b in session.execute(select(ResolutionPair.left_id, ResolutionPair.right_id))
     }
     session.rollback()
     return pred, {"seconds": round(seconds, 2), "cpu_seconds_main": round(cpu, 2),
-                  "peak_rss_mb": peak_memory_mb(), **counts}  # fmt: skip
+                  "cpu_seconds_workers": round(workers_cpu, 2),
+                  "cpu_seconds": round(cpu + workers_cpu, 2),
+                  "peak_rss_mb": peak_memory_mb(),
+                  "peak_rss_mb_workers": worker_peak_memory_mb(), **counts}  # fmt: skip
 
 
 def run_splink(

@@ -833,6 +833,10 @@ def run(
     scoring is shared with a worker process per extra core (``parallel``: default from
     :data:`PARALLEL_PAIRS` pairs). Progress: ``blocking``, ``loading``, ``scoring``."""
     index.catch_up(session)
+    if parallel or (parallel is None and index.persons_indexed(session) >= PARALLEL_PAIRS):
+        pool = workers.pool()  # its processes start (about a second) while blocking runs
+        if pool is not None:
+            pool.submit(int)
     # full name pairs born the same year; full name pairs alone only in small blocks (records
     # without a date of birth), so that frequent names do not make quadratic blocks
     # the pass over the full pair keys also counts the records carrying each record's name
