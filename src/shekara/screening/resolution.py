@@ -31,8 +31,10 @@ from __future__ import annotations
 import json
 import uuid
 from collections import Counter, defaultdict, deque
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import Future
+from itertools import groupby
+from operator import itemgetter
 from typing import Any
 
 from sqlalchemy import bindparam, func, select, text, update
@@ -231,13 +233,14 @@ def _profiles_by_raw(session: Session, wanted: set[Any]) -> dict[Any, Profile]:
     """Profiles of the persons ``wanted`` (ids as the driver returns them), read with plain
     statements: by id for a few, the tables whole for many (through the driver's cursor)."""
     conn = session.connection()
-    names: dict[Any, list[str]] = defaultdict(list)
+    names: Mapping[Any, Sequence[str]] = {}
+    by_id: dict[Any, list[str]] = defaultdict(list)
     docs: dict[Any, list[str]] = defaultdict(list)
     people: list[Any] = []
     if len(wanted) > _SCAN_SHARE * index.persons_indexed(session):
-        for pid, n in _driver_rows(session, _NAMES_SQL + " ORDER BY person_id, position"):
-            if pid in wanted:
-                names[pid].append(n)
+        rows = _driver_rows(session, _NAMES_SQL + " ORDER BY person_id, position")
+        by_person = groupby(rows, key=itemgetter(0))  # C loops, no list per person
+        names = {pid: tuple(map(itemgetter(1), g)) for pid, g in by_person if pid in wanted}
         for pid, number in _driver_rows(session, _DOCS_SQL):
             if pid in wanted:
                 docs[pid].append(number)
@@ -249,7 +252,7 @@ def _profiles_by_raw(session: Session, wanted: set[Any]) -> dict[Any, Profile]:
             chunk = {"ids": ids[i : i + 500]}
             stmt = text(_NAMES_SQL + by_ids.format("person_id") + " ORDER BY person_id, position")
             for pid, n in conn.execute(stmt.bindparams(bindparam("ids", expanding=True)), chunk):
-                names[pid].append(n)
+                by_id[pid].append(n)
             stmt = text(_DOCS_SQL + " AND person_id IN :ids")
             for pid, number in conn.execute(
                 stmt.bindparams(bindparam("ids", expanding=True)), chunk
@@ -257,6 +260,7 @@ def _profiles_by_raw(session: Session, wanted: set[Any]) -> dict[Any, Profile]:
                 docs[pid].append(number)
             stmt = text(_PROFILE_SQL + by_ids.format("id"))
             people += conn.execute(stmt.bindparams(bindparam("ids", expanding=True)), chunk)
+        names = by_id
     nationalities: dict[str, tuple[str, ...]] = {}
     births: dict[tuple[Any, Any, Any], str | None] = {}
     out: dict[Any, Profile] = {}
