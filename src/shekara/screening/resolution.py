@@ -28,11 +28,13 @@ may see (hit/no-hit-only members as notices).
 
 from __future__ import annotations
 
+import gc
 import json
 import uuid
 from collections import Counter, defaultdict, deque
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import Future
+from contextlib import contextmanager
 from itertools import groupby
 from operator import itemgetter
 from typing import Any
@@ -79,6 +81,9 @@ MIN_SCORE = 0.75
 SCORE_CHUNK = 4_000
 #: from this many candidate pairs on, the scoring is shared with worker processes
 PARALLEL_PAIRS = 20_000
+#: tasks queued per worker process: enough that a worker never waits while the job builds a
+#: task, scores one itself, or stores pairs
+_WINDOW = 4
 #: rows inserted per statement when pairs are stored
 INSERT_BATCH = 10_000
 Progress = Callable[[str, int, int], None]
@@ -481,6 +486,42 @@ def score_task(
     return out, name_only, lacking
 
 
+def _score_apart(
+    pairs: list[tuple[int, int, bool]],
+    facts: dict[int, Facts],
+    carrying: dict[int, int],
+    min_score: float,
+    config: ScoringConfig,
+    as_json: bool,
+) -> Result:
+    """:func:`score_task` in a worker process, its heap settled first: what the previous
+    tasks left alive (the scoring caches, hundreds of thousands of objects) is frozen out of
+    the garbage collector's full collections, after a collection of what is not frozen yet
+    (the previous task's garbage). Otherwise the collector rescans the growing caches over
+    and over."""
+    gc.collect()
+    gc.freeze()
+    return score_task(pairs, facts, carrying, min_score, config, as_json)
+
+
+@contextmanager
+def _collector_paused() -> Iterator[None]:
+    """No cyclic garbage collection in this process during a batch run (restored afterwards
+    as it was). The job keeps millions of objects alive (the profiles, the pairs, the scoring
+    caches) and allocates fast: full collections of them every few seconds took a large share
+    of its CPU and, holding the interpreter, kept the thread that feeds the workers waiting
+    (the workers idled about a fifth of the time). Garbage made meanwhile waits for the end of
+    the run; almost all of it is freed at once by reference counting anyway."""
+    paused = gc.isenabled()
+    if paused:
+        gc.disable()
+    try:
+        yield
+    finally:
+        if paused:
+            gc.enable()
+
+
 def _score_of(value: float, reasons: list[dict[str, Any]]) -> Score:
     return Score(value, tuple(
         Reason(str(r["code"]), {k: v for k, v in r.items() if k != "code"}) for r in reasons
@@ -549,12 +590,12 @@ def _score_all(
     order: handed to the worker processes while they have room, scored here while they are
     busy."""
     pool = workers.pool() if parallel else None
-    window = 2 * workers.count()
+    window = _WINDOW * workers.count()
     inflight: deque[tuple[int, Future[Result]]] = deque()
     done = 0
     for covered, task in tasks:
         if pool is not None and len(inflight) < window:
-            inflight.append((covered, pool.submit(score_task, *task)))
+            inflight.append((covered, pool.submit(_score_apart, *task)))
         else:
             yield covered, score_task(*task)
             done += covered
@@ -845,23 +886,24 @@ def run(
     # without a date of birth), so that frequent names do not make quadratic blocks
     # the pass over the full pair keys also counts the records carrying each record's name
     # (its namesakes, for the grade)
-    dense, packed, sizes = _Dense(), set[int](), dict[Any, int]()
-    sources = (  # generators: each runs its statement when its turn comes
-        _key_blocks(session, KeyKind.pair_year.value, "=", BLOCK_CAP),
-        _key_blocks(session, KeyKind.pair.value, "=", SMALL_BLOCK, sizes),
-        _document_blocks(session),
-    )
-    for step, blocks in enumerate(sources):
+    with _collector_paused():
+        dense, packed, sizes = _Dense(), set[int](), dict[Any, int]()
+        sources = (  # generators: each runs its statement when its turn comes
+            _key_blocks(session, KeyKind.pair_year.value, "=", BLOCK_CAP),
+            _key_blocks(session, KeyKind.pair.value, "=", SMALL_BLOCK, sizes),
+            _document_blocks(session),
+        )
+        for step, blocks in enumerate(sources):
+            if progress:
+                progress("blocking", step, len(sources))
+            for block in blocks:
+                _add_block(packed, dense, block)
         if progress:
-            progress("blocking", step, len(sources))
-        for block in blocks:
-            _add_block(packed, dense, block)
-    if progress:
-        progress("blocking", len(sources), len(sources))
-    persons, ruled_out = _score_packed(
-        session, packed, dense, min_score=min_score, config=config, progress=progress,
-        parallel=parallel, sizes=sizes,
-    )  # fmt: skip
+            progress("blocking", len(sources), len(sources))
+        persons, ruled_out = _score_packed(
+            session, packed, dense, min_score=min_score, config=config, progress=progress,
+            parallel=parallel, sizes=sizes,
+        )  # fmt: skip
     del sizes
     vehicles = _vehicle_pairs(session)
     return {"candidate_pairs": len(packed), "person_pairs": persons, "vehicle_pairs": vehicles,
