@@ -93,19 +93,34 @@ _STRIDE = 1 << 32
 
 
 class _Dense:
-    """Dense numbers for record ids as the driver returns them (one UUID object per record,
-    not per key row; a pair of numbers packs into one int, so millions of pairs stay small)."""
+    """Dense numbers for record ids as the driver returns them (a pair of numbers packs into
+    one int, so millions of pairs stay small). The ids stay as the driver gave them; a UUID
+    object is made only for a record that is stored (:meth:`ints`, :func:`_uuid_int`)."""
 
     def __init__(self) -> None:
         self.number: dict[Any, int] = {}
-        self.ids: list[uuid.UUID] = []
+        self.raw: list[Any] = []
 
     def __call__(self, raw: Any) -> int:
         n = self.number.get(raw)
         if n is None:
-            n = self.number[raw] = len(self.ids)
-            self.ids.append(index._as_uuid(raw))
+            n = self.number[raw] = len(self.raw)
+            self.raw.append(raw)
         return n
+
+    def ints(self) -> list[int]:
+        """The 128-bit value of each record's id, by dense number (``UUID(int=...)``)."""
+        return [_uuid_int(r) for r in self.raw]
+
+
+def _uuid_int(raw: Any) -> int:
+    """The 128-bit value of a record id as the driver returns it (a UUID; 32 hex digits on
+    SQLite), without making a UUID object for the text."""
+    if isinstance(raw, uuid.UUID):
+        return raw.int
+    if isinstance(raw, str) and len(raw) == 32:
+        return int(raw, 16)
+    return index._as_uuid(raw).int
 
 
 #: large reads come in batches of this many rows (a server-side cursor on PostgreSQL)
@@ -160,7 +175,7 @@ def _blocked_pairs(
     dense, packed = _Dense(), set[int]()
     for block in _key_blocks(session, kind, prefix, cap):
         _add_block(packed, dense, block)
-    ids = dense.ids
+    ids = [index._as_uuid(r) for r in dense.raw]
     out: set[Pair] = set()
     for code in packed:
         x, y = ids[code // _STRIDE], ids[code % _STRIDE]
@@ -636,6 +651,8 @@ class _PairWriter:
             return f if f is not None else _same
 
         self.uuid, self.float, self.json = proc("id"), proc("score"), proc("reasons")
+        probe = new_id()  # SQLite binds a UUID as its 32 hex digits: written from the int
+        self.hex = self.uuid(probe) == format(probe.int, "032x")
         now = utcnow()
         self.common = (proc("record_type")(RecordType.person.value),
                        proc("created_at")(now), proc("updated_at")(now))  # fmt: skip
@@ -645,13 +662,18 @@ class _PairWriter:
         ) and self.json(sample) == json.dumps(sample)  # fmt: skip
         self.rows: list[tuple[Any, ...]] = []
 
-    def add(self, left: uuid.UUID, right: uuid.UUID, score: float, reasons: Any) -> None:
-        """A new pair; ``reasons`` as dicts, or as JSON text when :attr:`as_json`."""
+    def add(self, left: int, right: int, score: float, reasons: Any) -> None:
+        """A new pair (its record ids as 128-bit ints); ``reasons`` as dicts, or as JSON text
+        when :attr:`as_json`."""
         u = self.uuid
         kind, created, updated = self.common
+        if self.hex:
+            x, y = format(left, "032x"), format(right, "032x")
+        else:
+            x, y = u(uuid.UUID(int=left)), u(uuid.UUID(int=right))
         text_ = reasons if isinstance(reasons, str) else self.json(reasons)
-        self.rows.append((u(new_id()), kind, u(left), u(right), self.float(score), text_,
-                          None, created, updated))  # fmt: skip
+        self.rows.append((u(new_id()), kind, x, y, self.float(score), text_, None, created,
+                          updated))  # fmt: skip
         if len(self.rows) >= INSERT_BATCH:
             self.flush()
 
@@ -705,8 +727,7 @@ def _score_packed(
         carrying = {n: sizes.get(r, 1) for r, n in number.items()}
     if progress:
         progress("loading", 1, 1)
-    ids = dense.ids
-    rank = [u.int for u in ids]  # ints compare faster than UUIDs
+    rank = dense.ints()  # ints compare faster than UUIDs, and are cheaper to make
     existing = {
         (left, right): pid
         for pid, left, right in session.execute(
@@ -783,10 +804,11 @@ def _score_packed(
         yield from _grade_rare(session, name_only, people, carrying, min_score, config, rarity)
 
     for a, b, value, reasons in results():
-        x, y = ids[a], ids[b]
-        row_id = existing.get((x, y))
+        row_id = (
+            existing.get((uuid.UUID(int=rank[a]), uuid.UUID(int=rank[b]))) if existing else None
+        )
         if row_id is None:
-            writer.add(x, y, value, reasons)
+            writer.add(rank[a], rank[b], value, reasons)
         else:
             updates.append({"id": row_id, "score": value, "reasons": reasons})
         stored += 1
