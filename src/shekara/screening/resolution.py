@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import gc
 import json
+import threading
 import uuid
 from collections import Counter, defaultdict, deque
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
@@ -138,27 +139,17 @@ def _key_blocks(
     given, gets for every record the number of records of its most shared key of the pass
     (whatever the cap), at most ``KEY_CAP + 1``: what a screening query reads of a key."""
     rows = _driver_rows(session, _BLOCK_SQL, (kind, prefix + "%"))
-    block: list[Any] = []
-    current = None
-
-    def count() -> None:
+    rid_of, most = itemgetter(1), index.KEY_CAP + 1
+    for _, group in groupby(rows, key=itemgetter(0)):  # the rows of one key (C loops)
+        block = list(map(rid_of, group))
         if sizes is not None:
-            n = min(len(block), index.KEY_CAP + 1)
+            n = min(len(block), most)
             get = sizes.get
             for rid in block:
                 if get(rid, 0) < n:
                     sizes[rid] = n
-
-    for key, rid in rows:
-        if key != current:
-            count()
-            if 1 < len(block) <= cap:
-                yield block
-            block, current = [], key
-        block.append(rid)
-    count()
-    if 1 < len(block) <= cap:
-        yield block
+        if 1 < len(block) <= cap:
+            yield block
 
 
 def _add_block(pairs: set[int], dense: _Dense, block: Iterable[Any]) -> None:
@@ -901,9 +892,9 @@ def run(
     :data:`PARALLEL_PAIRS` pairs). Progress: ``blocking``, ``loading``, ``scoring``."""
     index.catch_up(session)
     if parallel or (parallel is None and index.persons_indexed(session) >= PARALLEL_PAIRS):
-        pool = workers.pool()  # its processes start (about a second) while blocking runs
-        if pool is not None:
-            pool.submit(int)
+        pool = workers.pool()
+        if pool is not None:  # its processes start (most of a second) while blocking runs
+            threading.Thread(target=pool.submit, args=(int,), daemon=True).start()
     # full name pairs born the same year; full name pairs alone only in small blocks (records
     # without a date of birth), so that frequent names do not make quadratic blocks
     # the pass over the full pair keys also counts the records carrying each record's name
