@@ -15,6 +15,9 @@
    only when each record, screened, would alert on the other). Two records that agree on a
    common name and a year of birth only, among many namesakes born that year, are a possible
    match, not a link; a full date of birth, a document, or a rare name with a year are.
+   Pairs that provably cannot be stored (exact bounds of the score and of the grade, from
+   their dates of birth, nationalities, documents, namesakes and name rarity: :class:`_Reach`)
+   are ruled out before their names are compared.
 3. *Judgements* by analysts (positive, negative, unsure) are kept as history with their author;
    they never change the source records.
 4. *Clusters*: connected components of the positively judged pairs. A cluster keeps its
