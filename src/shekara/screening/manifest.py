@@ -16,7 +16,6 @@ import time
 from collections import deque
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future
-from contextlib import contextmanager
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
@@ -206,24 +205,6 @@ def _reader(url: str) -> Engine:
     return engine
 
 
-@contextmanager
-def _collector_paused() -> Iterator[None]:
-    """No cyclic garbage collection in this process while a manifest is screened (restored
-    afterwards as it was). Screening keeps hundreds of thousands of objects alive (the scoring
-    caches, the chunks in flight, the results) and allocates fast: the collector ran a full
-    collection of them every few seconds, about 40% of this process's CPU. Garbage made
-    meanwhile (here or by other threads) waits for the end of the manifest, at most minutes;
-    almost all of it is freed at once by reference counting anyway."""
-    paused = gc.isenabled()
-    if paused:
-        gc.disable()
-    try:
-        yield
-    finally:
-        if paused:
-            gc.enable()
-
-
 def _screen_chunk_apart(
     url: str, viewer: Viewer, queries: list[service.PersonInput], cfg: ScoringConfig, lang: str
 ) -> list[list[Hit]]:
@@ -298,7 +279,7 @@ def screen_manifest(
             all_hits.extend(h for h in hits if h.match or h.notice)
             results.append(_summary(i, q, hits))
 
-    with _collector_paused():
+    with workers.collector_paused():
         for lo in range(0, len(rows), CHUNK_ROWS):
             queries: list[tuple[int, service.PersonInput]] = []
             for i, row in enumerate(rows[lo : lo + CHUNK_ROWS], start=lo + first):

@@ -38,7 +38,6 @@ import uuid
 from collections import Counter, defaultdict, deque
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import Future
-from contextlib import contextmanager
 from itertools import groupby
 from operator import itemgetter
 from typing import Any
@@ -513,24 +512,6 @@ def _score_apart(
     return score_task(pairs, facts, carrying, min_score, config, as_json)
 
 
-@contextmanager
-def _collector_paused() -> Iterator[None]:
-    """No cyclic garbage collection in this process during a batch run (restored afterwards
-    as it was). The job keeps millions of objects alive (the profiles, the pairs, the scoring
-    caches) and allocates fast: full collections of them every few seconds took a large share
-    of its CPU and, holding the interpreter, kept the thread that feeds the workers waiting
-    (the workers idled about a fifth of the time). Garbage made meanwhile waits for the end of
-    the run; almost all of it is freed at once by reference counting anyway."""
-    paused = gc.isenabled()
-    if paused:
-        gc.disable()
-    try:
-        yield
-    finally:
-        if paused:
-            gc.enable()
-
-
 def _score_of(value: float, reasons: list[dict[str, Any]]) -> Score:
     return Score(value, tuple(
         Reason(str(r["code"]), {k: v for k, v in r.items() if k != "code"}) for r in reasons
@@ -902,7 +883,7 @@ def run(
     # without a date of birth), so that frequent names do not make quadratic blocks
     # the pass over the full pair keys also counts the records carrying each record's name
     # (its namesakes, for the grade)
-    with _collector_paused():
+    with workers.collector_paused():
         dense, packed, sizes = _Dense(), set[int](), dict[Any, int]()
         sources = (  # generators: each runs its statement when its turn comes
             _key_blocks(session, KeyKind.pair_year.value, "=", BLOCK_CAP),
