@@ -8,7 +8,7 @@ from datetime import timedelta
 from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
-from shekara.accounts.constants import Perm
+from shekara.accounts.constants import Perm, Role
 from shekara.accounts.limits import LoginLimits, record_failure
 from shekara.accounts.limits import check as check_limits
 from shekara.accounts.models import ApiToken, User
@@ -17,6 +17,7 @@ from shekara.accounts.security import hash_password, new_token, token_digest, ve
 from shekara.agencies.models import Agency, Country
 from shekara.audit import service as audit
 from shekara.db.base import utcnow
+from shekara.db.driver import pg_rows
 from shekara.errors import Conflict, NotAuthenticated, NotFound, ValidationFailed
 from shekara.policy.sharing import Viewer
 from shekara.records.service import require
@@ -153,17 +154,27 @@ def viewer_for_token(
     deactivated user or agency): the same rules as :func:`user_for_token` + :func:`viewer_for`.
     """
     # On the session's connection (same transaction): plain rows, without the ORM's execution
-    # layers, which cost as much again as the query on every request.
-    row = session.connection().execute(_VIEWER_BY_TOKEN, {"digest": token_digest(token)}).first()
-    if row is None or row.expires_at <= utcnow():
+    # layers, which cost as much again as the query on every request; on PostgreSQL through the
+    # driver itself (every request runs it).
+    conn = session.connection()
+    params = {"digest": token_digest(token)}
+    if conn.dialect.name == "postgresql":
+        rows = pg_rows(conn, _VIEWER_BY_TOKEN, params)
+        row = rows[0] if rows else None
+    else:
+        row = conn.execute(_VIEWER_BY_TOKEN, params).first()
+    if row is None:
+        return None
+    user_id, username, agency_id, role, country, member, expires_at = row
+    if expires_at <= utcnow():
         return None
     return Viewer(
-        user_id=row.id,
-        username=row.username,
-        agency_id=row.agency_id,
-        country=row.country,
-        role=row.role,
-        member=bool(row.member),
+        user_id=user_id,
+        username=username,
+        agency_id=agency_id,
+        country=country,
+        role=Role(role),
+        member=bool(member),
         ip=ip,
         purpose=purpose,
     )

@@ -42,6 +42,7 @@ from sqlalchemy.orm import Session
 
 from shekara.audit.models import AuditAccess, AuditEntry
 from shekara.db.base import utcnow
+from shekara.db.driver import pg_rows
 from shekara.db.engine import get_backend
 from shekara.policy.sharing import Viewer
 
@@ -88,6 +89,13 @@ def entry_digest(prev_hash: str, e: Any) -> str:
 
 
 _INSERT_ENTRY = insert(cast(Table, AuditEntry.__table__))
+#: the columns of an entry without JSON values (a record read): the others stay NULL, which
+#: reads back as None like the JSON ``null`` that Core writes for them
+_PLAIN_COLUMNS = (
+    "at", "user_id", "username", "agency_id", "action", "resource", "record_id",
+    "owner_agency_id", "ip", "purpose",
+)  # fmt: skip
+_INSERT_PLAIN_ENTRY = _INSERT_ENTRY.values({k: bindparam(k) for k in _PLAIN_COLUMNS})
 
 
 def record(
@@ -124,9 +132,20 @@ def record(
         "purpose": viewer.purpose if viewer else "",
     }
     if not counts or single is not None:
-        # The common case (one record read or changed): one plain Core INSERT on the session's
-        # connection (same transaction), skipping the ORM's bulk-insert machinery.
-        session.connection().execute(_INSERT_ENTRY, values)
+        # The common case (one record read or changed): one plain INSERT on the session's
+        # connection (same transaction), skipping the ORM's bulk-insert machinery; on
+        # PostgreSQL through the driver when it carries no JSON value (a read).
+        conn = session.connection()
+        if (
+            conn.dialect.name == "postgresql"
+            and query is None
+            and result_ids is None
+            and before is None
+            and after is None
+        ):
+            pg_rows(conn, _INSERT_PLAIN_ENTRY, {k: values[k] for k in _PLAIN_COLUMNS})
+            return
+        conn.execute(_INSERT_ENTRY, values)
         return
     # Lists, searches, exports, screening: the entry and its owners (Core, on the session's
     # connection). On PostgreSQL one statement writes both, one round trip.

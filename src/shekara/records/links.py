@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, bindparam, literal, select, union_all
 from sqlalchemy.orm import Session
 
+from shekara.db.driver import pg_rows
 from shekara.policy.sharing import Viewer, visible
 from shekara.records.schemas import LinkOut
 
@@ -158,6 +159,13 @@ def cached_candidates(
     kinds, stmt = _cached(("candidates", key), build)
     out: dict[str, dict[uuid.UUID, str]] = {k: {} for k in kinds}
     # plain rows (no entities): the session's connection, without the ORM's execution layers
-    for rid, role, kind in session.connection().execute(stmt, params).all():
+    # (on PostgreSQL, without SQLAlchemy's: every detail read runs it)
+    conn = session.connection()
+    rows = (
+        pg_rows(conn, stmt, params)
+        if conn.dialect.name == "postgresql"
+        else conn.execute(stmt, params).all()
+    )
+    for rid, role, kind in rows:
         out[kind][rid if isinstance(rid, uuid.UUID) else uuid.UUID(str(rid))] = role or ""
     return out
