@@ -173,21 +173,44 @@ def test_a_read_in_its_own_session_commits_its_audit_entry(
                 )
                 assert r.status_code == 201, r.text
                 rid = r.json()["id"]
-                statements: list[tuple[str, bool]] = []
+                statements: list[str] = []
+                trace = (tmp_path / "libpq.trace").open("w")
 
-                def seen(conn: Any, _cur: Any, stmt: str, *_a: Any) -> None:
-                    dbapi = conn.connection.dbapi_connection
-                    statements.append((stmt, bool(getattr(dbapi, "autocommit", False))))
+                def seen(_conn: Any, _cur: Any, stmt: str, *_a: Any) -> None:
+                    statements.append(stmt)
+
+                def out(dbapi: Any, *_a: Any) -> None:
+                    # on PostgreSQL, what goes over the wire (libpq's trace): statements run
+                    # through the driver too, and the transaction state after each
+                    if engine.dialect.name == "postgresql":
+                        dbapi.pgconn.trace(trace.fileno())
+
+                def back(dbapi: Any, *_a: Any) -> None:
+                    if engine.dialect.name == "postgresql":
+                        dbapi.pgconn.untrace()
 
                 event.listen(engine, "before_cursor_execute", seen)
+                event.listen(engine.pool, "checkout", out)
+                event.listen(engine.pool, "checkin", back)
                 try:
                     assert c.get(f"/api/v1/persons/{rid}", headers=kz).status_code == 200
                     assert c.get(f"/api/v1/persons/{rid}", headers=ru).status_code == 404
                 finally:
                     event.remove(engine, "before_cursor_execute", seen)
-                assert statements
+                    event.remove(engine.pool, "checkout", out)
+                    event.remove(engine.pool, "checkin", back)
+                    trace.close()
                 if engine.dialect.name == "postgresql":
-                    assert all(autocommit for _, autocommit in statements), statements
+                    wire = (tmp_path / "libpq.trace").read_text().splitlines()
+                    sent = [w for w in wire if "\tF\t" in w and ("Parse" in w or "Query" in w)]
+                    ready = [w.rsplit(None, 1)[-1] for w in wire if "ReadyForQuery" in w]
+                    # the token, the record, its links, the audit entry: every statement on
+                    # its own (idle after each: no transaction), no BEGIN, no COMMIT
+                    assert len(ready) >= 4 and set(ready) == {"I"}, wire
+                    assert not [w for w in sent if "BEGIN" in w or "COMMIT" in w], sent
+                    assert any("INSERT INTO audit_log" in w for w in sent), sent
+                else:
+                    assert statements
             with Session(engine) as s:
                 reads = s.execute(
                     select(AuditEntry.username, func.count())

@@ -33,11 +33,12 @@ class Incident(SharedRecord, Base):
     summary: Mapped[str] = mapped_column(String(500))
     description: Mapped[str] = mapped_column(String(8000), default="")
 
+    # one order on every read (ids are time-ordered, to the millisecond)
     involvements: Mapped[list[Involvement]] = relationship(
-        back_populates="incident", cascade="all, delete-orphan"
+        back_populates="incident", cascade="all, delete-orphan", order_by="Involvement.id"
     )
     seizures: Mapped[list[Seizure]] = relationship(
-        back_populates="incident", cascade="all, delete-orphan"
+        back_populates="incident", cascade="all, delete-orphan", order_by="Seizure.id"
     )
 
 

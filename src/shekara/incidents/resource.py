@@ -5,7 +5,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import bindparam, exists, select
-from sqlalchemy.orm import Session, joinedload, selectinload
+from sqlalchemy.orm import Session, selectinload
 
 from shekara.cases.models import Case, CaseIncident
 from shekara.core.quantities import normalise
@@ -184,7 +184,7 @@ INCIDENTS = ResourceSpec(
     summary=_summary,
     extra=_extra,
     load_options=lambda: [selectinload(Incident.seizures), selectinload(Incident.involvements)],
-    detail_options=lambda: [joinedload(Incident.seizures), joinedload(Incident.involvements)],
+    detail_children=lambda: [Incident.seizures, Incident.involvements],
     detail_columns=lambda: {
         "in_case": exists().where(CaseIncident.incident_id == Incident.id),
     },

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from sqlalchemy import String, and_, bindparam, cast, exists, literal, select
-from sqlalchemy.orm import Session, aliased, joinedload, selectinload
+from sqlalchemy.orm import Session, aliased, selectinload
 
 from shekara.cases.models import Case, CaseIncident
 from shekara.core.text import identifier_key, name_tokens, search_key
@@ -234,7 +234,7 @@ PERSONS = ResourceSpec(
     summary=_person_summary,
     extra=_person_extra,
     load_options=lambda: [selectinload(Person.names)],
-    detail_options=lambda: [joinedload(Person.names)],
+    detail_children=lambda: [Person.names],
     custom_fields=frozenset({"names"}),
     create_example={
         "names": [

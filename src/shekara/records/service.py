@@ -12,7 +12,7 @@ import uuid
 from typing import Any
 
 from pydantic import BaseModel
-from sqlalchemy import ColumnElement, bindparam, func, inspect, select
+from sqlalchemy import func, inspect, select
 from sqlalchemy.orm import Session
 
 from shekara.accounts.constants import Perm
@@ -23,6 +23,7 @@ from shekara.errors import Conflict, Forbidden, NotAuthenticated, NotFound, Vali
 from shekara.policy.constants import Distribution
 from shekara.policy.models import ShareGrant
 from shekara.policy.sharing import Viewer, can_edit, is_hit_notice, visible
+from shekara.records import detail
 from shekara.records.schemas import AgencyRef, HitNotice, Page, SharingOut
 from shekara.records.spec import ResourceSpec
 
@@ -238,55 +239,23 @@ def list_records(
     )
 
 
-_DETAIL_STATEMENTS: dict[tuple[Any, ColumnElement[bool]], Any] = {}
-
-
-def _detail_statement(spec: ResourceSpec, condition: ColumnElement[bool]) -> Any:
-    """``SELECT record[, detail columns] WHERE id = :record_id AND <policy condition>``, built
-    once per audience.
-
-    ``condition`` is the (cached, immutable) expression from :func:`visible`; reusing the whole
-    statement saves rebuilding and coercing it on every read, the costliest part of a detail read.
-    """
-    model = spec.model
-    key = (model, condition)
-    stmt = _DETAIL_STATEMENTS.get(key)
-    if stmt is None:
-        if len(_DETAIL_STATEMENTS) > 4096:
-            _DETAIL_STATEMENTS.clear()
-        columns = spec.detail_columns() if spec.detail_columns else {}
-        stmt = select(model, *(c.label(name) for name, c in columns.items())).where(
-            model.id == bindparam("record_id", type_=model.id.type), condition
-        )
-        if spec.detail_options:
-            stmt = stmt.options(*spec.detail_options())
-        _DETAIL_STATEMENTS[key] = stmt
-    return stmt
-
-
 def get_record(
     session: Session, viewer: Viewer | None, spec: ResourceSpec, record_id: uuid.UUID
 ) -> dict[str, Any]:
     """One record in full, or a hit notice, or NotFound (also when invisible); audited."""
     viewer = require(viewer, Perm.read)
-    row = (
-        session.execute(
-            _detail_statement(spec, visible(viewer, spec.model, include_hit_only=True)),
-            {"record_id": record_id},
-        )
-        .unique()
-        .one_or_none()
+    found = detail.load(
+        session, spec, visible(viewer, spec.model, include_hit_only=True), record_id
     )
-    if row is None:
+    if found is None:
         raise NotFound(f"no {spec.name} record {record_id}")
-    obj = row[0]
+    obj, values = found
     if is_hit_notice(viewer, obj):
         audit.record(
             session, viewer, "hit_notice", spec.name, record_id=obj.id, owners=[obj.owner_agency_id]
         )
         return hit_notice(session, spec, obj)
     audit.record(session, viewer, "read", spec.name, record_id=obj.id, owners=[obj.owner_agency_id])
-    values = dict(zip(row._fields[1:], row[1:], strict=True))
     return serialise(session, viewer, spec, obj, detail_values=values)
 
 

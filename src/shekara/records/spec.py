@@ -42,8 +42,9 @@ class ResourceSpec:
     extra: Callable[..., dict[str, Any]] | None = None
     # eager-loading options for lists (avoid one query per row)
     load_options: Callable[[], list[Any]] | None = None
-    # eager-loading options for a detail read (joined loads: children come in the same query)
-    detail_options: Callable[[], list[Any]] | None = None
+    # child collections loaded with the record on a detail read (relationships whose rows
+    # refer to the record's id; see :mod:`shekara.records.detail`)
+    detail_children: Callable[[], list[Any]] | None = None
     # detail_columns() -> {name: SQL expression over the record}, selected in the same statement
     # as the record on a detail read and passed to extra() by name: e.g. whether any link of a
     # kind exists, so that a record without one costs no query for that kind
