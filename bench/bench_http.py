@@ -264,9 +264,29 @@ def main() -> None:
         "at": datetime.now(UTC).isoformat(timespec="seconds"),
         "results": results,
     }
+    commit = subprocess.run(
+        ["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, check=False
+    ).stdout.strip()
+    result["code"] = commit + (" (uncommitted changes)" if _dirty() else "")
     out_path = Path("bench/results/http-postgres.json")
+    # earlier runs stay in the file (newest last), for comparing runs at different speeds
+    runs: list[dict[str, Any]] = []
+    if out_path.exists():
+        old = json.loads(out_path.read_text())
+        runs = old.pop("runs", [])
+        if not runs or runs[-1].get("at") != old.get("at"):
+            runs.append(old)
+    result["runs"] = [*runs, {k: v for k, v in result.items() if k != "runs"}]
     out_path.write_text(json.dumps(result, indent=2))
     print(json.dumps(result, indent=2))
+
+
+def _dirty() -> bool:
+    out = subprocess.run(
+        ["git", "status", "--porcelain", "--untracked-files=no", "src"],
+        capture_output=True, text=True, check=False,
+    ).stdout  # fmt: skip
+    return bool(out.strip())
 
 
 if __name__ == "__main__":
