@@ -11,7 +11,6 @@ raise watchlist hits (:mod:`.watchlist`).
 
 from __future__ import annotations
 
-import enum
 import json
 import time
 import uuid
@@ -27,6 +26,7 @@ from sqlalchemy.orm import Session
 
 from shekara.accounts.constants import Perm
 from shekara.audit import service as audit
+from shekara.db.driver import pg_rows
 from shekara.errors import ValidationFailed
 from shekara.persons.models import Document, Person, PersonName
 from shekara.policy.sharing import Viewer, is_hit_notice, visible
@@ -300,15 +300,9 @@ def _person_rows(
     conn = session.connection()
     rows: Any
     if conn.dialect.name == "postgresql":
-        # the driver's cursor, one constant text per audience (ids as an array): prepared
-        # once per connection, no SQLAlchemy work per query
-        sql, params = _pg_rows_statement(policy, conn.dialect)
-        cur = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
-        try:
-            cur.execute(sql, {**params, "ids": list(ids)})
-            rows = cur.fetchall()
-        finally:
-            cur.close()
+        # the driver, one constant text per audience (ids as an array): prepared once per
+        # connection, no SQLAlchemy work per query
+        rows = pg_rows(conn, _pg_rows_statement(policy), {"ids": list(ids)})
     else:
         # Core execution on the session's connection: the ORM adds nothing for plain columns
         rows = conn.execute(_rows_statement(policy), {"ids": list(ids)})
@@ -343,22 +337,15 @@ def _rows_statement(policy: ColumnElement[bool]) -> Any:
 
 
 @lru_cache(maxsize=256)
-def _pg_rows_statement(policy: ColumnElement[bool], dialect: Any) -> tuple[str, dict[str, Any]]:
-    """:func:`_rows_statement` on PostgreSQL as the driver takes it: the SQL text (ids as one
-    ``uuid[]`` parameter) and the audience's parameters (enum members as their values)."""
-    stmt = (
+def _pg_rows_statement(policy: ColumnElement[bool]) -> Any:
+    """:func:`_rows_statement` as PostgreSQL's driver takes it (:func:`pg_rows`): the ids as
+    one ``uuid[]`` parameter, so that the text is the same for any number of ids."""
+    return (
         select(*_ROW_COLUMNS)
         .outerjoin(PersonName, PersonName.person_id == Person.id)
-        .where(Person.id == any_(bindparam("ids", value=[], type_=ARRAY(Uuid()))), policy)
+        .where(Person.id == any_(bindparam("ids", type_=ARRAY(Uuid()))), policy)
         .order_by(Person.id, PersonName.position)
     )
-    compiled = stmt.compile(dialect=dialect, compile_kwargs={"render_postcompile": True})
-    params = {
-        k: v.value if isinstance(v, enum.Enum) else v
-        for k, v in compiled.params.items()
-        if k != "ids"
-    }
-    return compiled.string, params
 
 
 @dataclass
