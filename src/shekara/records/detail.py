@@ -17,7 +17,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import ColumnElement, Float, Numeric, TypeDecorator, bindparam, inspect, select
 from sqlalchemy.orm import Mapper, Session, joinedload, make_transient_to_detached
@@ -27,6 +27,7 @@ from shekara.db.driver import pg_rows
 from shekara.records.spec import ResourceSpec
 
 Processor = Callable[[Any], Any] | None
+T = TypeVar("T")
 
 
 def _processor(column: ColumnElement[Any], dialect: Any) -> Processor:
@@ -106,56 +107,59 @@ def orm_statement(spec: ResourceSpec, condition: ColumnElement[bool]) -> Any:
     ``condition`` is the (cached, immutable) expression from :func:`visible`; reusing the whole
     statement saves rebuilding and coercing it on every read, the costliest part of a detail read.
     """
+    return _cached(_ORM_STATEMENTS, spec, condition, lambda: _orm_statement(spec, condition))
+
+
+def _orm_statement(spec: ResourceSpec, condition: ColumnElement[bool]) -> Any:
     model = spec.model
-    key = (model, condition)
-    stmt = _ORM_STATEMENTS.get(key)
-    if stmt is None:
-        if len(_ORM_STATEMENTS) > 4096:
-            _ORM_STATEMENTS.clear()
-        stmt = select(model, *(c.label(n) for n, c in _columns(spec).items())).where(
-            model.id == bindparam("record_id", type_=model.id.type), condition
-        )
-        children = _children(spec)
-        if children:
-            stmt = stmt.options(*(joinedload(c) for c in children))
-        _ORM_STATEMENTS[key] = stmt
-    return stmt
+    stmt = select(model, *(c.label(n) for n, c in _columns(spec).items())).where(
+        model.id == bindparam("record_id", type_=model.id.type), condition
+    )
+    children = _children(spec)
+    return stmt.options(*(joinedload(c) for c in children)) if children else stmt
+
+
+def _cached(cache: dict[Any, T], spec: ResourceSpec, condition: Any, build: Callable[[], T]) -> T:
+    """What ``build`` makes for a resource and an audience (``condition``), made once."""
+    key = (spec.model, condition)
+    hit = cache.get(key)
+    if hit is None:
+        if len(cache) > 4096:
+            cache.clear()
+        hit = cache[key] = build()
+    return hit
 
 
 def _loader(spec: ResourceSpec, condition: ColumnElement[bool], dialect: Any) -> _Loader:
+    return _cached(_LOADERS, spec, condition, lambda: _new_loader(spec, condition, dialect))
+
+
+def _new_loader(spec: ResourceSpec, condition: ColumnElement[bool], dialect: Any) -> _Loader:
     model = spec.model
-    key = (model, condition)
-    loader = _LOADERS.get(key)
-    if loader is None:
-        if len(_LOADERS) > 4096:
-            _LOADERS.clear()
-        rows, columns = _Rows.of(model.__mapper__, dialect)
-        detail = _columns(spec)
-        statement = select(*columns, *(c.label(n) for n, c in detail.items())).where(
-            model.id == bindparam("record_id", type_=model.id.type), condition
-        )
-        extra = tuple(
-            (n, _processor(c, dialect)) for n, c in detail.items()
-        )
-        children = []
-        for attr in _children(spec):
-            rel = attr.property
-            ((parent_col, child_col),) = rel.local_remote_pairs
-            if parent_col is not model.__table__.c.id:
-                raise ValueError(f"{attr}: a detail child must refer to the record's id")
-            child_rows, child_columns = _Rows.of(rel.mapper, dialect)
-            order = list(rel.order_by) if rel.order_by else list(rel.mapper.primary_key)
-            children.append(
-                _Child(
-                    rel.key,
-                    child_rows,
-                    select(*child_columns)
-                    .where(child_col == bindparam("record_id", type_=model.id.type))
-                    .order_by(*order),
-                )
+    rows, columns = _Rows.of(model.__mapper__, dialect)
+    detail = _columns(spec)
+    statement = select(*columns, *(c.label(n) for n, c in detail.items())).where(
+        model.id == bindparam("record_id", type_=model.id.type), condition
+    )
+    extra = tuple((n, _processor(c, dialect)) for n, c in detail.items())
+    children = []
+    for attr in _children(spec):
+        rel = attr.property
+        ((parent_col, child_col),) = rel.local_remote_pairs
+        if parent_col is not model.__table__.c.id:
+            raise ValueError(f"{attr}: a detail child must refer to the record's id")
+        child_rows, child_columns = _Rows.of(rel.mapper, dialect)
+        order = list(rel.order_by) if rel.order_by else list(rel.mapper.primary_key)
+        children.append(
+            _Child(
+                rel.key,
+                child_rows,
+                select(*child_columns)
+                .where(child_col == bindparam("record_id", type_=model.id.type))
+                .order_by(*order),
             )
-        loader = _LOADERS[key] = _Loader(rows, statement, extra, tuple(children))
-    return loader
+        )
+    return _Loader(rows, statement, extra, tuple(children))
 
 
 def load(
